@@ -1,0 +1,53 @@
+// Wires the rooms together: database, SSH control plane and gateway. Only tests and main import it.
+import type { Config } from './config.js';
+import { Changes } from './core/changes.js';
+import { parsePool } from './core/address.js';
+import { commands, groups } from './commands/index.js';
+import { openDatabase } from './db/open.js';
+import { startGateway } from './gateway/server.js';
+import { consoleLog, type Log } from './log.js';
+import { Registry } from './shell/registry.js';
+import { loadHostKeys } from './ssh/hostKeys.js';
+import { startSshServer } from './ssh/server.js';
+
+export interface Gatehouse {
+  sshPort: number;
+  gatewayPorts: number[];
+  /** The first gateway port, for tests. */
+  gatewayPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startGatehouse(config: Readonly<Config>, options: { log?: Log } = {}): Promise<Gatehouse> {
+  const log = options.log ?? consoleLog();
+  parsePool(config.vmPool); // fail fast on a bad pool, not at the first "new"
+  const hostKeys = loadHostKeys(config.hostKeyFiles, config.dataDir);
+  const db = await openDatabase(config.databasePath);
+  const changes = new Changes();
+  const registry = new Registry(commands, groups);
+  let sshPort = config.sshListen.port;
+  const sshCommand = () => {
+    const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
+    return sshPort === 22 ? `ssh ${host}` : `ssh -p ${sshPort} ${host}`;
+  };
+  const ssh = await startSshServer({ db, config, registry, changes, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
+    await db.destroy();
+    throw err;
+  });
+  sshPort = ssh.port;
+  const gateway = await startGateway(config.gatewayListen).catch(async (err) => {
+    await ssh.stop();
+    await db.destroy();
+    throw err;
+  });
+  return {
+    sshPort,
+    gatewayPorts: gateway.ports,
+    gatewayPort: gateway.ports[0],
+    async stop() {
+      await ssh.stop();
+      await gateway.stop();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// Every command the shell knows. Add a command: write its file, add one line here.
+import type { CommandDef, GroupDef } from '../shell/types.js';
+import { whoami } from './account/whoami.js';
+import { sshKeyAdd } from './ssh-key/add.js';
+import { sshKeyList } from './ssh-key/list.js';
+import { sshKeyRemove } from './ssh-key/remove.js';
+import { sshKeyRename } from './ssh-key/rename.js';
+import { comment } from './vm/comment.js';
+import { ls } from './vm/ls.js';
+import { newVm } from './vm/new.js';
+import { rename } from './vm/rename.js';
+import { rm } from './vm/rm.js';
+import { tag } from './vm/tag.js';
+
+export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename];
+
+export const groups: GroupDef[] = [{ name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' }];

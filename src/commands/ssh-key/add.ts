@@ -1,0 +1,28 @@
+import { defaultKeyName } from '../../core/accounts.js';
+import { checkKeyName } from '../../core/names.js';
+import { parsePublicKey } from '../../core/publicKey.js';
+import { findKeyByFingerprint, insertKey, listKeys } from '../../db/sshKeys.js';
+import { GatehouseError } from '../../errors.js';
+import type { CommandDef } from '../../shell/types.js';
+import { keyJson } from './shared.js';
+
+export const sshKeyAdd: CommandDef = {
+  path: ['ssh-key', 'add'],
+  summary: 'add an SSH public key to your account (from the argument, or stdin when omitted)',
+  args: [{ name: 'KEY', variadic: true, optional: true }],
+  options: { name: { type: 'string', value: 'NAME', describe: 'a name for the key (default: its comment)' } },
+  examples: ['ssh-key add "ssh-ed25519 AAAAC3Nz… laptop"', 'ssh-key add --name laptop < ~/.ssh/id_ed25519.pub'],
+  async run(ctx, args) {
+    const text = args._.length ? args._.join(' ') : await ctx.input.read('Public key: ', { secret: false });
+    if (!text.trim()) throw new GatehouseError('usage', 'no key given', { hint: 'pass the public key as an argument or on stdin' });
+    const key = parsePublicKey(text);
+    const name = checkKeyName(args.name === undefined ? defaultKeyName(key) : String(args.name));
+    if (await findKeyByFingerprint(ctx.db, key.fingerprint)) throw new GatehouseError('conflict', `key ${key.fingerprint} is already registered`);
+    if ((await listKeys(ctx.db, ctx.user.id)).some((k) => k.name === name)) {
+      throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name' });
+    }
+    const row = await insertKey(ctx.db, ctx.user.id, { name, publicKey: key.text, fingerprint: key.fingerprint });
+    if (args.json) ctx.out.json(keyJson(row, ctx.keyId));
+    else ctx.out.line(`Added SSH key ${name} (${key.fingerprint})`);
+  },
+};

@@ -1,0 +1,23 @@
+import { checkVmName } from '../../core/names.js';
+import { updateVm, vmNameTaken } from '../../db/vms.js';
+import { GatehouseError } from '../../errors.js';
+import type { CommandDef } from '../../shell/types.js';
+import { vmNames } from '../completers.js';
+import { requireVm } from './shared.js';
+
+export const rename: CommandDef = {
+  path: ['rename'],
+  summary: 'rename a VM',
+  args: [{ name: 'OLD', complete: vmNames }, { name: 'NEW' }],
+  examples: ['rename devbox workbench'],
+  async run(ctx, args) {
+    const [oldName, rawNew] = args._;
+    const vm = await requireVm(ctx, oldName);
+    const newName = checkVmName(rawNew);
+    if (newName !== vm.name && (await vmNameTaken(ctx.db, newName))) throw new GatehouseError('conflict', `VM name "${newName}" is taken`);
+    await updateVm(ctx.db, ctx.user.id, vm.id, { name: newName });
+    ctx.changes.emit('vms');
+    if (args.json) ctx.out.json({ old: vm.name, name: newName });
+    else ctx.out.line(`Renamed VM ${vm.name} to ${newName}`);
+  },
+};

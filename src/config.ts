@@ -1,0 +1,147 @@
+// Configuration: every setting is an environment variable (GATEHOUSE_*) and a matching
+// `serve` flag (--data-dir …). Defaults make `gatehouse serve` work on a laptop.
+// Parsed once, frozen, and fails fast with a message naming the setting.
+import path from 'node:path';
+import net from 'node:net';
+import { GatehouseError } from './errors.js';
+
+export const PROVIDER_IDS = ['anthropic', 'openai', 'fireworks', 'gemini'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  dataDir: string;
+  databasePath: string;
+  sshListen: ListenAddress;
+  hostKeyFiles: string[]; // empty: generate one in the data dir
+  gatewayListen: ListenAddress[];
+  domain: string;
+  signup: 'open' | 'closed';
+  monthlyCreditsMicros: number;
+  secretKey?: string;
+  upstreams: Record<ProviderId, string>;
+  providerKeys: Partial<Record<ProviderId, string>>;
+  vmPool: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  modelsFile?: string;
+}
+
+/** Every setting, its environment variable and its default; `serve --help` is generated from this. */
+export const SETTINGS: { env: string; flag: string; default: string; help: string }[] = [
+  { env: 'GATEHOUSE_DATA_DIR', flag: 'data-dir', default: './data', help: 'database, host keys, secret key' },
+  { env: 'GATEHOUSE_DATABASE_URL', flag: 'database-url', default: 'SQLite file in the data dir', help: 'sqlite:PATH or a file path' },
+  { env: 'GATEHOUSE_SSH_LISTEN', flag: 'ssh-listen', default: '127.0.0.1:2222', help: 'SSH control plane address' },
+  { env: 'GATEHOUSE_HOST_KEYS', flag: 'host-keys', default: 'generated ed25519 key in the data dir', help: 'comma list of private key files (see host-keys.example)' },
+  { env: 'GATEHOUSE_GATEWAY_LISTEN', flag: 'gateway-listen', default: '127.0.0.1:8080', help: 'comma list; production 169.254.169.254:80' },
+  { env: 'GATEHOUSE_DOMAIN', flag: 'domain', default: 'gatehouse.localhost', help: 'hosts NAME.int.DOMAIN' },
+  { env: 'GATEHOUSE_SIGNUP', flag: 'signup', default: 'open', help: 'open or closed' },
+  { env: 'GATEHOUSE_MONTHLY_CREDITS', flag: 'monthly-credits', default: '20', help: 'USD per user per month' },
+  { env: 'GATEHOUSE_SECRET_KEY', flag: 'secret-key', default: 'generated in the data dir', help: '32 bytes, hex or base64; encrypts provider keys' },
+  ...PROVIDER_IDS.flatMap((p) => [
+    { env: `GATEHOUSE_${p.toUpperCase()}_UPSTREAM`, flag: `${p}-upstream`, default: DEFAULT_UPSTREAMS()[p], help: `${p} API base URL` },
+    { env: `GATEHOUSE_${p.toUpperCase()}_API_KEY`, flag: `${p}-api-key`, default: 'none', help: `operator key for the ${p} gateway source` },
+  ]),
+  { env: 'GATEHOUSE_VM_POOL', flag: 'vm-pool', default: '10.42.0.0/16', help: 'IPv4 CIDR for VMs registered without --address' },
+  { env: 'GATEHOUSE_TLS_CERT', flag: 'tls-cert', default: 'none', help: 'PEM certificate file; enables HTTPS' },
+  { env: 'GATEHOUSE_TLS_KEY', flag: 'tls-key', default: 'none', help: 'PEM key file for the certificate' },
+  { env: 'GATEHOUSE_MODELS', flag: 'models', default: 'built-in catalog', help: 'model catalog JSON file' },
+];
+
+function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
+  return {
+    anthropic: 'https://api.anthropic.com',
+    openai: 'https://api.openai.com',
+    fireworks: 'https://api.fireworks.ai',
+    gemini: 'https://generativelanguage.googleapis.com',
+  };
+}
+
+function bad(setting: string, problem: string): GatehouseError {
+  return new GatehouseError('config', `${setting}: ${problem}`);
+}
+
+export function parseListen(setting: string, value: string): ListenAddress {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:]+):(\d+)$/.exec(value);
+  if (!m) throw bad(setting, `"${value}" is not HOST:PORT (use [v6addr]:PORT for IPv6)`);
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(setting, `port ${m[2]} is out of range`);
+  if (!net.isIP(m[1]) && m[1] !== 'localhost') throw bad(setting, `"${m[1]}" is not an IP address`);
+  return { host: m[1], port };
+}
+
+function parseCredits(value: string): number {
+  const dollars = Number(value);
+  if (!Number.isFinite(dollars) || dollars < 0) throw bad('GATEHOUSE_MONTHLY_CREDITS', `"${value}" is not a non-negative number of USD`);
+  return Math.round(dollars * 1_000_000);
+}
+
+function parseUpstream(setting: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw bad(setting, `"${value}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(setting, 'must be an http(s) URL');
+  if (url.search || url.hash) throw bad(setting, 'must not have a query or fragment');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function databasePathFrom(value: string | undefined, dataDir: string): string {
+  if (!value) return path.join(dataDir, 'gatehouse.db');
+  if (/^postgres(ql)?:/.test(value)) throw bad('GATEHOUSE_DATABASE_URL', 'only SQLite is supported in this version');
+  const file = value.replace(/^sqlite:(\/\/)?/, '');
+  if (!file) throw bad('GATEHOUSE_DATABASE_URL', 'names no file');
+  return path.resolve(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const dataDir = path.resolve(get('GATEHOUSE_DATA_DIR') ?? './data');
+  const signup = get('GATEHOUSE_SIGNUP') ?? 'open';
+  if (signup !== 'open' && signup !== 'closed') throw bad('GATEHOUSE_SIGNUP', `"${signup}" must be open or closed`);
+  const defaults = DEFAULT_UPSTREAMS();
+  const upstreams = {} as Record<ProviderId, string>;
+  const providerKeys: Partial<Record<ProviderId, string>> = {};
+  for (const p of PROVIDER_IDS) {
+    const up = `GATEHOUSE_${p.toUpperCase()}_UPSTREAM`;
+    upstreams[p] = parseUpstream(up, get(up) ?? defaults[p]);
+    const key = get(`GATEHOUSE_${p.toUpperCase()}_API_KEY`);
+    if (key) providerKeys[p] = key;
+  }
+  const vmPool = get('GATEHOUSE_VM_POOL') ?? '10.42.0.0/16';
+  const tlsCert = get('GATEHOUSE_TLS_CERT');
+  const tlsKey = get('GATEHOUSE_TLS_KEY');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw bad('GATEHOUSE_TLS_CERT', 'GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY go together');
+  const config: Config = {
+    dataDir,
+    databasePath: databasePathFrom(get('GATEHOUSE_DATABASE_URL'), dataDir),
+    sshListen: parseListen('GATEHOUSE_SSH_LISTEN', get('GATEHOUSE_SSH_LISTEN') ?? '127.0.0.1:2222'),
+    hostKeyFiles: (get('GATEHOUSE_HOST_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((f) => path.resolve(f)),
+    gatewayListen: (get('GATEHOUSE_GATEWAY_LISTEN') ?? '127.0.0.1:8080')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => parseListen('GATEHOUSE_GATEWAY_LISTEN', s)),
+    domain: (get('GATEHOUSE_DOMAIN') ?? 'gatehouse.localhost').toLowerCase().replace(/\.$/, ''),
+    signup,
+    monthlyCreditsMicros: parseCredits(get('GATEHOUSE_MONTHLY_CREDITS') ?? '20'),
+    secretKey: get('GATEHOUSE_SECRET_KEY'),
+    upstreams,
+    providerKeys,
+    vmPool,
+    tlsCert: tlsCert && path.resolve(tlsCert),
+    tlsKey: tlsKey && path.resolve(tlsKey),
+    modelsFile: get('GATEHOUSE_MODELS') && path.resolve(get('GATEHOUSE_MODELS')!),
+  };
+  if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
+  return Object.freeze(config);
+}

@@ -1,0 +1,7 @@
+// Listed by hand (not read from disk) so the bundle is explicit and ordered.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_init.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+};

@@ -1,0 +1,42 @@
+// Queries on SSH keys. A fingerprint is unique across the installation: one key, one account.
+import type { Db } from './open.js';
+import { nowIso } from './open.js';
+import type { SshKey } from './schema.js';
+
+export async function findKeyByFingerprint(db: Db, fingerprint: string): Promise<SshKey | undefined> {
+  return db.selectFrom('ssh_keys').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+}
+
+export async function listKeys(db: Db, userId: number): Promise<SshKey[]> {
+  return db.selectFrom('ssh_keys').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+}
+
+export async function insertKey(db: Db, userId: number, key: { name: string; publicKey: string; fingerprint: string }): Promise<SshKey> {
+  return db
+    .insertInto('ssh_keys')
+    .values({ user_id: userId, name: key.name, public_key: key.publicKey, fingerprint: key.fingerprint, created_at: nowIso() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Deletes a key unless it is the user's last one; returns false when it would have been the last. */
+export async function deleteKeyUnlessLast(db: Db, userId: number, keyId: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const { n } = await trx
+      .selectFrom('ssh_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) <= 1) return false;
+    await trx.deleteFrom('ssh_keys').where('id', '=', keyId).where('user_id', '=', userId).execute();
+    return true;
+  });
+}
+
+export async function renameKey(db: Db, userId: number, keyId: number, name: string): Promise<void> {
+  await db.updateTable('ssh_keys').set({ name }).where('id', '=', keyId).where('user_id', '=', userId).execute();
+}
+
+export async function touchKey(db: Db, keyId: number): Promise<void> {
+  await db.updateTable('ssh_keys').set({ last_used_at: nowIso() }).where('id', '=', keyId).execute();
+}

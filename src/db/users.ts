@@ -1,0 +1,46 @@
+// Queries on users. Creating the first account makes it admin, atomically.
+import type { Db } from './open.js';
+import { nowIso } from './open.js';
+import type { User } from './schema.js';
+
+export async function findUserByName(db: Db, name: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listUsers(db: Db): Promise<(User & { key_count: number; vm_count: number })[]> {
+  return db
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) => [
+      eb.selectFrom('ssh_keys').select(eb.fn.countAll<number>().as('n')).whereRef('ssh_keys.user_id', '=', 'users.id').as('key_count'),
+      eb.selectFrom('vms').select(eb.fn.countAll<number>().as('n')).whereRef('vms.user_id', '=', 'users.id').as('vm_count'),
+    ])
+    .orderBy('users.id')
+    .execute() as Promise<(User & { key_count: number; vm_count: number })[]>;
+}
+
+/** Inserts a user with its first key in one transaction; the first user ever becomes admin. */
+export async function insertUserWithKey(
+  db: Db,
+  user: { name: string; email: string | null; admin: boolean },
+  key: { name: string; publicKey: string; fingerprint: string },
+): Promise<User> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
+    const created = nowIso();
+    const row = await trx
+      .insertInto('users')
+      .values({ name: user.name, email: user.email, is_admin: user.admin || !existing ? 1 : 0, created_at: created })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('ssh_keys')
+      .values({ user_id: row.id, name: key.name, public_key: key.publicKey, fingerprint: key.fingerprint, created_at: created })
+      .execute();
+    return row;
+  });
+}

@@ -1,0 +1,45 @@
+// The command table: resolves typed words to a command definition, with the exact error
+// messages of DESIGN.md §3 when a command or subcommand does not exist.
+import { GatehouseError } from '../errors.js';
+import type { CommandDef, GroupDef } from './types.js';
+
+export type Resolution =
+  | { kind: 'command'; def: CommandDef; rest: string[] }
+  | { kind: 'group'; group: GroupDef; commands: CommandDef[] };
+
+export class Registry {
+  constructor(
+    readonly commands: readonly CommandDef[],
+    readonly groups: readonly GroupDef[],
+  ) {}
+
+  group(word: string): GroupDef | undefined {
+    return this.groups.find((g) => g.name === word || g.aliases?.includes(word));
+  }
+
+  /** Commands under a group (path[0] === group name). */
+  subcommands(group: GroupDef): CommandDef[] {
+    return this.commands.filter((c) => c.path.length === 2 && c.path[0] === group.name);
+  }
+
+  topLevel(): CommandDef[] {
+    return this.commands.filter((c) => c.path.length === 1);
+  }
+
+  resolve(words: string[]): Resolution {
+    const [first, second] = words;
+    const group = this.group(first);
+    if (group) {
+      const subs = this.subcommands(group);
+      if (second === undefined || second.startsWith('-')) return { kind: 'group', group, commands: subs };
+      const def = subs.find((c) => c.path[1] === second || c.aliases?.includes(second));
+      if (!def) {
+        throw new GatehouseError('usage', `"${group.name}" subcommand "${second}" not found, valid subcommands are: ${subs.map((c) => c.path[1]).join(', ')}`);
+      }
+      return { kind: 'command', def, rest: words.slice(2) };
+    }
+    const def = this.topLevel().find((c) => c.path[0] === first || c.aliases?.includes(first));
+    if (!def) throw new GatehouseError('not_found', `command not found: "${first}"`, { hint: 'type "help" to see the commands' });
+    return { kind: 'command', def, rest: words.slice(1) };
+  }
+}

@@ -1,0 +1,80 @@
+// Runs one command line, the same way for exec and interactive sessions. This is one of the two
+// boundaries where errors are caught and rendered (the gateway handler is the other).
+import { asPublicError, GatehouseError } from '../errors.js';
+import { helpAsJson, printCommandHelp, printGroupHelp, printOverview } from './help.js';
+import { optionsOf, parseArgs } from './parseArgs.js';
+import type { Registry } from './registry.js';
+import { tokenize } from './tokenize.js';
+import type { CommandContext, CommandDef } from './types.js';
+
+export interface RunResult {
+  status: number;
+  /** The line carried a secret flag value: keep it out of history. */
+  secret: boolean;
+  /** The user asked to leave the interactive prompt. */
+  exit: boolean;
+}
+
+export type Logger = (message: string, err?: unknown) => void;
+
+const SECRET_HINT = /(key|token|secret|password)\s*=|\bsk-|\bgk_/i;
+
+export async function runLine(registry: Registry, ctx: CommandContext, line: string, log: Logger): Promise<RunResult> {
+  const result: RunResult = { status: 0, secret: SECRET_HINT.test(line), exit: false };
+  let json = /(^|\s)--json(\s|$)/.test(line);
+  try {
+    const words = tokenize(line);
+    if (words.length === 0) return result;
+    if (words[0] === 'exit' || words[0] === 'quit') return { ...result, exit: true };
+    if (words[0] === 'help') return { ...result, status: help(registry, ctx, words.slice(1), json) };
+    const found = registry.resolve(words);
+    if (found.kind === 'group') {
+      if (json) ctx.out.json({ command: found.group.name, summary: found.group.summary, subcommands: found.commands.map((c) => c.path[1]) });
+      else printGroupHelp(ctx.out, found.group, found.commands);
+      return result;
+    }
+    const { def, rest } = found;
+    if (def.adminOnly && !ctx.user.is_admin) throw new GatehouseError('forbidden', `"${def.path.join(' ')}" is for admins only`);
+    const args = parseArgs(def, rest);
+    json = args.json;
+    result.secret = carriesSecret(def, args);
+    if (args.help) {
+      if (json) ctx.out.json(helpAsJson(def));
+      else printCommandHelp(ctx.out, def);
+      return result;
+    }
+    const runCtx = json ? { ...ctx, out: ctx.out.plain() } : ctx;
+    result.status = (await def.run(runCtx, args)) ?? 0;
+    return result;
+  } catch (err) {
+    const pub = asPublicError(err);
+    if (pub.code === 'internal') log(`command failed: ${line.slice(0, 200)}`, err);
+    if (json) ctx.out.plain().json({ error: pub.message, ...(pub.hint ? { hint: pub.hint } : {}) });
+    else ctx.out.error(pub.message, pub.hint);
+    return { ...result, status: pub.exitStatus };
+  }
+}
+
+function carriesSecret(def: CommandDef, args: Record<string, unknown>): boolean {
+  return Object.entries(optionsOf(def)).some(([name, o]) => {
+    if (!o.secret) return false;
+    const v = args[name];
+    return v !== undefined && v !== '-' && v !== '';
+  });
+}
+
+function help(registry: Registry, ctx: CommandContext, words: string[], json: boolean): number {
+  const topic = words.filter((w) => !w.startsWith('-'));
+  if (topic.length === 0) {
+    if (json) {
+      const visible = registry.commands.filter((d) => ctx.user.is_admin || !d.adminOnly);
+      ctx.out.json(visible.map((d) => ({ command: d.path.join(' '), summary: d.summary })));
+    } else printOverview(ctx.out, registry, Boolean(ctx.user.is_admin));
+    return 0;
+  }
+  const found = registry.resolve(topic);
+  if (found.kind === 'group') printGroupHelp(ctx.out, found.group, found.commands);
+  else if (json) ctx.out.json(helpAsJson(found.def));
+  else printCommandHelp(ctx.out, found.def);
+  return 0;
+}

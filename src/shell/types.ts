@@ -1,0 +1,74 @@
+// The contract between the shell and the commands: a command declares itself, the shell
+// derives parsing, help, completion and error rendering from that declaration.
+import type { Config } from '../config.js';
+import type { Changes } from '../core/changes.js';
+import type { Db } from '../db/open.js';
+import type { User } from '../db/schema.js';
+import type { Output } from './output.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'array';
+  describe: string;
+  alias?: string;
+  /** Placeholder shown in help, e.g. NAME. */
+  value?: string;
+  /** Values of this option are secrets: a line carrying one never enters history. */
+  secret?: boolean;
+  complete?: Completer;
+}
+
+export interface ArgSpec {
+  name: string; // shown in usage, e.g. VM
+  variadic?: boolean;
+  optional?: boolean;
+  complete?: Completer;
+}
+
+export type Completer = (ctx: CommandContext) => Promise<string[]>;
+
+/** How a command reads input beyond its command line (a key pasted on stdin, a secret). */
+export interface InputSource {
+  /**
+   * Exec mode: all of stdin to EOF, trimmed. Interactive: a prompt showing `label`,
+   * which does not echo what is typed when `secret` is set.
+   */
+  read(label: string, options: { secret: boolean }): Promise<string>;
+}
+
+export interface CommandContext {
+  db: Db;
+  config: Readonly<Config>;
+  user: User;
+  /** Id of the SSH key this session authenticated with. */
+  keyId: number;
+  out: Output;
+  input: InputSource;
+  changes: Changes;
+  interactive: boolean;
+}
+
+export interface ParsedArgs {
+  _: string[];
+  json: boolean;
+  [flag: string]: unknown;
+}
+
+export interface CommandDef {
+  path: string[];
+  /** Extra names for the last path word, e.g. ls for list. */
+  aliases?: string[];
+  summary: string;
+  args?: ArgSpec[];
+  options?: Record<string, OptionSpec>;
+  examples?: string[];
+  /** Whether the command is listed only for admins (and refused to others). */
+  adminOnly?: boolean;
+  run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
+}
+
+/** A group word such as "ssh-key" whose subcommands are separate CommandDefs. */
+export interface GroupDef {
+  name: string;
+  aliases?: string[];
+  summary: string;
+}

@@ -1,0 +1,40 @@
+// Host keys: the operator's files (GATEHOUSE_HOST_KEYS), or one ed25519 key generated on
+// first start in the data dir (mode 0600) and reused after, so clients' known_hosts stay valid.
+import fs from 'node:fs';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { GatehouseError } from '../errors.js';
+
+const { utils } = ssh2;
+
+export function loadHostKeys(files: string[], dataDir: string): Buffer[] {
+  if (files.length === 0) return [generatedKey(dataDir)];
+  return files.map((file) => {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(file);
+    } catch (cause) {
+      throw new GatehouseError('config', `GATEHOUSE_HOST_KEYS: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+    }
+    const parsed = utils.parseKey(data);
+    if (parsed instanceof Error || !parsed.isPrivateKey()) {
+      throw new GatehouseError('config', `GATEHOUSE_HOST_KEYS: ${file} is not an unencrypted private key (${parsed instanceof Error ? parsed.message : 'public key given'})`);
+    }
+    return data;
+  });
+}
+
+function generatedKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'ssh_host_ed25519_key');
+  if (fs.existsSync(file)) return fs.readFileSync(file);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pair = utils.generateKeyPairSync('ed25519', { comment: 'gatehouse host key' });
+  // 'wx': if another process created it in the meantime, keep theirs.
+  try {
+    fs.writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(`${file}.pub`, pair.public + '\n', { mode: 0o644 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file);
+}

@@ -1,0 +1,78 @@
+// The SSH listener: accepts connections, authenticates keys, hands sessions to session.ts,
+// and on stop tells every open session goodbye before closing.
+import ssh2 from 'ssh2';
+import type { Connection } from 'ssh2';
+import type { AddressInfo } from 'node:net';
+import type { ListenAddress } from '../config.js';
+import { touchKey } from '../db/sshKeys.js';
+import { authenticate, type Identity } from './auth.js';
+import type { SshDeps } from './deps.js';
+import { handleSession, type ActiveSession } from './session.js';
+
+const AUTH_TIMEOUT_MS = 60_000;
+const MAX_SESSIONS_PER_CONNECTION = 10;
+
+export interface SshServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: ListenAddress): Promise<SshServer> {
+  const clients = new Set<Connection>();
+  const sessions = new Set<ActiveSession>();
+
+  const server = new ssh2.Server({ hostKeys, ident: 'gatehouse' }, (client: Connection) => {
+    clients.add(client);
+    let identity: Identity | undefined;
+    let sessionCount = 0;
+    const authTimer = setTimeout(() => client.end(), AUTH_TIMEOUT_MS);
+    client.on('authentication', (ctx) => {
+      authenticate(deps.db, ctx, (id) => (identity = id)).catch((err) => {
+        deps.log.error('authentication failed', err);
+        ctx.reject();
+      });
+    });
+    client.on('ready', () => {
+      clearTimeout(authTimer);
+      const id = identity;
+      if (!id) return void client.end();
+      if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
+      client.on('session', (accept, reject) => {
+        if (sessionCount >= MAX_SESSIONS_PER_CONNECTION) return void reject();
+        sessionCount++;
+        handleSession(deps, id, accept(), (s) => {
+          sessions.add(s);
+          return () => {
+            sessions.delete(s);
+          };
+        });
+      });
+    });
+    // A client that vanishes mid-handshake or mid-command must not take the server down.
+    client.on('error', () => {});
+    client.on('close', () => {
+      clearTimeout(authTimer);
+      clients.delete(client);
+    });
+  });
+  server.on('error', (err: Error) => deps.log.error('ssh server error', err));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.close('gatehouse is shutting down; goodbye.');
+      for (const c of clients) c.end();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000).unref())]);
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// One SSH session channel: collects pty/env/window-change, then runs either one command (exec)
+// or the interactive prompt (shell). Both go through the same shell runner.
+import type { ServerChannel, Session } from 'ssh2';
+import { findUserById } from '../db/users.js';
+import { Output } from '../shell/output.js';
+import { runLine } from '../shell/run.js';
+import type { CommandContext, InputSource } from '../shell/types.js';
+import type { Identity } from './auth.js';
+import { channelSink, readToEnd } from './channel.js';
+import type { SshDeps } from './deps.js';
+import { runInteractive } from './terminal.js';
+
+export interface PtyInfo {
+  cols: number;
+  rows: number;
+  term: string;
+}
+
+export interface ActiveSession {
+  /** Ends the session politely (server shutdown). */
+  close(reason: string): void;
+}
+
+export function handleSession(deps: SshDeps, identity: Identity, session: Session, track: (s: ActiveSession) => () => void): void {
+  let pty: PtyInfo | undefined;
+  const env: Record<string, string> = {};
+  let onResize: ((cols: number, rows: number) => void) | undefined;
+
+  session.on('pty', (accept, _reject, info) => {
+    pty = { cols: info.cols || 80, rows: info.rows || 24, term: info.term };
+    accept?.();
+  });
+  session.on('window-change', (accept, _reject, info) => {
+    if (pty) Object.assign(pty, { cols: info.cols, rows: info.rows });
+    onResize?.(info.cols, info.rows);
+    accept?.();
+  });
+  session.on('env', (accept, _reject, info) => {
+    if (Object.keys(env).length < 64) env[String(info.key).slice(0, 64)] = String(info.val).slice(0, 1024);
+    accept?.();
+  });
+  for (const unsupported of ['x11', 'auth-agent', 'subsystem', 'signal'] as const) {
+    session.on(unsupported as 'x11', (_accept: unknown, reject: (() => void) | undefined) => reject?.());
+  }
+  session.on('exec', (accept, _reject, info) => {
+    const channel = accept();
+    const untrack = track({ close: (reason) => finish(channel, 1, reason) });
+    runExec(deps, identity, channel, info.command, pty, env)
+      .catch((err) => {
+        deps.log.error('exec session failed', err);
+        return 1;
+      })
+      .then((status) => finish(channel, status))
+      .finally(untrack);
+  });
+  session.on('shell', (accept) => {
+    const channel = accept();
+    const color = Boolean(pty) && !('NO_COLOR' in env);
+    const terminal = runInteractive(deps, identity, channel, pty, color);
+    onResize = terminal.resize;
+    const untrack = track({ close: terminal.close });
+    channel.once('close', untrack);
+  });
+}
+
+export function finish(channel: ServerChannel, status: number, message?: string): void {
+  if (channel.destroyed || !channel.writable) return;
+  if (message) channel.stderr.write(message + '\n');
+  channel.exit(status);
+  channel.end();
+}
+
+async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, command: string, pty: PtyInfo | undefined, env: Record<string, string>): Promise<number> {
+  const out = new Output(channelSink(channel, Boolean(pty)), { color: Boolean(pty) && !('NO_COLOR' in env), prettyJson: false });
+  const user = identity.account && (await findUserById(deps.db, identity.account.userId));
+  if (!identity.account || !user) {
+    channel.stderr.write(strangerMessage(deps) + '\n');
+    return 1;
+  }
+  const input: InputSource = { read: () => readToEnd(channel) };
+  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, changes: deps.changes, interactive: false };
+  const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));
+  return result.status;
+}
+
+export function strangerMessage(deps: SshDeps): string {
+  return deps.config.signup === 'open'
+    ? `Please complete registration by running: ${deps.sshCommand()}`
+    : 'This gatehouse does not accept new accounts (sign-up is closed). Ask an operator to add your key with "gatehouse user add".';
+}

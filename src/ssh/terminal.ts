@@ -53,9 +53,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
   };
   const ask = (question: string, secret = false) =>
     new Promise<string>((resolve) => {
-      term.write(question);
-      term.muted = secret;
-      rl.question('', (answer) => {
+      rl.question(question, (answer) => {
         term.muted = false;
         if (secret) {
           term.write('\n');
@@ -63,6 +61,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
         }
         resolve(answer.trim());
       });
+      term.muted = secret; // after the prompt is drawn: from here on, typed characters are not echoed
     });
 
   rl.on('close', () => close('Goodbye!'));

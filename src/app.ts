@@ -1,6 +1,7 @@
 // Wires the rooms together: database, SSH control plane and gateway. Only tests and main import it.
 import type { Config } from './config.js';
 import { Changes } from './core/changes.js';
+import type { Services } from './core/services.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
@@ -25,12 +26,13 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   const db = await openDatabase(config.databasePath);
   const changes = new Changes();
   const registry = new Registry(commands, groups);
+  const services: Services = {};
   let sshPort = config.sshListen.port;
   const sshCommand = () => {
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
     return sshPort === 22 ? `ssh ${host}` : `ssh -p ${sshPort} ${host}`;
   };
-  const ssh = await startSshServer({ db, config, registry, changes, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
+  const ssh = await startSshServer({ db, config, registry, changes, services, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
     await db.destroy();
     throw err;
   });

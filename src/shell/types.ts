@@ -2,6 +2,7 @@
 // derives parsing, help, completion and error rendering from that declaration.
 import type { Config } from '../config.js';
 import type { Changes } from '../core/changes.js';
+import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import type { User } from '../db/schema.js';
 import type { Output } from './output.js';
@@ -44,6 +45,7 @@ export interface CommandContext {
   out: Output;
   input: InputSource;
   changes: Changes;
+  services: Services;
   interactive: boolean;
 }
 

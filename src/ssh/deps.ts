@@ -1,6 +1,7 @@
 // What the SSH room needs from the rest of the app, passed in (never imported as globals).
 import type { Config } from '../config.js';
 import type { Changes } from '../core/changes.js';
+import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import type { Log } from '../log.js';
 import type { Registry } from '../shell/registry.js';
@@ -10,6 +11,7 @@ export interface SshDeps {
   config: Readonly<Config>;
   registry: Registry;
   changes: Changes;
+  services: Services;
   log: Log;
   /** How users reach this server, for "run: ssh -p PORT HOST" hints. */
   sshCommand(): string;

@@ -78,7 +78,7 @@ async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel
     return 1;
   }
   const input: InputSource = { read: () => readToEnd(channel) };
-  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, changes: deps.changes, interactive: false };
+  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, changes: deps.changes, services: deps.services, interactive: false };
   const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));
   return result.status;
 }

@@ -77,7 +77,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => ask(label, o.secret) }, changes: deps.changes, interactive: true };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
     (rl as unknown as { history: string[] }).history = await loadHistory(deps.db, user.id);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
     rl.setPrompt(`${out.c.bold.cyan('gatehouse')} ${out.c.white('▶')} `);

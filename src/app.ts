@@ -2,6 +2,9 @@
 import type { Config } from './config.js';
 import { Changes } from './core/changes.js';
 import type { Services } from './core/services.js';
+import { loadCatalog } from './core/catalog.js';
+import { IntegrationIndex } from './core/integrationIndex.js';
+import { loadSecretKey, Sealer } from './core/secrets.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
@@ -23,10 +26,11 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   const log = options.log ?? consoleLog();
   parsePool(config.vmPool); // fail fast on a bad pool, not at the first "new"
   const hostKeys = loadHostKeys(config.hostKeyFiles, config.dataDir);
+  const catalog = loadCatalog(config.modelsFile);
   const db = await openDatabase(config.databasePath);
   const changes = new Changes();
   const registry = new Registry(commands, groups);
-  const services: Services = {};
+  const services: Services = { catalog, sealer: new Sealer(loadSecretKey(config.secretKey, config.dataDir)), index: new IntegrationIndex(db, changes) };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;

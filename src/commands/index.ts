@@ -5,6 +5,14 @@ import { sshKeyAdd } from './ssh-key/add.js';
 import { sshKeyList } from './ssh-key/list.js';
 import { sshKeyRemove } from './ssh-key/remove.js';
 import { sshKeyRename } from './ssh-key/rename.js';
+import { integrationsAdd } from './integrations/add.js';
+import { integrationsAttach, integrationsDetach } from './integrations/attach.js';
+import { integrationsCatalog } from './integrations/catalog.js';
+import { integrationsEdit } from './integrations/edit.js';
+import { integrationsList } from './integrations/list.js';
+import { integrationsRemove } from './integrations/remove.js';
+import { integrationsRename } from './integrations/rename.js';
+import { integrationsTest } from './integrations/test.js';
 import { comment } from './vm/comment.js';
 import { ls } from './vm/ls.js';
 import { newVm } from './vm/new.js';
@@ -12,6 +20,11 @@ import { rename } from './vm/rename.js';
 import { rm } from './vm/rm.js';
 import { tag } from './vm/tag.js';
 
-export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename];
+export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
+  integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog,
+];
 
-export const groups: GroupDef[] = [{ name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' }];
+export const groups: GroupDef[] = [
+  { name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' },
+  { name: 'integrations', aliases: ['int'], summary: 'configure what your VMs can reach through the gateway' },
+];

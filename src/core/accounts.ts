@@ -4,6 +4,7 @@ import type { User } from '../db/schema.js';
 import { findUserByName, insertUserWithKey } from '../db/users.js';
 import { findKeyByFingerprint } from '../db/sshKeys.js';
 import { GatehouseError } from '../errors.js';
+import { createDefaultIntegrations } from './integrationStore.js';
 import { checkEmail, checkUserName } from './names.js';
 import type { PublicKey } from './publicKey.js';
 
@@ -23,7 +24,11 @@ export async function createAccount(db: Db, account: NewAccount): Promise<User> 
     throw new GatehouseError('conflict', `this key (${account.key.fingerprint}) already belongs to an account`);
   }
   try {
-    return await insertUserWithKey(db, { name, email, admin: account.admin ?? false }, { name: defaultKeyName(account.key), publicKey: account.key.text, fingerprint: account.key.fingerprint });
+    return await db.transaction().execute(async (trx) => {
+      const user = await insertUserWithKey(trx, { name, email, admin: account.admin ?? false }, { name: defaultKeyName(account.key), publicKey: account.key.text, fingerprint: account.key.fingerprint });
+      await createDefaultIntegrations(trx, user.id);
+      return user;
+    });
   } catch (cause) {
     // A concurrent sign-up can win the race between the checks above and the insert.
     if (/UNIQUE/.test(String((cause as Error).message))) throw new GatehouseError('conflict', `user name "${name}" or this key is already registered`, { cause });

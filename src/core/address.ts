@@ -2,10 +2,13 @@
 // and allocation of the next free IPv4 address from the configured pool.
 import net from 'node:net';
 import { GatehouseError } from '../errors.js';
+import { shown } from './names.js';
 
 /** Canonical form: dotted IPv4 (IPv4-mapped IPv6 unwrapped) or compressed lowercase IPv6; undefined if not an IP. */
 export function canonicalAddress(text: string): string | undefined {
   const raw = text.trim().replace(/^\[|\]$/g, '');
+  // A zone id (fe80::1%eth0) names an interface of one host, not an address; WHATWG URL also throws on it.
+  if (raw.includes('%')) return undefined;
   const kind = net.isIP(raw);
   if (kind === 4) return raw.split('.').map((o) => String(Number(o))).join('.');
   if (kind !== 6) return undefined;
@@ -19,9 +22,21 @@ export function canonicalAddress(text: string): string | undefined {
   return host;
 }
 
+/** Addresses no VM can send from: "this network" 0/8, multicast, limited broadcast, IPv6 unspecified and multicast. */
+function neverASource(canonical: string): boolean {
+  if (net.isIPv4(canonical)) {
+    const first = Number(canonical.split('.')[0]);
+    return first === 0 || (first >= 224 && first <= 239) || canonical === '255.255.255.255';
+  }
+  return canonical === '::' || /^ff[0-9a-f]{2}:/.test(canonical);
+}
+
 export function checkAddress(text: string): string {
   const canonical = canonicalAddress(text);
-  if (!canonical) throw new GatehouseError('invalid_input', `invalid address "${text}": expected an IPv4 or IPv6 address such as 10.42.0.7`);
+  if (!canonical) throw new GatehouseError('invalid_input', `invalid address "${shown(text)}": expected an IPv4 or IPv6 address such as 10.42.0.7`);
+  if (neverASource(canonical)) {
+    throw new GatehouseError('invalid_input', `invalid address "${canonical}": unspecified, multicast and broadcast addresses cannot identify a VM`);
+  }
   return canonical;
 }
 

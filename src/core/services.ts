@@ -1,4 +1,11 @@
 // Long-lived services that commands and the gateway share, built once in app.ts.
 // Passed as an argument (ctx.services), never imported as globals.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Services {}
+import type { Catalog } from './catalog.js';
+import type { IntegrationIndex } from './integrationIndex.js';
+import type { Sealer } from './secrets.js';
+
+export interface Services {
+  catalog: Catalog;
+  sealer: Sealer;
+  index: IntegrationIndex;
+}

@@ -41,15 +41,48 @@ export interface CommandHistoryTable {
   created_at: string;
 }
 
+export interface IntegrationsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  type: string;
+  settings: string; // JSON of the type's settings; never a secret
+  comment: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IntegrationSecretsTable {
+  integration_id: number;
+  provider: string;
+  sealed: string;
+  created_at: string;
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>;
+  integration_id: number;
+  kind: 'vm' | 'tag' | 'auto';
+  vm_id: number | null;
+  tag: string | null;
+  target_key: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   ssh_keys: SshKeysTable;
   vms: VmsTable;
   vm_tags: VmTagsTable;
   command_history: CommandHistoryTable;
+  integrations: IntegrationsTable;
+  integration_secrets: IntegrationSecretsTable;
+  attachments: AttachmentsTable;
 }
 
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type SshKey = Selectable<SshKeysTable>;
 export type Vm = Selectable<VmsTable>;
+export type IntegrationRow = Selectable<IntegrationsTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;

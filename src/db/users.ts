@@ -23,24 +23,22 @@ export async function listUsers(db: Db): Promise<(User & { key_count: number; vm
     .execute() as Promise<(User & { key_count: number; vm_count: number })[]>;
 }
 
-/** Inserts a user with its first key in one transaction; the first user ever becomes admin. */
+/** Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction. */
 export async function insertUserWithKey(
   db: Db,
   user: { name: string; email: string | null; admin: boolean },
   key: { name: string; publicKey: string; fingerprint: string },
 ): Promise<User> {
-  return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
-    const created = nowIso();
-    const row = await trx
-      .insertInto('users')
-      .values({ name: user.name, email: user.email, is_admin: user.admin || !existing ? 1 : 0, created_at: created })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('ssh_keys')
-      .values({ user_id: row.id, name: key.name, public_key: key.publicKey, fingerprint: key.fingerprint, created_at: created })
-      .execute();
-    return row;
-  });
+  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const created = nowIso();
+  const row = await db
+    .insertInto('users')
+    .values({ name: user.name, email: user.email, is_admin: user.admin || !existing ? 1 : 0, created_at: created })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('ssh_keys')
+    .values({ user_id: row.id, name: key.name, public_key: key.publicKey, fingerprint: key.fingerprint, created_at: created })
+    .execute();
+  return row;
 }

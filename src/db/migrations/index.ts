@@ -1,7 +1,9 @@
 // Listed by hand (not read from disk) so the bundle is explicit and ordered.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.js';
+import * as m0002 from './0002_integrations.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_integrations': m0002,
 };

@@ -1,0 +1,10 @@
+import type { Provider } from './provider.js';
+
+export const anthropic: Provider = {
+  id: 'anthropic',
+  displayName: 'Anthropic',
+  apiPrefix: '/v1',
+  modelsPath: '/models',
+  defaultHeaders: { 'anthropic-version': '2023-06-01' },
+  credentialHeader: (key) => ['x-api-key', key],
+};

@@ -8,6 +8,7 @@ import { loadSecretKey, Sealer } from './core/secrets.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
+import { Gateway } from './gateway/handler.js';
 import { startGateway } from './gateway/server.js';
 import { consoleLog, type Log } from './log.js';
 import { Registry } from './shell/registry.js';
@@ -41,7 +42,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     throw err;
   });
   sshPort = ssh.port;
-  const gateway = await startGateway(config.gatewayListen).catch(async (err) => {
+  const gateway = await startGateway(config, new Gateway({ config, db, services, changes, log })).catch(async (err) => {
     await ssh.stop();
     await db.destroy();
     throw err;

@@ -29,6 +29,10 @@ export interface Config {
   tlsCert?: string;
   tlsKey?: string;
   modelsFile?: string;
+  /** Upstream silence after which an SSE stream gets a keep-alive comment. */
+  sseKeepaliveMs: number;
+  /** Largest request body the gateway accepts (413 beyond). */
+  maxBodyBytes: number;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -50,6 +54,8 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_TLS_CERT', flag: 'tls-cert', default: 'none', help: 'PEM certificate file; enables HTTPS' },
   { env: 'GATEHOUSE_TLS_KEY', flag: 'tls-key', default: 'none', help: 'PEM key file for the certificate' },
   { env: 'GATEHOUSE_MODELS', flag: 'models', default: 'built-in catalog', help: 'model catalog JSON file' },
+  { env: 'GATEHOUSE_SSE_KEEPALIVE_MS', flag: 'sse-keepalive-ms', default: '15000', help: 'keep-alive comment after this much upstream silence' },
+  { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -78,6 +84,12 @@ function parseCredits(value: string): number {
   const dollars = Number(value);
   if (!Number.isFinite(dollars) || dollars < 0) throw bad('GATEHOUSE_MONTHLY_CREDITS', `"${value}" is not a non-negative number of USD`);
   return Math.round(dollars * 1_000_000);
+}
+
+function positiveInt(setting: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw bad(setting, `"${value}" must be a positive whole number`);
+  return n;
 }
 
 function parseUpstream(setting: string, value: string): string {
@@ -141,7 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tlsCert: tlsCert && path.resolve(tlsCert),
     tlsKey: tlsKey && path.resolve(tlsKey),
     modelsFile: get('GATEHOUSE_MODELS') && path.resolve(get('GATEHOUSE_MODELS')!),
+    sseKeepaliveMs: 0,
+    maxBodyBytes: 0,
   };
+  config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
+  config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);
 }

@@ -1,27 +1,67 @@
-// The gateway listener. Until the gateway issue lands it answers every request with a clear 404.
+// The gateway listeners: plain node:http on every GATEHOUSE_GATEWAY_LISTEN address; with a TLS
+// certificate, the same ports also speak HTTPS (the first byte of a connection tells them apart).
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ListenAddress } from '../config.js';
+import type { Duplex } from 'node:stream';
+import type { Config } from '../config.js';
+import { GatehouseError } from '../errors.js';
+import type { Gateway } from './handler.js';
 
 export interface GatewayServer {
   ports: number[];
   stop(): Promise<void>;
 }
 
-export async function startGateway(listen: ListenAddress[]): Promise<GatewayServer> {
-  const servers = listen.map(() =>
-    http.createServer((req, res) => {
-      req.resume();
-      const body = JSON.stringify({ error: { type: 'not_found', message: 'the gatehouse gateway is not available in this version yet' } });
-      res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    }),
-  );
+const TLS_HANDSHAKE = 0x16;
+
+/** Codex first tries a WebSocket on GET /v1/responses: refuse it at once so it falls back to HTTP. */
+function refuseUpgrade(_req: http.IncomingMessage, socket: Duplex): void {
+  const body = JSON.stringify({ error: { message: 'WebSocket is not supported by this gateway; use HTTP streaming', type: 'invalid_request_error', code: 'websocket_unsupported' } });
+  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+export async function startGateway(config: Readonly<Config>, gateway: Gateway): Promise<GatewayServer> {
+  const options: http.ServerOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 };
+  const plain = http.createServer(options, gateway.handle);
+  plain.on('upgrade', refuseUpgrade);
+  let secure: https.Server | undefined;
+  if (config.tlsCert && config.tlsKey) {
+    let cert: Buffer, key: Buffer;
+    try {
+      cert = fs.readFileSync(config.tlsCert);
+      key = fs.readFileSync(config.tlsKey);
+    } catch (err) {
+      throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
+    }
+    secure = https.createServer({ ...options, cert, key }, gateway.handle);
+    secure.on('upgrade', refuseUpgrade);
+  }
+  // Without TLS each address gets a plain HTTP server; with TLS a sniffing TCP server hands
+  // each connection to the HTTPS or the HTTP server by its first byte.
+  const servers: net.Server[] = config.gatewayListen.map(() => {
+    if (!secure) {
+      const server = http.createServer(options, gateway.handle);
+      server.on('upgrade', refuseUpgrade);
+      return server;
+    }
+    return net.createServer((socket) => {
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        (first[0] === TLS_HANDSHAKE ? secure! : plain).emit('connection', socket);
+        socket.resume();
+      });
+      socket.on('error', () => socket.destroy());
+    });
+  });
   const ports: number[] = [];
   for (const [i, server] of servers.entries()) {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listen[i].port, listen[i].host, () => resolve());
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${config.gatewayListen[i].host}:${config.gatewayListen[i].port} (${err.code})`)));
+      server.listen(config.gatewayListen[i].port, config.gatewayListen[i].host, () => resolve());
     });
     ports.push((server.address() as AddressInfo).port);
   }
@@ -33,10 +73,13 @@ export async function startGateway(listen: ListenAddress[]): Promise<GatewayServ
           (s) =>
             new Promise<void>((resolve) => {
               s.close(() => resolve());
-              s.closeAllConnections();
+              if (s instanceof http.Server) s.closeAllConnections();
             }),
         ),
       );
+      plain.closeAllConnections();
+      secure?.closeAllConnections();
+      await gateway.close();
     },
   };
 }

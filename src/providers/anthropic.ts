@@ -4,7 +4,10 @@ export const anthropic: Provider = {
   id: 'anthropic',
   displayName: 'Anthropic',
   apiPrefix: '/v1',
+  openaiCompatBase: '/v1',
   modelsPath: '/models',
+  modelPattern: /^claude-/,
   defaultHeaders: { 'anthropic-version': '2023-06-01' },
   credentialHeader: (key) => ['x-api-key', key],
+  errorStyle: 'anthropic',
 };

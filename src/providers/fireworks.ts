@@ -4,7 +4,10 @@ export const fireworks: Provider = {
   id: 'fireworks',
   displayName: 'Fireworks',
   apiPrefix: '/inference/v1',
+  openaiCompatBase: '/inference/v1',
   modelsPath: '/models',
+  modelPattern: /^accounts\/fireworks\//,
   defaultHeaders: {},
   credentialHeader: (key) => ['authorization', `Bearer ${key}`],
+  errorStyle: 'openai',
 };

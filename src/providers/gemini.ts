@@ -4,7 +4,10 @@ export const gemini: Provider = {
   id: 'gemini',
   displayName: 'Gemini',
   apiPrefix: '/v1beta',
+  openaiCompatBase: '/v1beta/openai',
   modelsPath: '/models',
+  modelPattern: /^(gemini-|gemma-|embedding-)/,
   defaultHeaders: {},
   credentialHeader: (key) => ['x-goog-api-key', key],
+  errorStyle: 'gemini',
 };

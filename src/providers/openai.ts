@@ -4,7 +4,10 @@ export const openai: Provider = {
   id: 'openai',
   displayName: 'OpenAI',
   apiPrefix: '/v1',
+  openaiCompatBase: '/v1',
   modelsPath: '/models',
+  modelPattern: /^(gpt-|o[0-9]|codex-|chatgpt-|text-embedding-|omni-|dall-e|whisper|tts-)/,
   defaultHeaders: {},
   credentialHeader: (key) => ['authorization', `Bearer ${key}`],
+  errorStyle: 'openai',
 };

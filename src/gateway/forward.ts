@@ -1,0 +1,150 @@
+// Forwarding: one keep-alive undici pool per upstream origin; the response streams back as it
+// arrives (never buffered); a client that leaves aborts the upstream request; quiet SSE streams
+// get keep-alive comments, only between events.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Pool } from 'undici';
+import { GatehouseError } from '../errors.js';
+import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
+import { clientHeaders } from './headers.js';
+
+const MINUTE = 60_000;
+
+export interface ForwardRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Upstream origin, e.g. https://api.anthropic.com */
+  origin: string;
+  /** Path and query on the origin, base path included. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer | undefined;
+  style: ErrorStyle;
+  /** Sees every chunk sent to the client, after it is written (metering hooks in here). */
+  tap?: (chunk: Buffer) => void;
+}
+
+export interface ForwardOutcome {
+  status: number;
+  /** The client saw the whole response (no disconnect, no upstream failure). */
+  complete: boolean;
+  firstByteMs?: number;
+}
+
+export class Forwarder {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly keepaliveMs: number) {}
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connectTimeout: 10_000,
+        headersTimeout: 10 * MINUTE, // non-streaming reasoning calls can take minutes
+        bodyTimeout: 10 * MINUTE, // silence between chunks of a long stream
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async forward(f: ForwardRequest): Promise<ForwardOutcome> {
+    const started = performance.now();
+    const abort = new AbortController();
+    const onClientGone = () => {
+      if (!f.res.writableFinished) abort.abort();
+    };
+    f.res.once('close', onClientGone);
+    let upstream;
+    try {
+      upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort.signal });
+    } catch (err) {
+      f.res.off('close', onClientGone);
+      if (abort.signal.aborted) return { status: 499, complete: false };
+      throw upstreamFailure(err);
+    }
+    const isSse = /text\/event-stream/i.test(String(upstream.headers['content-type'] ?? ''));
+    f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
+    f.res.flushHeaders();
+    const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
+    const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
+    try {
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        outcome.firstByteMs ??= performance.now() - started;
+        keepalive?.saw(chunk);
+        if (!f.res.write(chunk)) await drained(f.res);
+        f.tap?.(chunk);
+      }
+      outcome.complete = !abort.signal.aborted;
+      f.res.end();
+    } catch (err) {
+      if (!abort.signal.aborted && isSse && keepalive?.atBoundary && !f.res.destroyed) {
+        // Once streaming has begun, report as the provider would: an SSE error event, then close.
+        f.res.end(sseErrorEvent(f.style, { status: 502, code: 'upstream_unreachable', message: 'the upstream connection was lost mid-stream' }));
+      } else {
+        f.res.destroy();
+      }
+      void err;
+    } finally {
+      keepalive?.stop();
+      f.res.off('close', onClientGone);
+    }
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function upstreamFailure(err: unknown): GatehouseError {
+  const code = (err as { code?: string })?.code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new GatehouseError('upstream_timeout', 'the upstream provider did not answer in time', { cause: err });
+  }
+  return new GatehouseError('upstream_unreachable', 'the upstream provider could not be reached', { cause: err });
+}
+
+/** Writes ": keep-alive" comments after `quietMs` without upstream bytes, only between events. */
+class SseKeepalive {
+  atBoundary = true;
+  private tail = '';
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly quietMs: number,
+  ) {
+    this.timer = setTimeout(() => this.tick(), quietMs);
+  }
+
+  saw(chunk: Buffer): void {
+    this.tail = (this.tail + chunk.toString('latin1', Math.max(0, chunk.length - 4))).slice(-4);
+    this.atBoundary = this.tail.endsWith('\n\n') || this.tail.endsWith('\r\n\r\n');
+    this.timer.refresh();
+  }
+
+  private tick(): void {
+    if (this.atBoundary && !this.res.destroyed) this.res.write(': keep-alive\n\n');
+    this.timer = setTimeout(() => this.tick(), this.quietMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,137 @@
+// One gateway request: name it, check its target, find the caller and the integration, then
+// answer locally (hello, model lists, reflection) or forward upstream with the right credential.
+// This is the gateway's error boundary: every refusal leaves here in the caller's wire shape.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config, ProviderId } from '../config.js';
+import type { Changes } from '../core/changes.js';
+import type { IndexedIntegration } from '../core/integrationIndex.js';
+import type { Services } from '../core/services.js';
+import type { Db } from '../db/open.js';
+import { GatehouseError } from '../errors.js';
+import type { Log } from '../log.js';
+import { providers } from '../providers/index.js';
+import type { ErrorStyle } from '../providers/provider.js';
+import { parseJsonBody, readBody } from './body.js';
+import { identify, integrationFor, type Caller } from './caller.js';
+import { Credentials } from './credentials.js';
+import { sendError, sendJson, styleForPath } from './errors.js';
+import { Forwarder } from './forward.js';
+import { upstreamHeaders } from './headers.js';
+import { checkModelProvider, decide, parseModel, providerForModel, type ModelRef } from './modelPolicy.js';
+import { anthropicModelList, modelsJson, openAiModelList, usableModels } from './models.js';
+import { reflect } from './reflection.js';
+import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
+import { parseTarget } from './target.js';
+
+export interface GatewayDeps {
+  config: Readonly<Config>;
+  db: Db;
+  services: Services;
+  changes: Changes;
+  log: Log;
+}
+
+export class Gateway {
+  private readonly forwarder: Forwarder;
+  private readonly credentials: Credentials;
+  private readonly upstreams: Record<string, { origin: string; basePath: string }> = {};
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.forwarder = new Forwarder(deps.config.sseKeepaliveMs);
+    this.credentials = new Credentials(deps.config, deps.db, deps.services.sealer, deps.changes);
+    for (const [p, base] of Object.entries(deps.config.upstreams)) {
+      const url = new URL(base);
+      this.upstreams[p] = { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
+    }
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    res.setHeader('x-gatehouse-request-id', randomUUID());
+    let style: ErrorStyle = 'openai';
+    req.on('error', () => res.destroy());
+    this.serve(req, res, (s) => (style = s)).catch((err) => sendError(res, style, err, this.deps.log));
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse, setStyle: (s: ErrorStyle) => void): Promise<void> {
+    setStyle(styleForPath(req.url ?? ''));
+    const target = parseTarget(req.url);
+    const method = req.method ?? 'GET';
+    const host = hostRoute(req.headers.host, this.deps.config.domain);
+    if (host.kind === 'team') throw new GatehouseError('not_found', 'team integrations are not available yet');
+    if (host.kind === 'plain') {
+      if (isHello(method, target.pathname)) return hello(res, method);
+      const meta = metadataRoute(target.pathname);
+      if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
+      const snapshot = await this.deps.services.index.current();
+      const caller = identify(req, snapshot);
+      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, setStyle);
+    }
+    const snapshot = await this.deps.services.index.current();
+    const caller = identify(req, snapshot);
+    const integration = integrationFor(caller, snapshot, host.name);
+    if (integration.type === 'reflection') {
+      if (method !== 'GET' && method !== 'HEAD') throw new GatehouseError('invalid_input', 'reflection answers GET only');
+      return sendJson(res, 200, await reflect(this.deps.db, snapshot, this.deps.config.domain, caller, integration, target.pathname));
+    }
+    const route = llmHostRoute(method, target.pathname);
+    if (!route) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname} on integration "${integration.name}"; try GET /v1/models`);
+    return this.llm(req, res, caller, integration, route, target.search, setStyle);
+  }
+
+  private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, setStyle: (s: ErrorStyle) => void): Promise<void> {
+    const { catalog } = this.deps.services;
+    if (route.kind === 'hello') return hello(res, req.method ?? 'GET');
+    if (route.kind === 'models') {
+      const models = usableModels(integration, catalog);
+      return sendJson(res, 200, req.headers['anthropic-version'] ? anthropicModelList(models) : openAiModelList(models));
+    }
+    if (route.kind === 'models_json') return sendJson(res, 200, modelsJson(usableModels(integration, catalog)));
+
+    let body = await readBody(req, this.deps.config.maxBodyBytes);
+    const json = parseJsonBody(body, req.headers['content-type']);
+    const named = typeof json?.model === 'string' ? json.model : route.kind === 'proxy' ? modelFromPath(route.rest) : undefined;
+    const ref: ModelRef | undefined = named ? parseModel(named) : undefined;
+    const providerId: ProviderId = route.kind === 'proxy' ? route.provider : providerForModel(ref, catalog);
+    const provider = providers[providerId];
+    if (route.kind === 'proxy') setStyle(route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle);
+    if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
+    const { setting } = decide(integration, providerId, ref, catalog);
+    if (setting.source === 'gateway' && !ref && req.method !== 'GET') {
+      throw new GatehouseError('invalid_input', `the managed ${providerId} key serves model calls only; this request names no model`);
+    }
+    const key = await this.credentials.keyFor(integration, providerId, setting);
+    if (json && ref?.prefixed) {
+      // The client used a provider-prefixed id (openai/gpt-5.5): upstream knows only the bare id.
+      body = Buffer.from(JSON.stringify({ ...json, model: ref.bare }));
+    }
+    let path = route.rest;
+    if (route.kind === 'by_model') {
+      if (!provider.openaiCompatBase) throw new GatehouseError('invalid_input', `${providerId} has no OpenAI-compatible API; use its native path`);
+      path = provider.openaiCompatBase + route.rest;
+    }
+    const upstream = this.upstreams[providerId];
+    await this.forwarder.forward({
+      req,
+      res,
+      origin: upstream.origin,
+      path: upstream.basePath + path + search,
+      headers: upstreamHeaders(req.headers, provider.defaultHeaders, provider.credentialHeader(key)),
+      body: body.length ? body : undefined,
+      style: route.kind === 'proxy' && route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.forwarder.close();
+  }
+}
+
+function hello(res: ServerResponse, method: string): void {
+  if (method === 'HEAD') {
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+    return;
+  }
+  sendJson(res, 200, { service: 'gatehouse', status: 'ok' });
+}

@@ -1,0 +1,36 @@
+// Which headers cross the gateway. Toward upstream: everything end-to-end (anthropic-beta,
+// openai-beta, x-stainless-*, session ids …) except hop-by-hop headers, the client's credentials
+// and forwarding headers. Toward the client: everything but hop-by-hop headers.
+import type { IncomingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings']);
+const CLIENT_ONLY = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'accept-encoding']);
+
+function namedByConnection(headers: IncomingHttpHeaders): Set<string> {
+  const c = headers.connection;
+  return new Set(c ? String(c).toLowerCase().split(',').map((s) => s.trim()) : []);
+}
+
+export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<string, string>, credential: [string, string]): Record<string, string | string[]> {
+  const extra = namedByConnection(client);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(client)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || extra.has(name)) continue;
+    out[name] = value;
+  }
+  for (const [name, value] of Object.entries(defaults)) if (out[name] === undefined) out[name] = value;
+  // Usage is read from the response as it passes, so it must arrive uncompressed.
+  out['accept-encoding'] = 'identity';
+  out[credential[0]] = credential[1];
+  return out;
+}
+
+export function clientHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'keep-alive') continue;
+    out[name] = value;
+  }
+  if (upstream['content-length'] !== undefined) out['content-length'] = upstream['content-length'];
+  return out;
+}

@@ -5,6 +5,8 @@ import type { Services } from './core/services.js';
 import { loadCatalog } from './core/catalog.js';
 import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
+import { CreditLedger } from './core/credits.js';
+import { UsageWriter } from './core/usageWriter.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
@@ -31,7 +33,10 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   const db = await openDatabase(config.databasePath);
   const changes = new Changes();
   const registry = new Registry(commands, groups);
-  const services: Services = { catalog, sealer: new Sealer(loadSecretKey(config.secretKey, config.dataDir)), index: new IntegrationIndex(db, changes) };
+  const services: Services = { catalog, sealer: new Sealer(loadSecretKey(config.secretKey, config.dataDir)), index: new IntegrationIndex(db, changes),
+    credits: new CreditLedger(db, config.monthlyCreditsMicros),
+    usage: new UsageWriter(db, log),
+  };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
@@ -54,6 +59,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     async stop() {
       await ssh.stop();
       await gateway.stop();
+      services.usage.close(); // every finished request's row is committed before the database closes
       await db.destroy();
     },
   };

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startGatehouse } from './app.js';
-import { loadConfig, SETTINGS } from './config.js';
+import { loadConfig, SETTINGS, type Config } from './config.js';
 import { createAccount } from './core/accounts.js';
 import { parsePublicKey } from './core/publicKey.js';
 import { openDatabase } from './db/open.js';
@@ -27,6 +27,22 @@ function envWithFlags(values: Record<string, unknown>): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Config errors name the variable; when the operator gave the flag instead, name the flag too. */
+function namingFlag(err: unknown, values: Record<string, unknown>): unknown {
+  if (!(err instanceof GatehouseError) || err.code !== 'config') return err;
+  const s = SETTINGS.find((s) => typeof values[s.flag] === 'string' && err.message.startsWith(`${s.env}:`));
+  if (!s) return err;
+  return new GatehouseError('config', `--${s.flag} (${s.env})${err.message.slice(s.env.length)}`, { hint: err.hint, cause: err });
+}
+
+function configFromFlags(values: Record<string, unknown>): Readonly<Config> {
+  try {
+    return loadConfig(envWithFlags(values));
+  } catch (err) {
+    throw namingFlag(err, values);
+  }
+}
+
 function parse(args: string[], options: ParseArgsConfig['options'], allowPositionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as never;
@@ -42,8 +58,10 @@ async function serve(args: string[]): Promise<number> {
     for (const s of SETTINGS) console.log(`  --${s.flag.padEnd(20)} ${s.env.padEnd(28)} ${s.help} (default: ${s.default})`);
     return 0;
   }
-  const config = loadConfig(envWithFlags(values));
-  const app = await startGatehouse(config);
+  const config = configFromFlags(values);
+  const app = await startGatehouse(config).catch((err) => {
+    throw namingFlag(err, values);
+  });
   const ssh = `${config.sshListen.host}:${app.sshPort}`;
   console.log(`gatehouse: SSH control plane on ${ssh}  (try: ssh -p ${app.sshPort} ${config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host})`);
   config.gatewayListen.forEach((l, i) => console.log(`gatehouse: gateway on http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}`));
@@ -81,7 +99,7 @@ async function userAdd(args: string[]): Promise<number> {
       throw new GatehouseError('invalid_input', `cannot read ${values['key-file']}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
-  const config = loadConfig(envWithFlags(values));
+  const config = configFromFlags(values);
   const db = await openDatabase(config.databasePath);
   try {
     const user = await createAccount(db, { name: positionals[0], email: values.email as string | undefined, admin: Boolean(values.admin), key: parsePublicKey(keyText!) });
@@ -98,7 +116,7 @@ async function userList(args: string[]): Promise<number> {
     console.log('usage: gatehouse user list [--json] [--data-dir DIR]');
     return 0;
   }
-  const db = await openDatabase(loadConfig(envWithFlags(values)).databasePath);
+  const db = await openDatabase(configFromFlags(values).databasePath);
   try {
     const users = await listUsers(db);
     if (values.json) {

@@ -1,6 +1,11 @@
 // Every command the shell knows. Add a command: write its file, add one line here.
 import type { CommandDef, GroupDef } from '../shell/types.js';
 import { whoami } from './account/whoami.js';
+import { adminCreditsGrant } from './admin/creditsGrant.js';
+import { adminUsage } from './admin/usage.js';
+import { adminUsers } from './admin/users.js';
+import { credits } from './usage/credits.js';
+import { usage } from './usage/usage.js';
 import { sshKeyAdd } from './ssh-key/add.js';
 import { sshKeyList } from './ssh-key/list.js';
 import { sshKeyRemove } from './ssh-key/remove.js';
@@ -22,9 +27,11 @@ import { tag } from './vm/tag.js';
 
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog,
+  usage, credits, adminUsers, adminUsage, adminCreditsGrant,
 ];
 
 export const groups: GroupDef[] = [
   { name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' },
   { name: 'integrations', aliases: ['int'], summary: 'configure what your VMs can reach through the gateway' },
+  { name: 'admin', summary: 'operator commands (admins only)' },
 ];

@@ -57,6 +57,8 @@ export class IntegrationIndex {
     const invalidate = () => {
       this.generation++;
       this.snapshot = undefined;
+      // A build already under way may have read the old rows: callers from now on get a new one.
+      this.building = undefined;
     };
     changes.on('vms', invalidate);
     changes.on('integrations', invalidate);
@@ -68,18 +70,19 @@ export class IntegrationIndex {
     if (this.snapshot) return Promise.resolve(this.snapshot);
     if (!this.building) {
       const generation = this.generation;
-      this.building = build(this.db).then(
+      const building: Promise<Snapshot> = build(this.db).then(
         (snap) => {
-          this.building = undefined;
+          if (this.building === building) this.building = undefined;
           // A change that landed while we were reading makes this snapshot stale: use it once, keep none.
           if (generation === this.generation) this.snapshot = snap;
           return snap;
         },
         (err) => {
-          this.building = undefined;
+          if (this.building === building) this.building = undefined;
           throw err;
         },
       );
+      this.building = building;
     }
     return this.building;
   }

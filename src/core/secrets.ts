@@ -22,13 +22,15 @@ export class Sealer {
   }
 
   open(sealed: string, associated: string): string {
-    const [version, b64] = sealed.split(':');
-    if (version !== VERSION || !b64) throw new GatehouseError('internal', 'stored secret has an unknown format');
-    const raw = Buffer.from(b64, 'base64');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(associated));
-    decipher.setAuthTag(raw.subarray(12, 28));
+    const [version, b64, extra] = sealed.split(':');
+    const raw = Buffer.from(b64 ?? '', 'base64');
+    // nonce (12) + tag (16) + at least nothing: anything shorter is not a sealed value.
+    if (version !== VERSION || !b64 || extra !== undefined || raw.length < 28) throw new GatehouseError('internal', 'stored secret has an unknown format');
     try {
+      // authTagLength pins the tag at 16 bytes: GCM would otherwise accept a truncated tag.
+      const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12), { authTagLength: 16 });
+      decipher.setAAD(Buffer.from(associated));
+      decipher.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch (cause) {
       throw new GatehouseError('internal', 'a stored secret could not be decrypted (was GATEHOUSE_SECRET_KEY changed?)', { cause });
@@ -49,7 +51,10 @@ export function integrationSecretContext(integrationId: number, provider: string
 /** The secret key from GATEHOUSE_SECRET_KEY (64 hex chars or base64 of 32 bytes), else a generated file. */
 export function loadSecretKey(configured: string | undefined, dataDir: string): Buffer {
   if (configured) {
-    const key = /^[0-9a-fA-F]{64}$/.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64');
+    // Buffer.from(…, 'base64') skips characters it does not know: check the alphabet first, so a typo is refused, not half-read.
+    const hex = /^[0-9a-fA-F]{64}$/.test(configured);
+    const base64 = /^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$/.test(configured);
+    const key = hex ? Buffer.from(configured, 'hex') : base64 ? Buffer.from(configured, 'base64') : Buffer.alloc(0);
     if (key.length !== 32) throw new GatehouseError('config', 'GATEHOUSE_SECRET_KEY: must be 32 bytes, as 64 hex characters or base64');
     return key;
   }

@@ -1,11 +1,15 @@
 // Long-lived services that commands and the gateway share, built once in app.ts.
 // Passed as an argument (ctx.services), never imported as globals.
 import type { Catalog } from './catalog.js';
+import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
 import type { Sealer } from './secrets.js';
+import type { UsageWriter } from './usageWriter.js';
 
 export interface Services {
   catalog: Catalog;
   sealer: Sealer;
   index: IntegrationIndex;
+  credits: CreditLedger;
+  usage: UsageWriter;
 }

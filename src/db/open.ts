@@ -23,8 +23,18 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  rawHandles.set(db, sqlite);
   await migrate(db);
   return db;
+}
+
+const rawHandles = new WeakMap<Db, SqliteDatabase.Database>();
+
+/** The synchronous SQLite handle behind a Db, for the few writes that must not wait (usage rows). */
+export function rawHandle(db: Db): SqliteDatabase.Database {
+  const handle = rawHandles.get(db);
+  if (!handle) throw new Error('not a database opened by openDatabase');
+  return handle;
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

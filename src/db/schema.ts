@@ -69,6 +69,43 @@ export interface AttachmentsTable {
   created_at: string;
 }
 
+export interface UsageTable {
+  id: Generated<number>;
+  created_at: string;
+  month: string;
+  request_id: string;
+  user_id: number;
+  vm_id: number | null;
+  vm_name: string | null;
+  api_key_id: number | null;
+  api_key_name: string | null;
+  integration_id: number | null;
+  integration_name: string;
+  provider: string;
+  model: string;
+  source: string;
+  api: string;
+  status: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micros: number;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  session_id: string | null;
+}
+
+export interface CreditGrantsTable {
+  id: Generated<number>;
+  user_id: number;
+  month: string;
+  micros: number;
+  note: string | null;
+  granted_by: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   ssh_keys: SshKeysTable;
@@ -78,6 +115,8 @@ export interface Database {
   integrations: IntegrationsTable;
   integration_secrets: IntegrationSecretsTable;
   attachments: AttachmentsTable;
+  usage: UsageTable;
+  credit_grants: CreditGrantsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -86,3 +125,4 @@ export type SshKey = Selectable<SshKeysTable>;
 export type Vm = Selectable<VmsTable>;
 export type IntegrationRow = Selectable<IntegrationsTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
+export type NewUsageRow = Insertable<UsageTable>;

@@ -19,8 +19,12 @@ export interface ForwardRequest {
   headers: Record<string, string | string[]>;
   body: Buffer | undefined;
   style: ErrorStyle;
-  /** Sees every chunk sent to the client, after it is written (metering hooks in here). */
+  /** Learns the response's content type before the first chunk (metering hooks in here). */
+  onStart?: (contentType: string | undefined) => void;
+  /** Sees every upstream chunk, after what it became was written to the client. */
   tap?: (chunk: Buffer) => void;
+  /** Rewrites the stream on its way to the client (whole events only); undefined: untouched. */
+  rewrite?: { push(chunk: Buffer): Buffer; end(): Buffer };
 }
 
 export interface ForwardOutcome {
@@ -66,7 +70,10 @@ export class Forwarder {
       if (abort.signal.aborted) return { status: 499, complete: false };
       throw upstreamFailure(err);
     }
-    const isSse = /text\/event-stream/i.test(String(upstream.headers['content-type'] ?? ''));
+    const contentType = upstream.headers['content-type'] as string | undefined;
+    const isSse = /text\/event-stream/i.test(contentType ?? '');
+    const rewrite = isSse && upstream.statusCode < 300 ? f.rewrite : undefined;
+    f.onStart?.(contentType);
     f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
@@ -74,12 +81,15 @@ export class Forwarder {
     try {
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         outcome.firstByteMs ??= performance.now() - started;
-        keepalive?.saw(chunk);
-        if (!f.res.write(chunk)) await drained(f.res);
+        const out = rewrite ? rewrite.push(chunk) : chunk;
+        if (out.length) {
+          keepalive?.saw(out);
+          if (!f.res.write(out)) await drained(f.res);
+        }
         f.tap?.(chunk);
       }
       outcome.complete = !abort.signal.aborted;
-      f.res.end();
+      f.res.end(rewrite?.end());
     } catch (err) {
       if (!abort.signal.aborted && isSse && keepalive?.atBoundary && !f.res.destroyed) {
         // Once streaming has begun, report as the provider would: an SSE error event, then close.

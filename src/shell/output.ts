@@ -34,13 +34,16 @@ export class Output {
     this.sink('stderr', this.c.yellow(`warning: ${text}`) + '\n');
   }
 
+  /** Messages may echo what the user typed: unprintable characters are escaped here, at the choke point. */
   error(message: string, hint?: string): void {
-    this.sink('stderr', this.c.red(`error: ${message}`) + '\n');
-    if (hint) this.sink('stderr', this.c.dim(hint) + '\n');
+    this.sink('stderr', this.c.red(`error: ${escapeUnprintable(message)}`) + '\n');
+    if (hint) this.sink('stderr', this.c.dim(escapeUnprintable(hint)) + '\n');
   }
 
+  /** JSON.stringify leaves DEL, C1 controls and bidi overrides raw; \u-escape them (same JSON value). */
   json(value: unknown): void {
-    this.sink('stdout', (this.prettyJson ? JSON.stringify(value, null, 2) : JSON.stringify(value)) + '\n');
+    const text = this.prettyJson ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+    this.sink('stdout', escapeUnprintable(text) + '\n');
   }
 
   /** Aligned columns, two spaces apart, no borders. Widths ignore ANSI codes. */
@@ -53,6 +56,19 @@ export class Output {
       this.line(cells.join('  ').trimEnd());
     }
   }
+}
+
+// C0/C1 controls except newline, line separators, bidi overrides and isolates.
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A word the user typed, as an error may quote it: escaped and at most `max` characters. */
+export function shown(text: string, max = 64): string {
+  const chars = [...text];
+  return escapeUnprintable(chars.length > max ? chars.slice(0, max).join('') + '…' : text);
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g;

@@ -2,6 +2,7 @@
 // wrong arities are usage errors that say what was expected.
 import yargsParser from 'yargs-parser';
 import { GatehouseError } from '../errors.js';
+import { shown } from './output.js';
 import type { CommandDef, OptionSpec, ParsedArgs } from './types.js';
 
 /** Options every command has. */
@@ -47,24 +48,45 @@ export function parseArgs(def: CommandDef, words: string[]): ParsedArgs {
     else (spec[o.type] as string[]).push(name);
     if (o.alias) (spec.alias as Record<string, string[]>)[name] = [o.alias];
   }
+  checkFlagValues(options, words);
   const parsed = yargsParser(words, spec);
   const known = new Set(Object.keys(options));
   for (const key of Object.keys(parsed)) {
     if (key === '_' || key === '--' || known.has(key)) continue;
-    const shown = key.length === 1 ? `-${key}` : `--${key}`;
-    throw new GatehouseError('usage', `unknown flag ${shown}`, { hint: `see "${def.path.join(' ')} --help"` });
+    const flag = key.length === 1 ? `-${key}` : `--${key}`;
+    throw new GatehouseError('usage', `unknown flag ${shown(flag)}`, { hint: `see "${def.path.join(' ')} --help"` });
   }
   for (const [name, o] of Object.entries(options)) {
     const v = parsed[name];
     if (o.type === 'string' && Array.isArray(v)) throw new GatehouseError('usage', `flag --${name} was given more than once`);
-    if (o.type === 'string' && v === '' && words.some((w) => w === `--${name}`)) {
-      throw new GatehouseError('usage', `flag --${name} needs a value`, { hint: o.value ? `e.g. --${name} ${o.value}` : undefined });
-    }
     if (o.type === 'array' && v !== undefined) parsed[name] = (Array.isArray(v) ? v : [v]).map(String);
   }
   const positional = (parsed._ as (string | number)[]).map(String);
-  checkArity(def, positional);
+  if (!parsed.help) checkArity(def, positional); // `rm --help` must show help, not "missing argument VM"
   return { ...parsed, _: positional, json: Boolean(parsed.json) } as ParsedArgs;
+}
+
+/**
+ * yargs-parser is too forgiving here: `--tag` with no value silently adds no tag, and
+ * `--json=yes` silently means false. Flags after `--` are positional words, not checked.
+ */
+function checkFlagValues(options: Record<string, OptionSpec>, words: string[]): void {
+  const end = words.indexOf('--');
+  const flags = end === -1 ? words : words.slice(0, end);
+  flags.forEach((word, i) => {
+    const m = /^--?([^=]+)(=(.*))?$/s.exec(word);
+    const entry = m && Object.entries(options).find(([n, o]) => n === m[1] || o.alias === m[1]);
+    if (!m || !entry) return; // not a flag, or an unknown one (reported after parsing)
+    const [name, o] = entry;
+    const hasValue = m[2] !== undefined;
+    if (o.type === 'boolean') {
+      if (hasValue) throw new GatehouseError('usage', `flag --${name} takes no value`);
+      return;
+    }
+    const next = flags[i + 1];
+    const missing = hasValue ? o.type === 'array' && m[3] === '' : next === undefined || (next.startsWith('-') && next !== '-');
+    if (missing) throw new GatehouseError('usage', `flag --${name} needs a value`, { hint: `e.g. --${name}${o.value ? ` ${o.value}` : '=VALUE'}` });
+  });
 }
 
 function checkArity(def: CommandDef, positional: string[]): void {
@@ -77,6 +99,6 @@ function checkArity(def: CommandDef, positional: string[]): void {
     throw new GatehouseError('usage', `missing argument ${missing?.name ?? ''}`.trim(), { hint });
   }
   if (!variadic && positional.length > args.length) {
-    throw new GatehouseError('usage', `unexpected argument "${positional[args.length]}"`, { hint });
+    throw new GatehouseError('usage', `unexpected argument "${shown(positional[args.length])}"`, { hint });
   }
 }

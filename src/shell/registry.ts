@@ -1,6 +1,7 @@
 // The command table: resolves typed words to a command definition, with the exact error
 // messages of DESIGN.md §3 when a command or subcommand does not exist.
 import { GatehouseError } from '../errors.js';
+import { shown } from './output.js';
 import type { CommandDef, GroupDef } from './types.js';
 
 export type Resolution =
@@ -34,12 +35,13 @@ export class Registry {
       if (second === undefined || second.startsWith('-')) return { kind: 'group', group, commands: subs };
       const def = subs.find((c) => c.path[1] === second || c.aliases?.includes(second));
       if (!def) {
-        throw new GatehouseError('usage', `"${group.name}" subcommand "${second}" not found, valid subcommands are: ${subs.map((c) => c.path[1]).join(', ')}`);
+        throw new GatehouseError('usage', `"${group.name}" subcommand "${shown(second)}" not found, valid subcommands are: ${subs.map((c) => c.path[1]).join(', ')}`);
       }
       return { kind: 'command', def, rest: words.slice(2) };
     }
     const def = this.topLevel().find((c) => c.path[0] === first || c.aliases?.includes(first));
-    if (!def) throw new GatehouseError('not_found', `command not found: "${first}"`, { hint: 'type "help" to see the commands' });
+    // A usage error (exit 2) like an unknown subcommand or flag: the line itself is wrong.
+    if (!def) throw new GatehouseError('usage', `command not found: "${shown(first)}"`, { hint: 'type "help" to see the commands' });
     return { kind: 'command', def, rest: words.slice(1) };
   }
 }

@@ -5,7 +5,7 @@ import { helpAsJson, printCommandHelp, printGroupHelp, printOverview } from './h
 import { optionsOf, parseArgs } from './parseArgs.js';
 import type { Registry } from './registry.js';
 import { tokenize } from './tokenize.js';
-import type { CommandContext, CommandDef } from './types.js';
+import type { CommandContext, CommandDef, GroupDef } from './types.js';
 
 export interface RunResult {
   status: number;
@@ -26,11 +26,16 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     const words = tokenize(line);
     if (words.length === 0) return result;
     if (words[0] === 'exit' || words[0] === 'quit') return { ...result, exit: true };
-    if (words[0] === 'help') return { ...result, status: help(registry, ctx, words.slice(1), json) };
+    if (words[0] === 'help') {
+      const args = parseArgs(HELP_DEF, words.slice(1));
+      json = args.json;
+      return { ...result, status: help(registry, ctx, args._, json) };
+    }
     const found = registry.resolve(words);
     if (found.kind === 'group') {
-      if (json) ctx.out.json({ command: found.group.name, summary: found.group.summary, subcommands: found.commands.map((c) => c.path[1]) });
-      else printGroupHelp(ctx.out, found.group, found.commands);
+      // A group word alone shows its subcommands; it still refuses flags it does not know.
+      json = parseArgs({ path: [found.group.name], summary: found.group.summary, run: async () => {} }, words.slice(1)).json;
+      groupHelp(ctx, found.group, found.commands, json);
       return result;
     }
     const { def, rest } = found;
@@ -63,8 +68,15 @@ function carriesSecret(def: CommandDef, args: Record<string, unknown>): boolean 
   });
 }
 
-function help(registry: Registry, ctx: CommandContext, words: string[], json: boolean): number {
-  const topic = words.filter((w) => !w.startsWith('-'));
+/** `help` is not a command definition, but its flags are checked like one's. */
+const HELP_DEF: CommandDef = { path: ['help'], summary: 'show help', args: [{ name: 'COMMAND', variadic: true, optional: true }], run: async () => {} };
+
+function groupHelp(ctx: CommandContext, group: GroupDef, commands: CommandDef[], json: boolean): void {
+  if (json) ctx.out.json({ command: group.name, summary: group.summary, subcommands: commands.map((c) => c.path[1]) });
+  else printGroupHelp(ctx.out, group, commands);
+}
+
+function help(registry: Registry, ctx: CommandContext, topic: string[], json: boolean): number {
   if (topic.length === 0) {
     if (json) {
       const visible = registry.commands.filter((d) => ctx.user.is_admin || !d.adminOnly);
@@ -73,7 +85,7 @@ function help(registry: Registry, ctx: CommandContext, words: string[], json: bo
     return 0;
   }
   const found = registry.resolve(topic);
-  if (found.kind === 'group') printGroupHelp(ctx.out, found.group, found.commands);
+  if (found.kind === 'group') groupHelp(ctx, found.group, found.commands, json);
   else if (json) ctx.out.json(helpAsJson(found.def));
   else printCommandHelp(ctx.out, found.def);
   return 0;

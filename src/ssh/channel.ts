@@ -31,6 +31,8 @@ export class TerminalOutput extends Writable {
     private readonly channel: ServerChannel,
     public columns: number,
     public rows: number,
+    /** Under a PTY the client's terminal is raw: LF must become CR LF. Without one, LF stays. */
+    private readonly crlf = true,
   ) {
     super({ decodeStrings: false });
   }
@@ -42,7 +44,7 @@ export class TerminalOutput extends Writable {
   }
 
   override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (!this.muted && open(this.channel)) this.channel.write(toCrlf(chunk.toString()));
+    if (!this.muted && open(this.channel)) this.channel.write(this.crlf ? toCrlf(chunk.toString()) : chunk.toString());
     done();
   }
 }

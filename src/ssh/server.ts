@@ -4,6 +4,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config.js';
+import { GatehouseError } from '../errors.js';
 import { touchKey } from '../db/sshKeys.js';
 import { authenticate, type Identity } from './auth.js';
 import type { SshDeps } from './deps.js';
@@ -38,9 +39,13 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
       if (!id) return void client.end();
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       client.on('session', (accept, reject) => {
+        // A limit on sessions open at once, not over the connection's life: OpenSSH's ControlMaster
+        // runs every later `ssh HOST CMD` as a new session on one long-lived connection.
         if (sessionCount >= MAX_SESSIONS_PER_CONNECTION) return void reject();
         sessionCount++;
-        handleSession(deps, id, accept(), (s) => {
+        const session = accept();
+        session.once('close', () => sessionCount--);
+        handleSession(deps, id, session, (s) => {
           sessions.add(s);
           return () => {
             sessions.delete(s);
@@ -55,15 +60,16 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
       clients.delete(client);
     });
   });
-  server.on('error', (err: Error) => deps.log.error('ssh server error', err));
-
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (err: NodeJS.ErrnoException) =>
+      reject(new GatehouseError('config', `GATEHOUSE_SSH_LISTEN: cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message})`, { cause: err }));
+    server.once('error', refused);
     server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });
+  server.on('error', (err: Error) => deps.log.error('ssh server error', err));
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -27,7 +27,7 @@ export interface InteractiveSession {
 }
 
 export function runInteractive(deps: SshDeps, identity: Identity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean): InteractiveSession {
-  const term = new TerminalOutput(channel, pty?.cols ?? 80, pty?.rows ?? 24);
+  const term = new TerminalOutput(channel, pty?.cols ?? 80, pty?.rows ?? 24, Boolean(pty));
   const out = new Output((_stream, text) => term.write(text), { color, prettyJson: true });
   const input = new BracketedPaste();
   channel.pipe(input);
@@ -39,33 +39,72 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     removeHistoryDuplicates: true,
     tabSize: 2,
   });
+  // Nothing is read until the first prompt: keys typed early wait in the channel (typeahead), and
+  // each line pauses the input until it has been handled, so later keys echo after the next prompt.
+  rl.pause();
+  const lines: string[] = [];
+  let inputEnded = false;
+  let wake: (() => void) | undefined;
+  const wakeReader = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  rl.on('line', (line) => {
+    rl.pause();
+    lines.push(line);
+    wakeReader();
+  });
+  // EOF (`ssh -tt host < file`) or ^D: the lines already typed still run, then Goodbye.
+  rl.on('close', () => {
+    inputEnded = true;
+    wakeReader();
+  });
+  rl.on('SIGINT', () => {
+    if (rl.line === '') return close('Goodbye!');
+    term.write('^C\n');
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    rl.prompt();
+  });
+
   let closed = false;
   const close = (message: string, status = 0) => {
     if (closed) return;
     closed = true;
+    term.muted = false;
     if (pty) term.write(DISABLE_BRACKETED_PASTE);
-    term.write(message + '\n');
+    if (message) term.write(message + '\n');
     rl.close();
+    wakeReader();
     if (!channel.destroyed && channel.writable) {
       channel.exit(status);
       channel.end();
     }
   };
-  const ask = (question: string, secret = false) =>
-    new Promise<string>((resolve) => {
-      rl.question(question, (answer) => {
-        term.muted = false;
-        if (secret) {
-          term.write('\n');
-          forget(rl, answer);
-        }
-        resolve(answer.trim());
-      });
-      term.muted = secret; // after the prompt is drawn: from here on, typed characters are not echoed
-    });
 
-  rl.on('close', () => close('Goodbye!'));
+  /** Shows `prompt` and resolves with the next line; undefined once the input ended or the session closed. */
+  async function nextLine(prompt: string, secret = false): Promise<string | undefined> {
+    if (lines.length === 0 && !inputEnded && !closed) {
+      rl.setPrompt(prompt);
+      rl.prompt();
+      term.muted = secret; // after the prompt is drawn: from here on, typed characters are not echoed
+      while (lines.length === 0 && !inputEnded && !closed) await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (secret && term.muted) {
+      term.muted = false;
+      term.write('\n');
+    }
+    return closed ? undefined : lines.shift();
+  }
+  const ask = async (question: string, secret = false) => {
+    const answer = (await nextLine(question, secret)) ?? '';
+    if (secret) forget(rl, answer);
+    return answer.trim();
+  };
+
   channel.on('error', () => close(''));
+  channel.once('close', () => close('')); // the client left: release readline
   if (pty) term.write(ENABLE_BRACKETED_PASTE);
 
   start().catch((err) => {
@@ -80,32 +119,24 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
     (rl as unknown as { history: string[] }).history = await loadHistory(deps.db, user.id);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
-    rl.setPrompt(`${out.c.bold.cyan('gatehouse')} ${out.c.white('▶')} `);
     installCompleter(rl, (line) => complete(deps.registry, ctx, line));
-    rl.on('SIGINT', () => {
-      if (rl.line === '') return close('Goodbye!');
-      term.write('^C\n');
-      rl.write(null, { ctrl: true, name: 'e' });
-      rl.write(null, { ctrl: true, name: 'u' });
-      rl.prompt();
-    });
-    let queue = Promise.resolve();
-    rl.on('line', (line) => {
-      queue = queue.then(() => handleLine(ctx, line));
-    });
-    rl.prompt();
+    const prompt = `${out.c.bold.cyan('gatehouse')} ${out.c.white('▶')} `;
+    for (;;) {
+      const line = await nextLine(prompt);
+      if (line === undefined) return close('Goodbye!');
+      if (await handleLine(ctx, line)) return close('Goodbye!');
+      if (closed) return;
+    }
   }
 
-  async function handleLine(ctx: CommandContext, line: string): Promise<void> {
-    if (closed) return;
-    rl.pause();
+  /** Runs one line; true when the user asked to leave. */
+  async function handleLine(ctx: CommandContext, line: string): Promise<boolean> {
     const result = await runLine(deps.registry, ctx, line, (m, e) => deps.log.error(m, e));
     if (line.trim()) {
       if (result.secret) forget(rl, line);
       else await appendHistory(deps.db, ctx.user.id, line).catch((err) => deps.log.error('saving history failed', err));
     }
-    if (result.exit) return close('Goodbye!');
-    if (!closed) rl.prompt();
+    return result.exit;
   }
 
   async function signUp(): Promise<User | undefined> {
@@ -114,10 +145,11 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
       return undefined;
     }
     out.line(`Welcome! This SSH key (${identity.fingerprint}) is not registered yet. Let's create your account.`);
-    for (let attempt = 0; attempt < 5 && !closed; attempt++) {
+    for (let attempt = 0; attempt < 5 && !closed && !inputEnded; attempt++) {
       const name = await ask('Choose a user name: ');
-      if (closed) return undefined;
+      if (closed || inputEnded) break;
       const email = await ask('Email (optional, Enter to skip): ');
+      if (closed) break;
       try {
         const user = await createAccount(deps.db, { name, email: email || null, key: parsePublicKey(identity.publicKeyText) });
         deps.changes.emit('users');
@@ -129,7 +161,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
         out.error(pub.message, pub.hint);
       }
     }
-    close('Too many attempts; connect again to retry.', 1);
+    close(closed || inputEnded ? 'Goodbye!' : 'Too many attempts; connect again to retry.', 1);
     return undefined;
   }
 

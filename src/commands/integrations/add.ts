@@ -1,5 +1,6 @@
 import { createIntegration, requireIntegration, resolveAttachSpec, type AttachTarget } from '../../core/integrationStore.js';
 import { checkIntegrationName, defaultLlmSettings, INTEGRATION_TYPES, integrationJson, type IntegrationType, type Settings } from '../../core/integrations.js';
+import { findIntegrationRow } from '../../db/integrations.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { applyLlmFlags, applyReflectionFlags, commentFrom, integrationOptions, rejectTeam } from './flags.js';
@@ -21,6 +22,10 @@ export const integrationsAdd: CommandDef = {
     rejectTeam(args);
     if (args.name === undefined) throw new GatehouseError('usage', 'missing --name', { hint: `e.g. integrations add ${type} --name my-${type}` });
     const name = checkIntegrationName(String(args.name));
+    // Before any key is read (maybe at a prompt): a taken name must not cost a typed key.
+    if (await findIntegrationRow(ctx.db, ctx.user.id, name)) {
+      throw new GatehouseError('conflict', `you already have an integration named "${name}"`, { hint: 'choose another --name, or change it with "integrations edit"' });
+    }
     const targets: AttachTarget[] = [];
     for (const spec of (args.attach as string[] | undefined) ?? []) targets.push(await resolveAttachSpec(ctx.db, ctx.user.id, spec));
     let settings: Settings;

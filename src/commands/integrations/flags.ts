@@ -38,7 +38,10 @@ function checkKey(p: ProviderId, key: string): string {
   return k;
 }
 
-/** Applies --<provider>, --<provider>-key, --openai-account and --models to current settings. */
+/**
+ * Applies --<provider>, --<provider>-key, --openai-account and --models to current settings.
+ * Every flag is checked before any key is read, so a mistake never costs a typed key.
+ */
 export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, current: LlmSettings, keyed: string[]): Promise<LlmChange> {
   if (args.fields !== undefined) throw new GatehouseError('usage', '--fields is for reflection integrations');
   const settings: LlmSettings = { providers: structuredClone(current.providers), models: current.models };
@@ -48,6 +51,7 @@ export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, curre
   if (fromStdin.length > 1 && !ctx.interactive) {
     throw new GatehouseError('usage', 'only one key can be read from stdin per command', { hint: `set the others afterwards with "integrations edit NAME --${fromStdin[1]}-key=-"` });
   }
+  const toRead: ProviderId[] = [];
   for (const p of PROVIDER_IDS) {
     const given = args[p] as string | undefined;
     if (given !== undefined && !SOURCES.includes(given as Source)) {
@@ -59,10 +63,8 @@ export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, curre
     if (keyArg !== undefined && source !== 'byok') {
       throw new GatehouseError('usage', `--${p}-key is only used when ${p} is on byok`, { hint: `add --${p}=byok` });
     }
-    if (keyArg !== undefined) {
-      if (keyArg !== '-') ctx.out.warn(`the ${providers[p].displayName} key is now in your shell history; next time use --${p}-key=- and pipe it on stdin`);
-      keys[p] = checkKey(p, keyArg === '-' ? await ctx.input.read(`${providers[p].displayName} API key: `, { secret: true }) : keyArg);
-    } else if (source === 'byok' && !keyed.includes(p)) {
+    if (keyArg !== undefined) toRead.push(p);
+    else if (source === 'byok' && !keyed.includes(p)) {
       throw new GatehouseError('usage', `--${p}=byok needs your key`, { hint: `add --${p}-key=- and pipe the key on stdin` });
     }
     if (source !== 'byok' && keyed.includes(p)) dropKeys.push(p);
@@ -72,6 +74,15 @@ export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, curre
     throw new GatehouseError('usage', '--openai-account is only used with --openai=chatgpt');
   }
   if (args.models !== undefined) settings.models = parseModelGlobs(String(args.models));
+  for (const p of toRead) {
+    const keyArg = args[`${p}-key`] as string;
+    if (keyArg === '-') keys[p] = checkKey(p, await ctx.input.read(`${providers[p].displayName} API key: `, { secret: true }));
+    else {
+      // Even a key refused below is already in the shell history: warn first.
+      ctx.out.warn(`the ${providers[p].displayName} key is now in your shell history; next time use --${p}-key=- and pipe it on stdin`);
+      keys[p] = checkKey(p, keyArg);
+    }
+  }
   return { settings, keys, dropKeys };
 }
 

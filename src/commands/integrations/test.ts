@@ -19,13 +19,14 @@ export const integrationsTest: CommandDef = {
     if (i.type !== 'llm') throw new GatehouseError('invalid_input', `integration "${i.name}" is a ${i.type} integration; only llm integrations have keys to test`);
     const settings = i.settings as LlmSettings;
     const byok = PROVIDER_IDS.filter((p) => settings.providers[p].source === 'byok');
-    const results: Record<string, string> = {};
-    await Promise.all(
+    // Probed in parallel, reported in provider order (not in order of completion).
+    const outcomes = await Promise.all(
       byok.map(async (p) => {
         const sealed = await getSealedSecret(ctx.db, i.id, p);
-        results[p] = sealed ? await probeProvider(providers[p], ctx.config.upstreams[p], ctx.services.sealer.open(sealed, integrationSecretContext(i.id, p))) : 'no key stored';
+        return sealed ? await probeProvider(providers[p], ctx.config.upstreams[p], ctx.services.sealer.open(sealed, integrationSecretContext(i.id, p))) : 'no key stored';
       }),
     );
+    const results: Record<string, string> = Object.fromEntries(byok.map((p, n) => [p, outcomes[n]]));
     const allOk = byok.every((p) => results[p] === 'ok');
     if (args.json) {
       ctx.out.json({ name: i.name, results });

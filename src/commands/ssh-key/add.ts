@@ -6,6 +6,17 @@ import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { keyJson } from './shared.js';
 
+/**
+ * A name the user did not choose must not make the add fail: sign-up keys are all "ed25519-key"
+ * (the server never sees a client's comment), so number it instead: ed25519-key-2, -3, …
+ */
+function freeName(base: string, taken: Set<string>): string {
+  if (!taken.has(base)) return base;
+  let n = 2;
+  while (taken.has(`${base.slice(0, 58)}-${n}`)) n++;
+  return `${base.slice(0, 58)}-${n}`; // stays within the 64-character limit
+}
+
 export const sshKeyAdd: CommandDef = {
   path: ['ssh-key', 'add'],
   summary: 'add an SSH public key to your account (from the argument, or stdin when omitted)',
@@ -16,11 +27,10 @@ export const sshKeyAdd: CommandDef = {
     const text = args._.length ? args._.join(' ') : await ctx.input.read('Public key: ', { secret: false });
     if (!text.trim()) throw new GatehouseError('usage', 'no key given', { hint: 'pass the public key as an argument or on stdin' });
     const key = parsePublicKey(text);
-    const name = checkKeyName(args.name === undefined ? defaultKeyName(key) : String(args.name));
     if (await findKeyByFingerprint(ctx.db, key.fingerprint)) throw new GatehouseError('conflict', `key ${key.fingerprint} is already registered`);
-    if ((await listKeys(ctx.db, ctx.user.id)).some((k) => k.name === name)) {
-      throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name' });
-    }
+    const taken = new Set((await listKeys(ctx.db, ctx.user.id)).map((k) => k.name));
+    const name = args.name === undefined ? freeName(defaultKeyName(key), taken) : checkKeyName(String(args.name));
+    if (taken.has(name)) throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name' });
     const row = await insertKey(ctx.db, ctx.user.id, { name, publicKey: key.text, fingerprint: key.fingerprint });
     if (args.json) ctx.out.json(keyJson(row, ctx.keyId));
     else ctx.out.line(`Added SSH key ${name} (${key.fingerprint})`);

@@ -1,5 +1,6 @@
 import { listKeys } from '../../db/sshKeys.js';
 import type { SshKey } from '../../db/schema.js';
+import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext } from '../../shell/types.js';
 
@@ -7,7 +8,7 @@ import type { CommandContext } from '../../shell/types.js';
 export async function requireKey(ctx: CommandContext, nameOrFingerprint: string): Promise<SshKey> {
   const keys = await listKeys(ctx.db, ctx.user.id);
   const key = keys.find((k) => k.name === nameOrFingerprint || k.fingerprint === nameOrFingerprint);
-  if (!key) throw new GatehouseError('not_found', `SSH key "${nameOrFingerprint}" not found`, { hint: 'run "ssh-key list" to see your keys' });
+  if (!key) throw new GatehouseError('not_found', `SSH key "${shown(nameOrFingerprint)}" not found`, { hint: 'run "ssh-key list" to see your keys' });
   return key;
 }
 

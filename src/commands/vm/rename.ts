@@ -15,7 +15,11 @@ export const rename: CommandDef = {
     const vm = await requireVm(ctx, oldName);
     const newName = checkVmName(rawNew);
     if (newName !== vm.name && (await vmNameTaken(ctx.db, newName))) throw new GatehouseError('conflict', `VM name "${newName}" is taken`);
-    await updateVm(ctx.db, ctx.user.id, vm.id, { name: newName });
+    await updateVm(ctx.db, ctx.user.id, vm.id, { name: newName }).catch((cause) => {
+      // Another session can take the name between the check above and the update.
+      if (/UNIQUE/.test(String(cause?.message))) throw new GatehouseError('conflict', `VM name "${newName}" was just taken`, { cause });
+      throw cause;
+    });
     ctx.changes.emit('vms');
     if (args.json) ctx.out.json({ old: vm.name, name: newName });
     else ctx.out.line(`Renamed VM ${vm.name} to ${newName}`);

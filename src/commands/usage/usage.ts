@@ -1,0 +1,22 @@
+import { summarizeUsage, type UsageGroup } from '../../db/usage.js';
+import type { CommandDef } from '../../shell/types.js';
+import { printUsage } from './report.js';
+import { groupArg, monthArg } from './shared.js';
+
+const GROUPS: UsageGroup[] = ['model', 'day', 'vm', 'integration', 'key', 'session'];
+
+export const usage: CommandDef = {
+  path: ['usage'],
+  summary: 'your gateway usage for a month: requests, tokens and cost per group',
+  options: {
+    month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },
+    group: { type: 'string', value: 'BY', describe: `group by ${GROUPS.join(', ')} (default: model)`, complete: async () => GROUPS },
+  },
+  examples: ['usage', 'usage --group day', 'usage --month 2026-10 --group vm --json'],
+  async run(ctx, args) {
+    const month = monthArg(args);
+    const group = groupArg(args, GROUPS, 'model');
+    ctx.services.usage.flush(); // so a report right after a request includes it
+    printUsage(ctx, month, group, await summarizeUsage(ctx.db, month, group, ctx.user.id), args.json);
+  },
+};

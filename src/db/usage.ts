@@ -1,0 +1,98 @@
+// Queries on usage rows and credit grants.
+import { sql } from 'kysely';
+import type { Db } from './open.js';
+import { nowIso, rawHandle } from './open.js';
+import type { NewUsageRow } from './schema.js';
+
+const USAGE_COLUMNS = ['created_at', 'month', 'request_id', 'user_id', 'vm_id', 'vm_name', 'api_key_id', 'api_key_name', 'integration_id', 'integration_name', 'provider', 'model', 'source', 'api', 'status', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_micros', 'latency_ms', 'ttfb_ms', 'session_id'] as const;
+
+/**
+ * Writes usage rows synchronously, in one transaction. Synchronous on purpose: a row is either
+ * waiting in memory or committed, never "in flight", which keeps the crash-loss bound exact.
+ */
+export function insertUsageRowsNow(db: Db, rows: NewUsageRow[]): void {
+  const sqlite = rawHandle(db);
+  const insert = sqlite.prepare(`INSERT INTO usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map((c) => '@' + c).join(', ')})`);
+  sqlite.transaction((batch: NewUsageRow[]) => {
+    for (const row of batch) insert.run(Object.fromEntries(USAGE_COLUMNS.map((c) => [c, row[c] ?? null])));
+  })(rows);
+}
+
+export async function costThisMonth(db: Db, userId: number, month: string): Promise<number> {
+  const row = await db
+    .selectFrom('usage')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('cost_micros'), sql<number>`0`).as('total'))
+    .where('user_id', '=', userId)
+    .where('month', '=', month)
+    .executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+export async function grantsThisMonth(db: Db, userId: number, month: string): Promise<number> {
+  const row = await db
+    .selectFrom('credit_grants')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('micros'), sql<number>`0`).as('total'))
+    .where('user_id', '=', userId)
+    .where('month', '=', month)
+    .executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+export async function insertGrant(db: Db, grant: { userId: number; month: string; micros: number; note: string | null; grantedBy: string }): Promise<void> {
+  await db
+    .insertInto('credit_grants')
+    .values({ user_id: grant.userId, month: grant.month, micros: grant.micros, note: grant.note, granted_by: grant.grantedBy, created_at: nowIso() })
+    .execute();
+}
+
+export type UsageGroup = 'model' | 'day' | 'vm' | 'integration' | 'key' | 'session' | 'user';
+
+const GROUP_COLUMN: Record<UsageGroup, string> = {
+  model: 'usage.model',
+  day: 'substr(usage.created_at, 1, 10)',
+  vm: "coalesce(usage.vm_name, '-')",
+  integration: 'usage.integration_name',
+  key: "coalesce(usage.api_key_name, '-')",
+  session: "coalesce(usage.session_id, '-')",
+  user: 'users.name',
+};
+
+export interface UsageSummary {
+  group: string;
+  requests: number;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+}
+
+/** Totals per group for a month; userId undefined: every user (admin reports). */
+export async function summarizeUsage(db: Db, month: string, group: UsageGroup, userId?: number): Promise<UsageSummary[]> {
+  let q = db
+    .selectFrom('usage')
+    .innerJoin('users', 'users.id', 'usage.user_id')
+    .select([
+      sql<string>`${sql.raw(GROUP_COLUMN[group])}`.as('group'),
+      (eb) => eb.fn.countAll<number>().as('requests'),
+      (eb) => eb.fn.sum<number>('usage.input_tokens').as('input_tokens'),
+      (eb) => eb.fn.sum<number>('usage.cache_read_tokens').as('cache_read_tokens'),
+      (eb) => eb.fn.sum<number>('usage.cache_write_tokens').as('cache_write_tokens'),
+      (eb) => eb.fn.sum<number>('usage.output_tokens').as('output_tokens'),
+      (eb) => eb.fn.sum<number>('usage.cost_micros').as('cost_micros'),
+    ])
+    .where('usage.month', '=', month)
+    .groupBy(sql.raw(GROUP_COLUMN[group]))
+    .orderBy(sql.raw(GROUP_COLUMN[group]));
+  if (userId !== undefined) q = q.where('usage.user_id', '=', userId);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    group: String(r.group),
+    requests: Number(r.requests),
+    input_tokens: Number(r.input_tokens),
+    cache_read_tokens: Number(r.cache_read_tokens),
+    cache_write_tokens: Number(r.cache_write_tokens),
+    output_tokens: Number(r.output_tokens),
+    cost_micros: Number(r.cost_micros),
+  }));
+}

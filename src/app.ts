@@ -6,6 +6,7 @@ import { loadCatalog } from './core/catalog.js';
 import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
 import { CreditLedger } from './core/credits.js';
+import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
@@ -33,9 +34,13 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   const db = await openDatabase(config.databasePath);
   const changes = new Changes();
   const registry = new Registry(commands, groups);
-  const services: Services = { catalog, sealer: new Sealer(loadSecretKey(config.secretKey, config.dataDir)), index: new IntegrationIndex(db, changes),
+  const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));
+  const services: Services = {
+    catalog,
+    sealer, index: new IntegrationIndex(db, changes),
     credits: new CreditLedger(db, config.monthlyCreditsMicros),
     usage: new UsageWriter(db, log),
+    apiKeys: new ApiKeyIndex(db, sealer, log, changes),
   };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {

@@ -5,6 +5,9 @@ import { adminCreditsGrant } from './admin/creditsGrant.js';
 import { adminUsage } from './admin/usage.js';
 import { adminUsers } from './admin/users.js';
 import { credits } from './usage/credits.js';
+import { keysCreate } from './keys/create.js';
+import { keysList } from './keys/list.js';
+import { keysRevoke } from './keys/revoke.js';
 import { usage } from './usage/usage.js';
 import { sshKeyAdd } from './ssh-key/add.js';
 import { sshKeyList } from './ssh-key/list.js';
@@ -27,11 +30,13 @@ import { tag } from './vm/tag.js';
 
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog,
+  keysCreate, keysList, keysRevoke,
   usage, credits, adminUsers, adminUsage, adminCreditsGrant,
 ];
 
 export const groups: GroupDef[] = [
   { name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' },
   { name: 'integrations', aliases: ['int'], summary: 'configure what your VMs can reach through the gateway' },
+  { name: 'keys', summary: 'API keys for clients outside VMs (laptops, CI)' },
   { name: 'admin', summary: 'operator commands (admins only)' },
 ];

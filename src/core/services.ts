@@ -1,5 +1,6 @@
 // Long-lived services that commands and the gateway share, built once in app.ts.
 // Passed as an argument (ctx.services), never imported as globals.
+import type { ApiKeyIndex } from './apiKeyIndex.js';
 import type { Catalog } from './catalog.js';
 import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
@@ -12,4 +13,5 @@ export interface Services {
   index: IntegrationIndex;
   credits: CreditLedger;
   usage: UsageWriter;
+  apiKeys: ApiKeyIndex;
 }

@@ -106,6 +106,19 @@ export interface CreditGrantsTable {
   created_at: string;
 }
 
+export interface ApiKeysTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  prefix: string;
+  hash: string;
+  integrations: string | null;
+  models: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   ssh_keys: SshKeysTable;
@@ -117,6 +130,7 @@ export interface Database {
   attachments: AttachmentsTable;
   usage: UsageTable;
   credit_grants: CreditGrantsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -126,3 +140,4 @@ export type Vm = Selectable<VmsTable>;
 export type IntegrationRow = Selectable<IntegrationsTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type NewUsageRow = Insertable<UsageTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -1,6 +1,7 @@
-// Who is calling: a VM known by its TCP source address (forwarding headers are never trusted).
-// API keys (a later issue) plug in here as the first rule.
+// Who is calling: the holder of a gatehouse API key (first rule; see keyCaller.ts), else a VM
+// known by its TCP source address (forwarding headers are never trusted).
 import type { IncomingMessage } from 'node:http';
+import type { IndexedApiKey } from '../core/apiKeyIndex.js';
 import type { IndexedIntegration, IndexedVm, Snapshot } from '../core/integrationIndex.js';
 import { sourceAddress } from '../core/sourceAddress.js';
 import { GatehouseError } from '../errors.js';
@@ -8,6 +9,8 @@ import { GatehouseError } from '../errors.js';
 export interface Caller {
   userId: number;
   vm?: IndexedVm;
+  /** Set when the caller authenticated with a gatehouse API key. */
+  apiKey?: IndexedApiKey;
   /** Integrations this caller may use (attached to its VM). */
   may(integration: IndexedIntegration): boolean;
   /** Says how to give this caller access when may() is false. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config, ProviderId } from '../config.js';
 import type { Changes } from '../core/changes.js';
-import type { IndexedIntegration } from '../core/integrationIndex.js';
+import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
 import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import { GatehouseError } from '../errors.js';
@@ -14,6 +14,7 @@ import { providers } from '../providers/index.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { parseJsonBody, readBody } from './body.js';
 import { identify, integrationFor, type Caller } from './caller.js';
+import { keyCaller } from './keyCaller.js';
 import { Credentials } from './credentials.js';
 import { sendError, sendJson, styleForPath } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
@@ -69,11 +70,11 @@ export class Gateway {
       const meta = metadataRoute(target.pathname);
       if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
       const snapshot = await this.deps.services.index.current();
-      const caller = identify(req, snapshot);
+      const caller = await this.identify(req, snapshot);
       return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, setStyle);
     }
     const snapshot = await this.deps.services.index.current();
-    const caller = identify(req, snapshot);
+    const caller = await this.identify(req, snapshot);
     const integration = integrationFor(caller, snapshot, host.name);
     if (integration.type === 'reflection') {
       if (method !== 'GET' && method !== 'HEAD') throw new GatehouseError('invalid_input', 'reflection answers GET only');
@@ -84,14 +85,18 @@ export class Gateway {
     return this.llm(req, res, caller, integration, route, target.search, setStyle);
   }
 
+  private async identify(req: IncomingMessage, snapshot: Snapshot): Promise<Caller> {
+    return (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
+  }
+
   private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, setStyle: (s: ErrorStyle) => void): Promise<void> {
     const { catalog } = this.deps.services;
     if (route.kind === 'hello') return hello(res, req.method ?? 'GET');
     if (route.kind === 'models') {
-      const models = usableModels(integration, catalog);
+      const models = usableModels(integration, catalog, caller.apiKey?.models);
       return sendJson(res, 200, req.headers['anthropic-version'] ? anthropicModelList(models) : openAiModelList(models));
     }
-    if (route.kind === 'models_json') return sendJson(res, 200, modelsJson(usableModels(integration, catalog)));
+    if (route.kind === 'models_json') return sendJson(res, 200, modelsJson(usableModels(integration, catalog, caller.apiKey?.models)));
 
     let body = await readBody(req, this.deps.config.maxBodyBytes);
     const json = parseJsonBody(body, req.headers['content-type']);
@@ -101,7 +106,7 @@ export class Gateway {
     const provider = providers[providerId];
     if (route.kind === 'proxy') setStyle(route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle);
     if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
-    const { setting } = decide(integration, providerId, ref, catalog);
+    const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
     if (setting.source === 'gateway' && !ref && req.method !== 'GET') {
       throw new GatehouseError('invalid_input', `the managed ${providerId} key serves model calls only; this request names no model`);
     }
@@ -154,8 +159,8 @@ export class Gateway {
         user_id: caller.userId,
         vm_id: caller.vm?.id ?? null,
         vm_name: caller.vm?.name ?? null,
-        api_key_id: null,
-        api_key_name: null,
+        api_key_id: caller.apiKey?.id ?? null,
+        api_key_name: caller.apiKey?.name ?? null,
         integration_id: integration.id,
         integration_name: integration.name,
         provider: providerId,

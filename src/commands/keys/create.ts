@@ -1,0 +1,40 @@
+import { displayPrefix, generateApiKey, parseExpiry } from '../../core/apiKeys.js';
+import { listIntegrations } from '../../core/integrationStore.js';
+import { parseModelGlobs } from '../../core/integrations.js';
+import { checkKeyName } from '../../core/names.js';
+import { findApiKey, insertApiKey } from '../../db/apiKeys.js';
+import { GatehouseError } from '../../errors.js';
+import type { CommandDef } from '../../shell/types.js';
+import { integrationNames } from '../integrations/shared.js';
+
+export const keysCreate: CommandDef = {
+  path: ['keys', 'create'],
+  summary: 'mint a gateway API key for clients outside VMs (shown once)',
+  options: {
+    name: { type: 'string', value: 'NAME', describe: 'a name to recognise it by (required)' },
+    integration: { type: 'array', value: 'NAME', describe: 'limit it to this integration (repeatable; default: all of yours)', complete: integrationNames },
+    models: { type: 'string', value: 'GLOB,…', describe: "limit it to these models, e.g. 'claude-*'" },
+    expires: { type: 'string', value: 'WHEN', describe: '30d, 12h, a date like 2027-01-31, or never (default: never)' },
+  },
+  examples: ["keys create --name laptop --models 'claude-*' --expires 30d", 'keys create --name ci --integration llm --expires 2027-01-31 --json'],
+  async run(ctx, args) {
+    if (args.name === undefined) throw new GatehouseError('usage', 'missing --name', { hint: 'e.g. keys create --name laptop' });
+    const name = checkKeyName(String(args.name));
+    if (await findApiKey(ctx.db, ctx.user.id, name)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}` });
+    const wanted = [...new Set((args.integration as string[] | undefined) ?? [])];
+    const mine = new Set((await listIntegrations(ctx.db, ctx.user.id)).map((i) => i.name));
+    for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${i}" not found`, { hint: 'run "integrations list" to see yours' });
+    const models = args.models === undefined ? null : parseModelGlobs(String(args.models));
+    const expiresAt = parseExpiry(args.expires === undefined ? 'never' : String(args.expires));
+    const secret = generateApiKey();
+    const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: wanted.length ? wanted : null, models, expiresAt });
+    ctx.changes.emit('keys');
+    if (args.json) return void ctx.out.json({ name, key: secret, integrations: wanted.length ? wanted : 'all', models: models ?? 'all', expires_at: row.expires_at });
+    ctx.out.line(`Created API key ${ctx.out.c.bold(name)}:`);
+    ctx.out.line();
+    ctx.out.line(`  ${secret}`);
+    ctx.out.line();
+    ctx.out.warn('copy it now: it will not be shown again');
+    ctx.out.line(`Scope: integrations ${wanted.length ? wanted.join(', ') : 'all'}; models ${models ? models.join(', ') : 'all'}; expires ${row.expires_at ?? 'never'}`);
+  },
+};

@@ -33,6 +33,8 @@ export interface Config {
   sseKeepaliveMs: number;
   /** Largest request body the gateway accepts (413 beyond). */
   maxBodyBytes: number;
+  /** Metering and credits; off only for benchmarks that measure their cost. */
+  metering: boolean;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -55,6 +57,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_TLS_KEY', flag: 'tls-key', default: 'none', help: 'PEM key file for the certificate' },
   { env: 'GATEHOUSE_MODELS', flag: 'models', default: 'built-in catalog', help: 'model catalog JSON file' },
   { env: 'GATEHOUSE_SSE_KEEPALIVE_MS', flag: 'sse-keepalive-ms', default: '15000', help: 'keep-alive comment after this much upstream silence' },
+  { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
 ];
 
@@ -155,7 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     modelsFile: get('GATEHOUSE_MODELS') && path.resolve(get('GATEHOUSE_MODELS')!),
     sseKeepaliveMs: 0,
     maxBodyBytes: 0,
+    metering: (get('GATEHOUSE_METERING') ?? 'on') !== 'off',
   };
+  if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');

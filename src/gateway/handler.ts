@@ -18,11 +18,9 @@ import { keyCaller } from './keyCaller.js';
 import { Credentials } from './credentials.js';
 import { sendError, sendJson, styleForPath } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
-import { Meter } from './meter.js';
+import { RequestMetering } from './metering.js';
 import { askForUsage, UsageChunkHider } from './usageChunk.js';
-import { apiOf, isCharged, outputCap, usageReader } from '../providers/usage.js';
-import { costMicros, estimateMicros } from '../core/pricing.js';
-import { monthOf } from '../core/month.js';
+import { apiOf } from '../providers/usage.js';
 import { upstreamHeaders } from './headers.js';
 import { checkModelProvider, decide, parseModel, providerForModel, type ModelRef } from './modelPolicy.js';
 import { anthropicModelList, modelsJson, openAiModelList, usableModels } from './models.js';
@@ -120,18 +118,16 @@ export class Gateway {
     // Upstream knows only bare model ids (a client may send openai/gpt-5.5), and chat streams must
     // carry usage for metering: the only two reasons the gateway ever re-serialises a body.
     const outgoing = json && ref?.prefixed ? { ...json, model: ref.bare } : json;
-    const withUsage = api === 'chat' && outgoing ? askForUsage(outgoing) : undefined;
+    const withUsage = api === 'chat' && outgoing && this.deps.config.metering ? askForUsage(outgoing) : undefined;
     if (withUsage) body = withUsage;
     else if (outgoing !== json) body = Buffer.from(JSON.stringify(outgoing));
 
-    const model = ref ? catalog.get(ref.bare) : undefined;
-    const charged = setting.source === 'gateway' && isCharged(api) && model !== undefined;
-    const reservation = charged ? await this.deps.services.credits.admit(caller.userId, estimateMicros(model.price, body.length, outputCap(json) ?? model.max_output_tokens)) : undefined;
-    const meter = new Meter(usageReader(api));
-    const started = new Date();
-    let outcome: ForwardOutcome | undefined;
-    let failure: GatehouseError | undefined;
+    const metering = this.deps.config.metering
+      ? await RequestMetering.begin(this.deps.services, { caller, integration, provider: providerId, source: setting.source, api, model: ref && catalog.get(ref.bare), modelId: ref?.bare, bodyBytes: body.length, json })
+      : undefined;
     const upstream = this.upstreams[providerId];
+    let outcome: ForwardOutcome | undefined;
+    let failedStatus: number | undefined;
     try {
       outcome = await this.forwarder.forward({
         req,
@@ -141,53 +137,21 @@ export class Gateway {
         headers: upstreamHeaders(req.headers, provider.defaultHeaders, provider.credentialHeader(key)),
         body: body.length ? body : undefined,
         style: route.kind === 'proxy' && route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle,
-        onStart: (contentType) => meter.start(contentType),
-        tap: meter.feed,
+        onStart: metering?.onStart,
+        tap: metering?.feed,
         rewrite: withUsage ? new UsageChunkHider() : undefined,
       });
     } catch (err) {
-      failure = err instanceof GatehouseError ? err : undefined;
+      failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;
       throw err;
     } finally {
-      const usage = meter.finish();
-      const cost = charged ? costMicros(model.price, usage) : 0;
-      this.deps.services.credits.settle(reservation, caller.userId, cost);
-      this.deps.services.usage.add({
-        created_at: started.toISOString(),
-        month: monthOf(started),
-        request_id: String(res.getHeader('x-gatehouse-request-id') ?? ''),
-        user_id: caller.userId,
-        vm_id: caller.vm?.id ?? null,
-        vm_name: caller.vm?.name ?? null,
-        api_key_id: caller.apiKey?.id ?? null,
-        api_key_name: caller.apiKey?.name ?? null,
-        integration_id: integration.id,
-        integration_name: integration.name,
-        provider: providerId,
-        model: ref?.bare ?? usage.model ?? '-',
-        source: setting.source,
-        api,
-        status: outcome?.status ?? failure?.httpStatus ?? 500,
-        input_tokens: usage.input,
-        output_tokens: usage.output,
-        cache_read_tokens: usage.cacheRead,
-        cache_write_tokens: usage.cacheWrite,
-        cost_micros: cost,
-        latency_ms: Math.round(Date.now() - started.getTime()),
-        ttfb_ms: outcome?.firstByteMs === undefined ? null : Math.round(outcome.firstByteMs),
-        session_id: sessionId(req),
-      });
+      metering?.end(req, res, outcome, failedStatus);
     }
   }
 
   close(): Promise<void> {
     return this.forwarder.close();
   }
-}
-
-function sessionId(req: IncomingMessage): string | null {
-  const v = req.headers['x-claude-code-session-id'];
-  return typeof v === 'string' && v ? v.slice(0, 128) : null;
 }
 
 function hello(res: ServerResponse, method: string): void {

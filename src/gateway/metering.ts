@@ -1,0 +1,91 @@
+// Metering one forwarded request: reserve credits before it goes upstream (charged requests
+// only), read usage as the response passes, then settle and queue one usage row — whatever
+// happened, including a stream cut short or an upstream that never answered.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProviderId } from '../config.js';
+import type { Model } from '../core/catalog.js';
+import type { Reservation } from '../core/credits.js';
+import type { IndexedIntegration } from '../core/integrationIndex.js';
+import type { Source } from '../core/integrations.js';
+import { monthOf } from '../core/month.js';
+import { costMicros, estimateMicros } from '../core/pricing.js';
+import type { Services } from '../core/services.js';
+import { isCharged, outputCap, usageReader, type Api } from '../providers/usage.js';
+import type { Caller } from './caller.js';
+import type { ForwardOutcome } from './forward.js';
+import { Meter } from './meter.js';
+
+export interface MeteredRequest {
+  caller: Caller;
+  integration: IndexedIntegration;
+  provider: ProviderId;
+  source: Source;
+  api: Api;
+  /** The catalog entry of the requested model, when it has one (prices). */
+  model?: Model;
+  modelId?: string;
+  bodyBytes: number;
+  json?: Record<string, unknown>;
+}
+
+export class RequestMetering {
+  private readonly meter: Meter;
+  private readonly started = new Date();
+
+  private constructor(
+    private readonly services: Services,
+    private readonly r: MeteredRequest,
+    private readonly charged: boolean,
+    private readonly reservation: Reservation | undefined,
+  ) {
+    this.meter = new Meter(usageReader(r.api));
+  }
+
+  /** Admits the request (402 when a charged request finds no credits left) and starts metering it. */
+  static async begin(services: Services, r: MeteredRequest): Promise<RequestMetering> {
+    const charged = r.source === 'gateway' && isCharged(r.api) && r.model !== undefined;
+    const reservation = charged ? await services.credits.admit(r.caller.userId, estimateMicros(r.model!.price, r.bodyBytes, outputCap(r.json) ?? r.model!.max_output_tokens)) : undefined;
+    return new RequestMetering(services, r, charged, reservation);
+  }
+
+  readonly onStart = (contentType: string | undefined): void => this.meter.start(contentType);
+  readonly feed = (chunk: Buffer): void => this.meter.feed(chunk);
+
+  end(req: IncomingMessage, res: ServerResponse, outcome: ForwardOutcome | undefined, failedStatus: number | undefined): void {
+    const r = this.r;
+    const { caller, integration } = r;
+    const usage = this.meter.finish();
+    const cost = this.charged ? costMicros(r.model!.price, usage) : 0;
+    this.services.credits.settle(this.reservation, caller.userId, cost);
+    this.services.usage.add({
+      created_at: this.started.toISOString(),
+      month: monthOf(this.started),
+      request_id: String(res.getHeader('x-gatehouse-request-id') ?? ''),
+      user_id: caller.userId,
+      vm_id: caller.vm?.id ?? null,
+      vm_name: caller.vm?.name ?? null,
+      api_key_id: caller.apiKey?.id ?? null,
+      api_key_name: caller.apiKey?.name ?? null,
+      integration_id: integration.id,
+      integration_name: integration.name,
+      provider: r.provider,
+      model: r.modelId ?? usage.model ?? '-',
+      source: r.source,
+      api: r.api,
+      status: outcome?.status ?? failedStatus ?? 500,
+      input_tokens: usage.input,
+      output_tokens: usage.output,
+      cache_read_tokens: usage.cacheRead,
+      cache_write_tokens: usage.cacheWrite,
+      cost_micros: cost,
+      latency_ms: Date.now() - this.started.getTime(),
+      ttfb_ms: outcome?.firstByteMs === undefined ? null : Math.round(outcome.firstByteMs),
+      session_id: sessionId(req),
+    });
+  }
+}
+
+function sessionId(req: IncomingMessage): string | null {
+  const v = req.headers['x-claude-code-session-id'];
+  return typeof v === 'string' && v ? v.slice(0, 128) : null;
+}

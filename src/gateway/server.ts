@@ -51,8 +51,12 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       socket.once('data', (first: Buffer) => {
         socket.pause();
         socket.unshift(first);
+        // node:http reads straight from the socket's handle unless told it is taken; the byte we
+        // peeked at is back in the JS stream, so the servers must read from there.
+        const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
+        if (handle) handle._consumed = true;
         (first[0] === TLS_HANDSHAKE ? secure! : plain).emit('connection', socket);
-        socket.resume();
+        process.nextTick(() => socket.resume());
       });
       socket.on('error', () => socket.destroy());
     });

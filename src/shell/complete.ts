@@ -13,7 +13,9 @@ export async function complete(registry: Registry, ctx: CommandContext, lineBefo
   const visible = registry.commands.filter((d) => ctx.user.is_admin || !d.adminOnly);
 
   if (words.length === 0) {
-    return [match(['help', 'exit', ...visible.filter((d) => d.path.length === 1).map((d) => d.path[0]), ...registry.groups.map((g) => g.name)]).map((w) => w + ' '), fragment];
+    // A group is offered only when this user may run one of its subcommands (admin is for admins).
+    const groups = registry.groups.filter((g) => visible.some((d) => d.path.length === 2 && d.path[0] === g.name)).map((g) => g.name);
+    return [match(['help', 'exit', ...visible.filter((d) => d.path.length === 1).map((d) => d.path[0]), ...groups]).map((w) => w + ' '), fragment];
   }
   if (words[0] === 'help') return [match(visible.map((d) => d.path[0])), fragment];
   const group = registry.group(words[0]);

@@ -17,7 +17,8 @@ export interface RunResult {
 
 export type Logger = (message: string, err?: unknown) => void;
 
-const SECRET_HINT = /(key|token|secret|password)\s*=|\bsk-|\bgk_/i;
+// `key=VALUE` looks like a secret; `key=-` (read from stdin) and an empty `key=` do not.
+const SECRET_HINT = /(key|token|secret|password)\s*=(?!-?(\s|$))|\bsk-|\bgk_/i;
 
 export async function runLine(registry: Registry, ctx: CommandContext, line: string, log: Logger): Promise<RunResult> {
   const result: RunResult = { status: 0, secret: SECRET_HINT.test(line), exit: false };
@@ -42,7 +43,8 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     if (def.adminOnly && !ctx.user.is_admin) throw new GatehouseError('forbidden', `"${def.path.join(' ')}" is for admins only`);
     const args = parseArgs(def, rest);
     json = args.json;
-    result.secret = carriesSecret(def, args);
+    // Either signal keeps the line out of history: a false positive only costs a history entry.
+    result.secret ||= carriesSecret(def, args);
     if (args.help) {
       if (json) ctx.out.json(helpAsJson(def));
       else printCommandHelp(ctx.out, def);
@@ -53,7 +55,9 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     return result;
   } catch (err) {
     const pub = asPublicError(err);
-    if (pub.code === 'internal') log(`command failed: ${line.slice(0, 200)}`, err);
+    // Secrets never reach the log: a line that may carry one is named by its first word only.
+    const logged = result.secret ? `${line.trim().split(/\s+/)[0].slice(0, 40)} … (withheld: may carry a secret)` : line.slice(0, 200);
+    if (pub.code === 'internal') log(`command failed: ${logged}`, err);
     if (json) ctx.out.plain().json({ error: pub.message, ...(pub.hint ? { hint: pub.hint } : {}) });
     else ctx.out.error(pub.message, pub.hint);
     return { ...result, status: pub.exitStatus };

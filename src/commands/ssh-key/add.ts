@@ -19,12 +19,14 @@ function freeName(base: string, taken: Set<string>): string {
 
 export const sshKeyAdd: CommandDef = {
   path: ['ssh-key', 'add'],
-  summary: 'add an SSH public key to your account (from the argument, or stdin when omitted)',
+  summary: 'add an SSH public key to your account (from the argument, or stdin when omitted or -)',
   args: [{ name: 'KEY', variadic: true, optional: true }],
   options: { name: { type: 'string', value: 'NAME', describe: 'a name for the key (default: its comment)' } },
   examples: ['ssh-key add "ssh-ed25519 AAAAC3Nz… laptop"', 'ssh-key add --name laptop < ~/.ssh/id_ed25519.pub'],
   async run(ctx, args) {
-    const text = args._.length ? args._.join(' ') : await ctx.input.read('Public key: ', { secret: false });
+    // `-` means stdin, as for secrets elsewhere (DESIGN.md §2).
+    const fromArgs = args._.length > 0 && !(args._.length === 1 && args._[0] === '-');
+    const text = fromArgs ? args._.join(' ') : await ctx.input.read('Public key: ', { secret: false });
     if (!text.trim()) throw new GatehouseError('usage', 'no key given', { hint: 'pass the public key as an argument or on stdin' });
     const key = parsePublicKey(text);
     if (await findKeyByFingerprint(ctx.db, key.fingerprint)) throw new GatehouseError('conflict', `key ${key.fingerprint} is already registered`);

@@ -3,10 +3,24 @@ import type { CommandDef } from '../../shell/types.js';
 import { vmNames } from '../completers.js';
 import { vmJson } from './shared.js';
 
-/** Shell-style glob (* and ?) matched against the whole name or tag. */
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
+/**
+ * Shell-style glob (* and ?) matched against the whole name or tag. Not a regex: `*a*a*a…` as
+ * `.*a.*a.*…` backtracks exponentially and froze the whole server for minutes. This walks
+ * both strings once, returning to the last `*` on a mismatch: O(pattern × word).
+ */
+export function globMatch(pattern: string, word: string): boolean {
+  let p = 0;
+  let w = 0;
+  let star = -1;
+  let resume = 0;
+  while (w < word.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === word[w])) p++, w++;
+    else if (p < pattern.length && pattern[p] === '*') (star = p++), (resume = w);
+    else if (star !== -1) (p = star + 1), (w = ++resume);
+    else return false;
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 export const ls: CommandDef = {
@@ -15,8 +29,8 @@ export const ls: CommandDef = {
   args: [{ name: 'PATTERN', variadic: true, optional: true, complete: vmNames }],
   examples: ['ls', 'ls dev-*', 'ls llm --json'],
   async run(ctx, args) {
-    const patterns = args._.map(globToRegExp);
-    const matches = (vm: VmWithTags) => patterns.length === 0 || patterns.some((p) => p.test(vm.name) || vm.tags.some((t) => p.test(t)));
+    const patterns = args._;
+    const matches = (vm: VmWithTags) => patterns.length === 0 || patterns.some((p) => globMatch(p, vm.name) || vm.tags.some((t) => globMatch(p, t)));
     const vms = (await listVms(ctx.db, ctx.user.id)).filter(matches);
     if (args.json) return void ctx.out.json(vms.map(vmJson));
     if (vms.length === 0) {

@@ -45,7 +45,9 @@ export function parseExpiry(text: string, now = new Date()): string | null {
 /** The gatehouse key a request carries, if any: Bearer, x-api-key or x-goog-api-key. */
 export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer gk_')) return auth.slice(7).trim();
+  // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer gk_…" is a key too, not a VM call.
+  const bearer = typeof auth === 'string' ? /^bearer +(gk_.*)$/is.exec(auth) : null;
+  if (bearer) return bearer[1].trim();
   for (const name of ['x-api-key', 'x-goog-api-key']) {
     const v = headers[name];
     if (typeof v === 'string' && v.startsWith('gk_')) return v.trim();

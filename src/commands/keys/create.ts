@@ -1,7 +1,7 @@
 import { displayPrefix, generateApiKey, parseExpiry } from '../../core/apiKeys.js';
 import { listIntegrations } from '../../core/integrationStore.js';
 import { parseModelGlobs } from '../../core/integrations.js';
-import { checkKeyName } from '../../core/names.js';
+import { checkKeyName, shown } from '../../core/names.js';
 import { findApiKey, insertApiKey } from '../../db/apiKeys.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
@@ -23,11 +23,15 @@ export const keysCreate: CommandDef = {
     if (await findApiKey(ctx.db, ctx.user.id, name)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}` });
     const wanted = [...new Set((args.integration as string[] | undefined) ?? [])];
     const mine = new Set((await listIntegrations(ctx.db, ctx.user.id)).map((i) => i.name));
-    for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${i}" not found`, { hint: 'run "integrations list" to see yours' });
+    for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${shown(i)}" not found`, { hint: 'run "integrations list" to see yours' });
     const models = args.models === undefined ? null : parseModelGlobs(String(args.models));
     const expiresAt = parseExpiry(args.expires === undefined ? 'never' : String(args.expires));
     const secret = generateApiKey();
-    const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: wanted.length ? wanted : null, models, expiresAt });
+    const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: wanted.length ? wanted : null, models, expiresAt }).catch((cause) => {
+      // Another session created this name between the check above and this insert.
+      if (/UNIQUE/.test(String(cause?.message))) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}`, cause });
+      throw cause;
+    });
     ctx.changes.emit('keys');
     if (args.json) return void ctx.out.json({ name, key: secret, integrations: wanted.length ? wanted : 'all', models: models ?? 'all', expires_at: row.expires_at });
     ctx.out.line(`Created API key ${ctx.out.c.bold(name)}:`);

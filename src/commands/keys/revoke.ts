@@ -1,4 +1,5 @@
 import { deleteApiKey, findApiKey } from '../../db/apiKeys.js';
+import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { apiKeyNames } from './shared.js';
@@ -10,7 +11,7 @@ export const keysRevoke: CommandDef = {
   examples: ['keys revoke laptop'],
   async run(ctx, args) {
     const key = await findApiKey(ctx.db, ctx.user.id, args._[0]);
-    if (!key) throw new GatehouseError('not_found', `API key "${args._[0]}" not found`, { hint: 'run "keys list" to see yours' });
+    if (!key) throw new GatehouseError('not_found', `API key "${shown(args._[0])}" not found`, { hint: 'run "keys list" to see yours' });
     await deleteApiKey(ctx.db, ctx.user.id, key.id);
     ctx.changes.emit('keys');
     if (args.json) ctx.out.json({ revoked: key.name });

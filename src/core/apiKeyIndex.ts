@@ -11,8 +11,8 @@ export interface IndexedApiKey {
   id: number;
   userId: number;
   name: string;
-  /** Integration names in scope; null: all of the user's. */
-  integrations: string[] | null;
+  /** Integration ids in scope; null: all of the user's. */
+  integrations: number[] | null;
   /** Model globs in scope; null: any. */
   models: string[] | null;
   expiresAt: number | null;

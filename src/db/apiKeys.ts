@@ -17,7 +17,7 @@ export async function findApiKey(db: Db, userId: number, name: string): Promise<
 
 export async function insertApiKey(
   db: Db,
-  key: { userId: number; name: string; prefix: string; hash: string; integrations: string[] | null; models: string[] | null; expiresAt: string | null },
+  key: { userId: number; name: string; prefix: string; hash: string; integrations: number[] | null; models: string[] | null; expiresAt: string | null },
 ): Promise<ApiKeyRow> {
   return db
     .insertInto('api_keys')

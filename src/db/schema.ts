@@ -112,7 +112,7 @@ export interface ApiKeysTable {
   name: string;
   prefix: string;
   hash: string;
-  integrations: string | null;
+  integrations: string | null; // JSON list of integration ids
   models: string | null;
   created_at: string;
   expires_at: string | null;

@@ -23,7 +23,7 @@ import { askForUsage, UsageChunkHider } from './usageChunk.js';
 import { apiOf } from '../providers/usage.js';
 import { upstreamHeaders } from './headers.js';
 import { checkModelProvider, decide, parseModel, providerForModel, type ModelRef } from './modelPolicy.js';
-import { anthropicModelList, modelsJson, openAiModelList, usableModels } from './models.js';
+import { anthropicModelList, modelsJson, nativeModelList, openAiModelList, usableModels } from './models.js';
 import { reflect } from './reflection.js';
 import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
 import { parseTarget } from './target.js';
@@ -105,8 +105,14 @@ export class Gateway {
     if (route.kind === 'proxy') setStyle(route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle);
     if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
     const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
-    if (setting.source === 'gateway' && !ref && req.method !== 'GET') {
-      throw new GatehouseError('invalid_input', `the managed ${providerId} key serves model calls only; this request names no model`);
+    if (setting.source === 'gateway' && !ref) {
+      // The operator's key is lent for metered model calls only: a models list is answered from the
+      // catalog, and nothing else without a model (files, batches, fine-tunes …) goes upstream on it.
+      if (req.method === 'GET' && /\/models$/.test(route.rest)) {
+        const models = usableModels(integration, catalog, caller.apiKey?.models).filter((m) => m.provider === providerId);
+        return sendJson(res, 200, nativeModelList(provider.errorStyle, models));
+      }
+      throw new GatehouseError('forbidden', `the managed ${providerId} key serves model calls only, and this request names no model; use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
     }
     const key = await this.credentials.keyFor(integration, providerId, setting);
     let path = route.rest;

@@ -15,7 +15,7 @@ export async function keyCaller(req: IncomingMessage, keys: ApiKeyIndex): Promis
   return {
     userId: key.userId,
     apiKey: key,
-    may: (i) => key.integrations === null || key.integrations.includes(i.name),
+    may: (i) => key.integrations === null || key.integrations.includes(i.id),
     denyHint: (i) => `API key "${key.name}" is not scoped to integration "${i.name}"; create a key that is: keys create --name NAME --integration ${i.name}`,
   };
 }

@@ -23,3 +23,16 @@ export function anthropicModelList(models: Model[]): object {
 export function modelsJson(models: Model[]): object {
   return { models };
 }
+
+export function geminiModelList(models: Model[]): object {
+  return {
+    models: models.map((m) => ({ name: `models/${m.id}`, displayName: m.display_name, inputTokenLimit: m.context_window, outputTokenLimit: m.max_output_tokens, supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'] })),
+  };
+}
+
+/** A provider's own models-list shape, for GET …/models on a provider path served by the managed key. */
+export function nativeModelList(style: 'anthropic' | 'openai' | 'gemini', models: Model[]): object {
+  if (style === 'anthropic') return anthropicModelList(models);
+  if (style === 'gemini') return geminiModelList(models);
+  return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) };
+}

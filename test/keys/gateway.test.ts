@@ -405,15 +405,21 @@ describe('model scopes: the integration models intersected with the key models (
     assert.equal(allowed.status, 200, allowed.text);
   });
 
-  // Found while writing these tests: on /gateway/NAME/PROVIDER/… a GET that names no model skips
-  // the model scope and goes upstream with the operator's key (src/gateway/handler.ts:108).
-  it('a claude-only key cannot reach another provider upstream with a model-less GET', { todo: 'src/gateway/handler.ts: GETs naming no model bypass model scopes' }, async () => {
+  // Found while writing these tests: on /gateway/NAME/PROVIDER/… a GET that named no model skipped
+  // the model scope and went upstream with the operator's key. Now a models list is answered from
+  // the catalog (scoped) and any other model-less call on the managed key is refused.
+  it('a claude-only key cannot reach another provider upstream with a model-less GET', async () => {
     const key = await mint(alice, "--name claude-get --models 'claude-*'");
     await nothingUpstream(async () => {
-      for (const path of ['/gateway/llm/openai/v1/models', '/gateway/llm/openai/v1/files', '/gateway/llm/gemini/v1beta/models']) {
+      for (const path of ['/gateway/llm/openai/v1/models', '/gateway/llm/gemini/v1beta/models']) {
         const reply = await call(port(), { path, headers: { authorization: `Bearer ${key}` } });
-        assert.notEqual(reply.status, 200, path);
+        assert.equal(reply.status, 200, path);
+        const body = reply.json();
+        assert.deepEqual(body.data ?? body.models, [], `${path} lists nothing outside the key's scope`);
       }
+      const files = await call(port(), { path: '/gateway/llm/openai/v1/files', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(files.status, 403);
+      assert.match(files.json().error.message, /serves model calls only/);
     });
   });
 

@@ -22,12 +22,13 @@ export const keysCreate: CommandDef = {
     const name = checkKeyName(String(args.name));
     if (await findApiKey(ctx.db, ctx.user.id, name)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}` });
     const wanted = [...new Set((args.integration as string[] | undefined) ?? [])];
-    const mine = new Set((await listIntegrations(ctx.db, ctx.user.id)).map((i) => i.name));
+    const mine = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.name, i.id]));
     for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${shown(i)}" not found`, { hint: 'run "integrations list" to see yours' });
+    const scope = wanted.length ? wanted.map((i) => mine.get(i)!) : null; // ids: a renamed integration stays in scope
     const models = args.models === undefined ? null : parseModelGlobs(String(args.models));
     const expiresAt = parseExpiry(args.expires === undefined ? 'never' : String(args.expires));
     const secret = generateApiKey();
-    const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: wanted.length ? wanted : null, models, expiresAt }).catch((cause) => {
+    const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: scope, models, expiresAt }).catch((cause) => {
       // Another session created this name between the check above and this insert.
       if (/UNIQUE/.test(String(cause?.message))) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}`, cause });
       throw cause;

@@ -1,3 +1,4 @@
+import { listIntegrations } from '../../core/integrationStore.js';
 import { listApiKeys } from '../../db/apiKeys.js';
 import type { ApiKeyRow } from '../../db/schema.js';
 import type { CommandContext } from '../../shell/types.js';
@@ -6,11 +7,17 @@ export async function apiKeyNames(ctx: CommandContext): Promise<string[]> {
   return (await listApiKeys(ctx.db, ctx.user.id)).map((k) => k.name);
 }
 
-export function apiKeyJson(k: ApiKeyRow): object {
+/** A key's integration scope by current name (it is stored by id, so renames follow). */
+export async function scopeNamer(ctx: CommandContext): Promise<(k: ApiKeyRow) => string[] | 'all'> {
+  const names = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.id, i.name]));
+  return (k) => (k.integrations ? (JSON.parse(k.integrations) as number[]).map((id) => names.get(id)).filter((n): n is string => n !== undefined) : 'all');
+}
+
+export function apiKeyJson(k: ApiKeyRow, integrations: string[] | 'all'): object {
   return {
     name: k.name,
     prefix: k.prefix,
-    integrations: k.integrations ? JSON.parse(k.integrations) : 'all',
+    integrations,
     models: k.models ? JSON.parse(k.models) : 'all',
     created_at: k.created_at,
     last_used_at: k.last_used_at,

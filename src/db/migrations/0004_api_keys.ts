@@ -10,7 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'varchar(64)', (c) => c.notNull())
     .addColumn('prefix', 'varchar(16)', (c) => c.notNull())
     .addColumn('hash', 'varchar(64)', (c) => c.notNull().unique())
-    .addColumn('integrations', 'text') // JSON list of integration names; null: all of the user's
+    .addColumn('integrations', 'text') // JSON list of integration ids (renames keep the scope); null: all of the user's
     .addColumn('models', 'text') // JSON list of model globs; null: any
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('expires_at', 'varchar(32)')

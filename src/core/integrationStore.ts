@@ -6,7 +6,7 @@ import type { IntegrationRow } from '../db/schema.js';
 import * as q from '../db/integrations.js';
 import { findVm } from '../db/vms.js';
 import { GatehouseError } from '../errors.js';
-import { checkTag } from './names.js';
+import { checkTag, shown } from './names.js';
 import { integrationSecretContext, type Sealer } from './secrets.js';
 import { defaultLlmSettings, type Integration, type IntegrationType, type Settings } from './integrations.js';
 
@@ -32,7 +32,7 @@ export async function listIntegrations(db: Db, userId: number): Promise<Integrat
 
 export async function requireIntegration(db: Db, userId: number, name: string): Promise<Integration> {
   const row = await q.findIntegrationRow(db, userId, name);
-  if (!row) throw new GatehouseError('not_found', `integration "${name}" not found`, { hint: 'run "integrations list" to see yours' });
+  if (!row) throw new GatehouseError('not_found', `integration "${shown(name)}" not found`, { hint: 'run "integrations list" to see yours' });
   const [attachments, keyed] = await Promise.all([q.attachmentsOf(db, [row.id]), q.keyedProvidersOf(db, [row.id])]);
   return toIntegration(row, attachments, keyed);
 }
@@ -41,7 +41,7 @@ export type AttachTarget = { kind: 'vm'; vmId: number; label: string; targetKey:
 
 /** Parses vm:NAME | tag:NAME | auto:all; a VM must be the owner's own (another's is "not found"). */
 export async function resolveAttachSpec(db: Db, userId: number, spec: string): Promise<AttachTarget> {
-  const invalid = () => new GatehouseError('invalid_input', `invalid attachment spec "${spec}": must be vm:<name>, tag:<name>, or auto:all`);
+  const invalid = () => new GatehouseError('invalid_input', `invalid attachment spec "${shown(spec)}": must be vm:<name>, tag:<name>, or auto:all`);
   const m = /^(vm|tag|auto):(.+)$/.exec(spec);
   if (!m) throw invalid();
   if (m[1] === 'auto') {
@@ -53,7 +53,7 @@ export async function resolveAttachSpec(db: Db, userId: number, spec: string): P
     return { kind: 'tag', tag, label: `tag:${tag}`, targetKey: `tag:${tag}` };
   }
   const vm = await findVm(db, userId, m[2]);
-  if (!vm) throw new GatehouseError('not_found', `VM "${m[2]}" not found`, { hint: 'run "ls" to see your VMs' });
+  if (!vm) throw new GatehouseError('not_found', `VM "${shown(m[2])}" not found`, { hint: 'run "ls" to see your VMs' });
   return { kind: 'vm', vmId: vm.id, label: `vm:${vm.name}`, targetKey: `vm:${vm.id}` };
 }
 

@@ -2,6 +2,7 @@
 // in one line, and its JSON form (never a secret: only whether a key is set).
 import { PROVIDER_IDS, type ProviderId } from '../config.js';
 import { GatehouseError } from '../errors.js';
+import { shown } from './names.js';
 
 export const INTEGRATION_TYPES = ['llm', 'reflection'] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
@@ -47,7 +48,7 @@ const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export function checkIntegrationName(name: string): string {
   if (!NAME.test(name)) {
-    throw new GatehouseError('invalid_input', `invalid integration name "${name}": use a DNS label, 1–63 of a-z, 0-9 and "-", not starting or ending with "-"`);
+    throw new GatehouseError('invalid_input', `invalid integration name "${shown(name)}": use a DNS label, 1–63 of a-z, 0-9 and "-", not starting or ending with "-"`);
   }
   return name;
 }
@@ -63,7 +64,7 @@ export function parseFields(text: string): ReflectionField[] {
   const fields = t.split(',').map((f) => f.trim());
   for (const f of fields) {
     if (!REFLECTION_FIELDS.includes(f as ReflectionField)) {
-      throw new GatehouseError('invalid_input', `unknown reflection field "${f}": use all, none, or a list of ${REFLECTION_FIELDS.join(', ')}`);
+      throw new GatehouseError('invalid_input', `unknown reflection field "${shown(f)}": use all, none, or a list of ${REFLECTION_FIELDS.join(', ')}`);
     }
   }
   return REFLECTION_FIELDS.filter((f) => fields.includes(f));
@@ -75,7 +76,7 @@ export function parseModelGlobs(text: string): string[] | null {
   const globs = [...new Set(t.split(',').map((g) => g.trim()).filter(Boolean))];
   for (const g of globs) {
     if (g.length > 128 || !/^[A-Za-z0-9._\/:*?-]+$/.test(g)) {
-      throw new GatehouseError('invalid_input', `invalid model pattern "${g}": use model ids with * and ? wildcards, e.g. 'claude-*,gpt-5*'`);
+      throw new GatehouseError('invalid_input', `invalid model pattern "${shown(g)}": use model ids with * and ? wildcards, e.g. 'claude-*,gpt-5*'`);
     }
   }
   if (globs.length > 50) throw new GatehouseError('invalid_input', 'too many model patterns (at most 50)');

@@ -1,6 +1,7 @@
 import { createIntegration, requireIntegration, resolveAttachSpec, type AttachTarget } from '../../core/integrationStore.js';
 import { checkIntegrationName, defaultLlmSettings, INTEGRATION_TYPES, integrationJson, type IntegrationType, type Settings } from '../../core/integrations.js';
 import { findIntegrationRow } from '../../db/integrations.js';
+import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { applyLlmFlags, applyReflectionFlags, commentFrom, integrationOptions, rejectTeam } from './flags.js';
@@ -18,7 +19,7 @@ export const integrationsAdd: CommandDef = {
   ],
   async run(ctx, args) {
     const type = args._[0] as IntegrationType;
-    if (!INTEGRATION_TYPES.includes(type)) throw new GatehouseError('invalid_input', `unknown integration type "${args._[0]}": use llm or reflection`);
+    if (!INTEGRATION_TYPES.includes(type)) throw new GatehouseError('invalid_input', `unknown integration type "${shown(args._[0])}": use llm or reflection`);
     rejectTeam(args);
     if (args.name === undefined) throw new GatehouseError('usage', 'missing --name', { hint: `e.g. integrations add ${type} --name my-${type}` });
     const name = checkIntegrationName(String(args.name));

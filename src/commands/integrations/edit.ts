@@ -26,7 +26,13 @@ export const integrationsEdit: CommandDef = {
         await storeKeys(trx, ctx.services.sealer, current.id, llm.keys);
         for (const p of llm.dropKeys) await deleteSecret(trx, current.id, p);
       }
-      for (const t of targets) if (!current.attachments.includes(t.label)) await attach(trx, current, t);
+      // Only targets not attached yet, each once: `--attach tag:x --attach tag:x` is one attachment.
+      const seen = new Set(current.attachments);
+      for (const t of targets) {
+        if (seen.has(t.label)) continue;
+        seen.add(t.label);
+        await attach(trx, current, t);
+      }
     });
     ctx.changes.emit('integrations');
     const updated = await requireIntegration(ctx.db, ctx.user.id, current.name);

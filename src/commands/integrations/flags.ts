@@ -2,7 +2,7 @@
 // settings. edit changes only what it is given; a key is read from stdin with "-".
 import { PROVIDER_IDS, type ProviderId } from '../../config.js';
 import { parseFields, parseModelGlobs, SOURCES, type LlmSettings, type Source } from '../../core/integrations.js';
-import { checkComment } from '../../core/names.js';
+import { checkComment, shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
@@ -34,7 +34,10 @@ export interface LlmChange {
 function checkKey(p: ProviderId, key: string): string {
   const k = key.trim();
   if (!k) throw new GatehouseError('invalid_input', `the ${providers[p].displayName} key is empty`, { hint: `pipe it in: printf %s "$KEY" | ssh … --${p}-key=-` });
-  if (k.length > 1024 || /[\s\u0000-\u001f\u007f]/.test(k)) throw new GatehouseError('invalid_input', `the ${providers[p].displayName} key does not look like an API key (spaces, control characters or too long)`);
+  // Keys travel in an HTTP header: printable ASCII only (a non-ASCII character would fail every request).
+  if (k.length > 1024 || /[^\x21-\x7e]/.test(k)) {
+    throw new GatehouseError('invalid_input', `the ${providers[p].displayName} key does not look like an API key (spaces, control or non-ASCII characters, or too long)`);
+  }
   return k;
 }
 
@@ -55,7 +58,7 @@ export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, curre
   for (const p of PROVIDER_IDS) {
     const given = args[p] as string | undefined;
     if (given !== undefined && !SOURCES.includes(given as Source)) {
-      throw new GatehouseError('invalid_input', `unknown source "${given}" for --${p}: use ${sourceList}`);
+      throw new GatehouseError('invalid_input', `unknown source "${shown(given)}" for --${p}: use ${sourceList}`);
     }
     if (given === 'chatgpt' && p !== 'openai') throw new GatehouseError('invalid_input', `chatgpt is a source for openai only: use --${p}=gateway, byok or disabled`);
     const source = (given as Source | undefined) ?? settings.providers[p].source;
@@ -90,7 +93,7 @@ function chatgptAccount(args: ParsedArgs, current: string | undefined): string {
   const account = (args['openai-account'] as string | undefined) ?? current;
   if (!account) throw new GatehouseError('usage', '--openai=chatgpt needs --openai-account=ACCT', { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
   // No ChatGPT account can be connected yet (device-code login is a later release).
-  throw new GatehouseError('not_found', `ChatGPT account "${account}" not found: connecting ChatGPT accounts is not available yet`, {
+  throw new GatehouseError('not_found', `ChatGPT account "${shown(account)}" not found: connecting ChatGPT accounts is not available yet`, {
     hint: 'use --openai=gateway or --openai=byok for now',
   });
 }

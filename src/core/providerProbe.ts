@@ -14,7 +14,7 @@ export async function probeProvider(provider: Provider, upstream: string, key: s
     });
     await res.body?.cancel();
     if (res.ok) return 'ok';
-    if (res.status === 401 || res.status === 403) return `rejected (${res.status})`;
+    if (provider.badKeyStatuses.includes(res.status)) return `rejected (${res.status})`;
     return `error (${res.status})`;
   } catch {
     return 'unreachable';

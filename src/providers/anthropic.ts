@@ -9,5 +9,6 @@ export const anthropic: Provider = {
   modelPattern: /^claude-/,
   defaultHeaders: { 'anthropic-version': '2023-06-01' },
   credentialHeader: (key) => ['x-api-key', key],
+  badKeyStatuses: [401, 403],
   errorStyle: 'anthropic',
 };

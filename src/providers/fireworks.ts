@@ -9,5 +9,6 @@ export const fireworks: Provider = {
   modelPattern: /^accounts\/fireworks\//,
   defaultHeaders: {},
   credentialHeader: (key) => ['authorization', `Bearer ${key}`],
+  badKeyStatuses: [401, 403],
   errorStyle: 'openai',
 };

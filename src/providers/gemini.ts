@@ -9,5 +9,6 @@ export const gemini: Provider = {
   modelPattern: /^(gemini-|gemma-|embedding-)/,
   defaultHeaders: {},
   credentialHeader: (key) => ['x-goog-api-key', key],
+  badKeyStatuses: [400, 401, 403],
   errorStyle: 'gemini',
 };

@@ -9,5 +9,6 @@ export const openai: Provider = {
   modelPattern: /^(gpt-|o[0-9]|codex-|chatgpt-|text-embedding-|omni-|dall-e|whisper|tts-)/,
   defaultHeaders: {},
   credentialHeader: (key) => ['authorization', `Bearer ${key}`],
+  badKeyStatuses: [401, 403],
   errorStyle: 'openai',
 };

@@ -26,6 +26,8 @@ export interface Provider {
   credentialHeader(key: string): [name: string, value: string];
   /** Headers the API requires when the client sent none, e.g. anthropic-version. */
   defaultHeaders: Record<string, string>;
+  /** Statuses with which the API refuses a bad key (Gemini answers 400 API_KEY_INVALID). */
+  badKeyStatuses: number[];
   /** The error shape its own native API uses. */
   errorStyle: ErrorStyle;
 }

@@ -75,7 +75,7 @@ function geminiFields(u: Json | undefined | null, acc: Usage): void {
 }
 
 export interface UsageReader {
-  /** A whole (non-streaming) JSON response. */
+  /** A whole (non-streaming) JSON response (Gemini's non-SSE stream: an array of them). */
   fromJson(body: Json, acc: Usage): void;
   /** One SSE event of a streaming response; `data` already JSON-parsed. */
   fromEvent(type: string | undefined, data: Json, acc: Usage): void;
@@ -124,9 +124,14 @@ const readers: Record<Api, UsageReader> = {
     },
   },
   generate_content: {
+    // streamGenerateContent without alt=sse answers one JSON array of responses: the last
+    // usageMetadata is the total, as in the SSE form.
     fromJson: (b, acc) => {
-      geminiFields(b.usageMetadata, acc);
-      acc.model = b.modelVersion ?? acc.model;
+      for (const r of Array.isArray(b) ? b : [b]) {
+        if (!r || typeof r !== 'object') continue;
+        geminiFields(r.usageMetadata, acc);
+        acc.model = r.modelVersion ?? acc.model;
+      }
     },
     fromEvent: (_t, d, acc) => {
       if (d.usageMetadata) geminiFields(d.usageMetadata, acc);

@@ -471,7 +471,7 @@ describe('integrations test', () => {
     await fails(alice, 'integrations test nope', 1, /integration "nope" not found/);
   });
 
-  it('says rejected for a wrong Gemini key (Google answers 400 API_KEY_INVALID)', { todo: 'src/core/providerProbe.ts reports "error (400)": it should read Gemini\'s 400 API_KEY_INVALID as a rejected key' }, async () => {
+  it('says rejected for a wrong Gemini key (Google answers 400 API_KEY_INVALID)', async () => {
     await ok(alice, 'integrations add llm --name gem-wrong --gemini=byok --gemini-key=-', KEY.geminiWrong);
     const r = await sh(alice, 'integrations test gem-wrong');
     assert.equal(r.code, 1);

@@ -4,7 +4,7 @@
 import type { Db } from '../db/open.js';
 import { loadResolverData } from '../db/integrations.js';
 import type { Changes } from './changes.js';
-import type { IntegrationType, Settings } from './integrations.js';
+import { integrationFromRow, type IntegrationCore } from './integrations.js';
 
 export interface IndexedVm {
   id: number;
@@ -14,15 +14,7 @@ export interface IndexedVm {
   tags: string[];
 }
 
-export interface IndexedIntegration {
-  id: number;
-  userId: number;
-  name: string;
-  type: IntegrationType;
-  settings: Settings;
-  comment: string | null;
-  keyedProviders: string[];
-}
+export type IndexedIntegration = IntegrationCore;
 
 export class Snapshot {
   constructor(
@@ -97,15 +89,7 @@ async function build(db: Db): Promise<Snapshot> {
   const integrations = new Map<number, IndexedIntegration>();
   const byOwner = new Map<number, Map<string, IndexedIntegration>>();
   for (const row of data.integrations) {
-    const i: IndexedIntegration = {
-      id: row.id,
-      userId: row.user_id,
-      name: row.name,
-      type: row.type as IntegrationType,
-      settings: JSON.parse(row.settings) as Settings,
-      comment: row.comment,
-      keyedProviders: data.secrets.filter((s) => s.integration_id === row.id).map((s) => s.provider),
-    };
+    const i = integrationFromRow(row, data.secrets);
     integrations.set(i.id, i);
     if (!byOwner.has(i.userId)) byOwner.set(i.userId, new Map());
     byOwner.get(i.userId)!.set(i.name, i);

@@ -8,19 +8,10 @@ import { findVm } from '../db/vms.js';
 import { GatehouseError } from '../errors.js';
 import { checkTag, shown } from './names.js';
 import { integrationSecretContext, type Sealer } from './secrets.js';
-import { defaultLlmSettings, type Integration, type IntegrationType, type Settings } from './integrations.js';
+import { defaultLlmSettings, integrationFromRow, type Integration, type IntegrationType, type Settings } from './integrations.js';
 
 function toIntegration(row: IntegrationRow, attachments: q.AttachmentView[], keyed: { integration_id: number; provider: string }[]): Integration {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    type: row.type as IntegrationType,
-    settings: JSON.parse(row.settings) as Settings,
-    comment: row.comment,
-    keyedProviders: keyed.filter((k) => k.integration_id === row.id).map((k) => k.provider),
-    attachments: attachments.filter((a) => a.integration_id === row.id).map(q.attachmentLabel),
-  };
+  return { ...integrationFromRow(row, keyed), attachments: attachments.filter((a) => a.integration_id === row.id).map(q.attachmentLabel) };
 }
 
 export async function listIntegrations(db: Db, userId: number): Promise<Integration[]> {

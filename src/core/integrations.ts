@@ -31,6 +31,25 @@ export interface ReflectionSettings {
 
 export type Settings = LlmSettings | ReflectionSettings;
 
+/** An integration as the gateway sees it: settings and key status, without attachment labels. */
+export type IntegrationCore = Omit<Integration, 'attachments'>;
+
+/** Builds the object from its stored row; keyed lists (integration_id, provider) of sealed keys. */
+export function integrationFromRow(
+  row: { id: number; user_id: number; name: string; type: string; settings: string; comment: string | null },
+  keyed: { integration_id: number; provider: string }[],
+): IntegrationCore {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    type: row.type as IntegrationType,
+    settings: JSON.parse(row.settings) as Settings,
+    comment: row.comment,
+    keyedProviders: keyed.filter((k) => k.integration_id === row.id).map((k) => k.provider),
+  };
+}
+
 export interface Integration {
   id: number;
   userId: number;

@@ -28,7 +28,7 @@ function generatedKey(dataDir: string): Buffer {
   const file = path.join(dataDir, 'ssh_host_ed25519_key');
   if (fs.existsSync(file)) return fs.readFileSync(file);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'gatehouse host key' });
+  const pair = generateEd25519('gatehouse host key');
   // 'wx': if another process created it in the meantime, keep theirs.
   try {
     fs.writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
@@ -37,4 +37,17 @@ function generatedKey(dataDir: string): Buffer {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   return fs.readFileSync(file);
+}
+
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2's generator strips leading zero bytes from the
+ * public key, so about 1 pair in 256 cannot be parsed back (mscdex/ssh2#1390, #1513): such a host
+ * key would stop the server from starting, now and at every restart. Draw again until it parses.
+ */
+export function generateEd25519(comment: string): { private: string; public: string } {
+  for (let attempt = 0; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const ok = [pair.private, pair.public].every((text) => !(utils.parseKey(text) instanceof Error));
+    if (ok || attempt >= 32) return pair;
+  }
 }

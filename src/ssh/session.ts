@@ -44,13 +44,16 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
   }
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
-    const untrack = track({ close: (reason) => finish(channel, 1, reason) });
+    const crlf = Boolean(pty);
+    const untrack = track({ close: (reason) => finish(channel, 1, reason, crlf) });
     runExec(deps, identity, channel, info.command, pty, env)
-      .catch((err) => {
-        deps.log.error('exec session failed', err);
-        return 1;
-      })
-      .then((status) => finish(channel, status))
+      .then(
+        (status) => finish(channel, status),
+        (err) => {
+          deps.log.error('exec session failed', err);
+          finish(channel, 1, 'error: internal error; the operator can find details in the server log', crlf);
+        },
+      )
       .finally(untrack);
   });
   session.on('shell', (accept) => {
@@ -63,9 +66,10 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
   });
 }
 
-export function finish(channel: ServerChannel, status: number, message?: string): void {
+/** Ends an exec session with its status, after a last message on stderr (CR LF under a PTY). */
+export function finish(channel: ServerChannel, status: number, message?: string, pty = false): void {
   if (channel.destroyed || !channel.writable) return;
-  if (message) channel.stderr.write(message + '\n');
+  if (message) channelSink(channel, pty)('stderr', message + '\n');
   channel.exit(status);
   channel.end();
 }
@@ -74,7 +78,7 @@ async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel
   const out = new Output(channelSink(channel, Boolean(pty)), { color: Boolean(pty) && !('NO_COLOR' in env), prettyJson: false });
   const user = identity.account && (await findUserById(deps.db, identity.account.userId));
   if (!identity.account || !user) {
-    channel.stderr.write(strangerMessage(deps) + '\n');
+    channelSink(channel, Boolean(pty))('stderr', strangerMessage(deps) + '\n');
     return 1;
   }
   const input: InputSource = { read: () => readToEnd(channel) };

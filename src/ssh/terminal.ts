@@ -17,6 +17,7 @@ import type { CommandContext } from '../shell/types.js';
 import type { Identity } from './auth.js';
 import { BracketedPaste, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketedPaste.js';
 import { TerminalOutput } from './channel.js';
+import { LineReader } from './lineReader.js';
 import type { SshDeps } from './deps.js';
 import type { PtyInfo } from './session.js';
 import { strangerMessage } from './session.js';
@@ -39,27 +40,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     removeHistoryDuplicates: true,
     tabSize: 2,
   });
-  // Nothing is read until the first prompt: keys typed early wait in the channel (typeahead), and
-  // each line pauses the input until it has been handled, so later keys echo after the next prompt.
-  rl.pause();
-  const lines: string[] = [];
-  let inputEnded = false;
-  let wake: (() => void) | undefined;
-  const wakeReader = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  rl.on('line', (line) => {
-    rl.pause();
-    lines.push(line);
-    wakeReader();
-  });
-  // EOF (`ssh -tt host < file`) or ^D: the lines already typed still run, then Goodbye.
-  rl.on('close', () => {
-    inputEnded = true;
-    wakeReader();
-  });
+  const reader = new LineReader(rl, term);
   rl.on('SIGINT', () => {
     if (rl.line === '') return close('Goodbye!');
     term.write('^C\n');
@@ -75,30 +56,16 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     term.muted = false;
     if (pty) term.write(DISABLE_BRACKETED_PASTE);
     if (message) term.write(message + '\n');
+    reader.close();
     rl.close();
-    wakeReader();
     if (!channel.destroyed && channel.writable) {
       channel.exit(status);
       channel.end();
     }
   };
 
-  /** Shows `prompt` and resolves with the next line; undefined once the input ended or the session closed. */
-  async function nextLine(prompt: string, secret = false): Promise<string | undefined> {
-    if (lines.length === 0 && !inputEnded && !closed) {
-      rl.setPrompt(prompt);
-      rl.prompt();
-      term.muted = secret; // after the prompt is drawn: from here on, typed characters are not echoed
-      while (lines.length === 0 && !inputEnded && !closed) await new Promise<void>((resolve) => (wake = resolve));
-    }
-    if (secret && term.muted) {
-      term.muted = false;
-      term.write('\n');
-    }
-    return closed ? undefined : lines.shift();
-  }
   const ask = async (question: string, secret = false) => {
-    const answer = (await nextLine(question, secret)) ?? '';
+    const answer = (await reader.next(question, secret)) ?? '';
     if (secret) forget(rl, answer);
     return answer.trim();
   };
@@ -117,12 +84,13 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
     const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
-    (rl as unknown as { history: string[] }).history = await loadHistory(deps.db, user.id);
+    // Newest first, each line once (as removeHistoryDuplicates keeps it within a session).
+    (rl as unknown as { history: string[] }).history = [...new Set(await loadHistory(deps.db, user.id))];
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
     installCompleter(rl, (line) => complete(deps.registry, ctx, line));
     const prompt = `${out.c.bold.cyan('gatehouse')} ${out.c.white('▶')} `;
     for (;;) {
-      const line = await nextLine(prompt);
+      const line = await reader.next(prompt);
       if (line === undefined) return close('Goodbye!');
       if (await handleLine(ctx, line)) return close('Goodbye!');
       if (closed) return;
@@ -145,13 +113,12 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
       return undefined;
     }
     out.line(`Welcome! This SSH key (${identity.fingerprint}) is not registered yet. Let's create your account.`);
-    for (let attempt = 0; attempt < 5 && !closed && !inputEnded; attempt++) {
-      const name = await ask('Choose a user name: ');
-      if (closed || inputEnded) break;
-      const email = await ask('Email (optional, Enter to skip): ');
-      if (closed) break;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const name = await reader.next('Choose a user name: ');
+      const email = name === undefined ? undefined : await reader.next('Email (optional, Enter to skip): ');
+      if (email === undefined) return void close('Goodbye!', 1); // EOF or disconnect mid-sign-up
       try {
-        const user = await createAccount(deps.db, { name, email: email || null, key: parsePublicKey(identity.publicKeyText) });
+        const user = await createAccount(deps.db, { name: name!.trim(), email: email.trim() || null, key: parsePublicKey(identity.publicKeyText) });
         deps.changes.emit('users');
         out.line(`Account ${out.c.bold(user.name)} created${user.is_admin ? ' (admin: first account of this installation)' : ''}.`);
         return user;
@@ -161,7 +128,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
         out.error(pub.message, pub.hint);
       }
     }
-    close(closed || inputEnded ? 'Goodbye!' : 'Too many attempts; connect again to retry.', 1);
+    close('Too many attempts; connect again to retry.', 1);
     return undefined;
   }
 

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/ssh/hostKeys.js';
 import { tempDir } from './gatehouse.js';
 import { ScriptedTerminal } from './terminal.js';
 
@@ -11,8 +12,9 @@ export interface KeyPair {
   public: string; // "ssh-ed25519 AAAA… comment"
 }
 
+/** A fresh ed25519 key (redrawn when ssh2's generator makes an unparseable one: mscdex/ssh2#1390). */
 export function newKey(comment = 'test'): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateEd25519(comment);
   return { private: pair.private, public: pair.public };
 }
 
@@ -72,10 +74,10 @@ export async function exec(port: number, key: KeyPair, command: string, options:
 }
 
 /** Opens the interactive prompt with a PTY; returns a terminal that renders what the user would see. */
-export async function openShell(port: number, key: KeyPair, size = { cols: 100, rows: 30 }): Promise<ScriptedTerminal> {
+export async function openShell(port: number, key: KeyPair, size = { cols: 100, rows: 30 }, env?: Record<string, string>): Promise<ScriptedTerminal> {
   const client = await connect(port, key);
   return new Promise((resolve, reject) => {
-    client.shell({ cols: size.cols, rows: size.rows, term: 'xterm-256color' }, (err, stream) => {
+    client.shell({ cols: size.cols, rows: size.rows, term: 'xterm-256color' }, { env }, (err, stream) => {
       if (err) return reject(err);
       resolve(new ScriptedTerminal(client, stream, size));
     });

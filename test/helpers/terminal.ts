@@ -26,6 +26,13 @@ export const KEYS = {
   pasteEnd: '\x1b[201~',
 };
 
+export const PROMPT = 'gatehouse ▶ ';
+const PROMPT_PATTERN = /gatehouse ▶/g;
+
+function countPrompts(screen: string): number {
+  return (screen.match(PROMPT_PATTERN) ?? []).length;
+}
+
 export class ScriptedTerminal {
   private readonly term: InstanceType<typeof Terminal>;
   /** Everything received, raw (escape sequences included). */
@@ -74,14 +81,15 @@ export class ScriptedTerminal {
   screen(): string {
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
-    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+    // translateToString(true) trims only never-written cells; written spaces (the prompt's) stay, so trimEnd too.
+    for (let i = 0; i < buffer.length; i++) lines.push((buffer.getLine(i)?.translateToString(true) ?? '').trimEnd());
     return lines.join('\n').replace(/\n+$/, '');
   }
 
-  /** The line the cursor is on. */
+  /** The line the cursor is on, trailing spaces trimmed. */
   currentLine(): string {
     const buffer = this.term.buffer.active;
-    return buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '';
+    return (buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '').trimEnd();
   }
 
   /** Waits until the rendered screen matches, or fails after the deadline with the screen shown. */
@@ -106,13 +114,35 @@ export class ScriptedTerminal {
 
   /** Waits for the next prompt after the given count of prompts have been drawn. */
   async waitForPromptCount(count: number, deadlineMs = 5000): Promise<string> {
-    return this.waitFor((s) => (s.match(/gatehouse ▶/g) ?? []).length >= count, deadlineMs);
+    return this.waitFor((s) => countPrompts(s) >= count, deadlineMs);
+  }
+
+  /** Waits until the cursor sits on an empty prompt. */
+  async waitForPrompt(deadlineMs = 5000): Promise<string> {
+    return this.waitFor(() => this.currentLine() === PROMPT.trimEnd(), deadlineMs);
+  }
+
+  /**
+   * Types keys that end a command line and waits for the next prompt; returns what was shown in
+   * between: the rest of the command line, then the command's output.
+   */
+  async run(keys: string, deadlineMs = 5000): Promise<string> {
+    const before = countPrompts(this.screen());
+    this.type(keys);
+    const screen = await this.waitFor((s) => countPrompts(s) > before && this.currentLine().startsWith(PROMPT.trimEnd()), deadlineMs);
+    const parts = screen.split(PROMPT_PATTERN);
+    return parts.slice(before, -1).join('').replace(/^ /, '').replace(/\n$/, '');
   }
 
   async waitClosed(deadlineMs = 5000): Promise<void> {
     await this.waitFor(() => this.closed, deadlineMs).catch((err) => {
       if (!this.closed) throw err;
     });
+  }
+
+  /** Sends EOF on the session's input (as `ssh -tt host < file` does at the file's end). */
+  endInput(): void {
+    this.stream.end();
   }
 
   close(): void {

@@ -33,6 +33,8 @@ export interface Config {
   sseKeepaliveMs: number;
   /** Largest request body the gateway accepts (413 beyond). */
   maxBodyBytes: number;
+  /** How long upstream may take to send response headers, and to stay silent mid-body (504 beyond). */
+  upstreamTimeoutMs: number;
   /** Metering and credits; off only for benchmarks that measure their cost. */
   metering: boolean;
 }
@@ -58,6 +60,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_MODELS', flag: 'models', default: 'built-in catalog', help: 'model catalog JSON file' },
   { env: 'GATEHOUSE_SSE_KEEPALIVE_MS', flag: 'sse-keepalive-ms', default: '15000', help: 'keep-alive comment after this much upstream silence' },
   { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
+  { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
 ];
 
@@ -158,10 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     modelsFile: get('GATEHOUSE_MODELS') && path.resolve(get('GATEHOUSE_MODELS')!),
     sseKeepaliveMs: 0,
     maxBodyBytes: 0,
+    upstreamTimeoutMs: 0,
     metering: (get('GATEHOUSE_METERING') ?? 'on') !== 'off',
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
+  config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);

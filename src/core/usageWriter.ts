@@ -39,9 +39,27 @@ export class UsageWriter {
     try {
       insertUsageRowsNow(this.db, batch);
     } catch (err) {
+      if (isConstraint(err)) return this.oneByOne(batch);
       // Keep them for the next tick unless the backlog grows past what we promise to hold.
       if (batch.length + this.pending.length < 10 * BATCH) this.pending = batch.concat(this.pending);
       this.log.error(`writing ${batch.length} usage rows failed`, err);
+    }
+  }
+
+  /** One row the database refuses (a constraint) must not hold back, or lose, the others. */
+  private oneByOne(batch: NewUsageRow[]): void {
+    for (const [i, row] of batch.entries()) {
+      try {
+        insertUsageRowsNow(this.db, [row]);
+      } catch (err) {
+        if (isConstraint(err)) {
+          this.log.error(`dropping a usage row the database refuses (user ${row.user_id}, request ${row.request_id})`, err);
+          continue;
+        }
+        this.pending = batch.slice(i).concat(this.pending);
+        this.log.error(`writing ${batch.length - i} usage rows failed`, err);
+        return;
+      }
     }
   }
 
@@ -49,4 +67,8 @@ export class UsageWriter {
     clearInterval(this.timer);
     this.flush();
   }
+}
+
+function isConstraint(err: unknown): boolean {
+  return String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_CONSTRAINT');
 }

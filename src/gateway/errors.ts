@@ -24,7 +24,10 @@ export function sendError(res: ServerResponse, style: ErrorStyle, err: unknown, 
 }
 
 /** The error shape a path's API expects, before we know more: Anthropic, Gemini native, else OpenAI. */
-export function styleForPath(pathname: string): ErrorStyle {
+export function styleForPath(target: string): ErrorStyle {
+  // Callers may pass the whole request target: the query (?beta=true, ?alt=sse) must not hide the path.
+  const q = target.indexOf('?');
+  const pathname = q === -1 ? target : target.slice(0, q);
   if (/\/v1\/messages(\/|$)|^\/anthropic\/|^\/gateway\/[^/]+\/anthropic\//.test(pathname)) return 'anthropic';
   if (/^\/v1beta\/|:[a-zA-Z]+$|^\/gemini\/|^\/gateway\/[^/]+\/gemini\//.test(pathname)) return 'gemini';
   return 'openai';

@@ -7,8 +7,6 @@ import { GatehouseError } from '../errors.js';
 import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
 import { clientHeaders } from './headers.js';
 
-const MINUTE = 60_000;
-
 export interface ForwardRequest {
   req: IncomingMessage;
   res: ServerResponse;
@@ -37,7 +35,10 @@ export interface ForwardOutcome {
 export class Forwarder {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly keepaliveMs: number) {}
+  constructor(
+    private readonly keepaliveMs: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
@@ -47,8 +48,8 @@ export class Forwarder {
         pipelining: 1,
         keepAliveTimeout: 30_000,
         connectTimeout: 10_000,
-        headersTimeout: 10 * MINUTE, // non-streaming reasoning calls can take minutes
-        bodyTimeout: 10 * MINUTE, // silence between chunks of a long stream
+        headersTimeout: this.timeoutMs, // non-streaming reasoning calls can take minutes
+        bodyTimeout: this.timeoutMs, // silence between chunks of a long stream
       });
       this.pools.set(origin, pool);
     }

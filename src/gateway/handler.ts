@@ -20,7 +20,7 @@ import { sendError, sendJson, styleForPath } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
 import { RequestMetering } from './metering.js';
 import { askForUsage, UsageChunkHider } from './usageChunk.js';
-import { apiOf } from '../providers/usage.js';
+import { apiOf, isMetered } from '../providers/usage.js';
 import { upstreamHeaders } from './headers.js';
 import { checkModelProvider, decide, parseModel, providerForModel, type ModelRef } from './modelPolicy.js';
 import { anthropicModelList, modelsJson, nativeModelList, openAiModelList, usableModels } from './models.js';
@@ -42,7 +42,7 @@ export class Gateway {
   private readonly upstreams: Record<string, { origin: string; basePath: string }> = {};
 
   constructor(private readonly deps: GatewayDeps) {
-    this.forwarder = new Forwarder(deps.config.sseKeepaliveMs);
+    this.forwarder = new Forwarder(deps.config.sseKeepaliveMs, deps.config.upstreamTimeoutMs);
     this.credentials = new Credentials(deps.config, deps.db, deps.services.sealer, deps.changes);
     for (const [p, base] of Object.entries(deps.config.upstreams)) {
       const url = new URL(base);
@@ -98,11 +98,13 @@ export class Gateway {
 
     let body = await readBody(req, this.deps.config.maxBodyBytes);
     const json = parseJsonBody(body, req.headers['content-type']);
-    const named = typeof json?.model === 'string' ? json.model : route.kind === 'proxy' ? modelFromPath(route.rest) : undefined;
+    // A model in the path (Gemini native) is the one upstream serves, whatever the body says.
+    const named = (route.kind === 'proxy' ? modelFromPath(route.rest) : undefined) ?? (typeof json?.model === 'string' ? json.model : undefined);
     const ref: ModelRef | undefined = named ? parseModel(named) : undefined;
     const providerId: ProviderId = route.kind === 'proxy' ? route.provider : providerForModel(ref, catalog);
     const provider = providers[providerId];
-    if (route.kind === 'proxy') setStyle(route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle);
+    const style = errorStyleFor(route, provider.errorStyle);
+    setStyle(style);
     if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
     const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
     if (setting.source === 'gateway' && !ref) {
@@ -121,6 +123,9 @@ export class Gateway {
       path = provider.openaiCompatBase + route.rest;
     }
     const api = apiOf(path);
+    if (setting.source === 'gateway' && !isMetered(api)) {
+      throw new GatehouseError('forbidden', `the managed ${providerId} key serves model calls only (messages, chat, responses, embeddings, generateContent, token counts); use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
+    }
     // Upstream knows only bare model ids (a client may send openai/gpt-5.5), and chat streams must
     // carry usage for metering: the only two reasons the gateway ever re-serialises a body.
     const outgoing = json && ref?.prefixed ? { ...json, model: ref.bare } : json;
@@ -142,7 +147,7 @@ export class Gateway {
         path: upstream.basePath + path + search,
         headers: upstreamHeaders(req.headers, provider.defaultHeaders, provider.credentialHeader(key)),
         body: body.length ? body : undefined,
-        style: route.kind === 'proxy' && route.rest.includes('/messages') ? 'anthropic' : provider.errorStyle,
+        style,
         onStart: metering?.onStart,
         tap: metering?.feed,
         rewrite: withUsage ? new UsageChunkHider() : undefined,
@@ -158,6 +163,14 @@ export class Gateway {
   close(): Promise<void> {
     return this.forwarder.close();
   }
+}
+
+/** The error shape the client speaks: OpenAI's on OpenAI-shaped paths whoever serves them. */
+function errorStyleFor(route: LlmRoute, native: ErrorStyle): ErrorStyle {
+  if (route.kind === 'by_model') return 'openai';
+  if (route.kind === 'proxy' && route.rest.includes('/messages')) return 'anthropic';
+  if (route.kind === 'proxy' && /\/(chat\/completions|completions|responses|embeddings)$/.test(route.rest)) return 'openai';
+  return native;
 }
 
 function hello(res: ServerResponse, method: string): void {

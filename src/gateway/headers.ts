@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings']);
 const CLIENT_ONLY = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'accept-encoding']);
 
-function namedByConnection(headers: IncomingHttpHeaders): Set<string> {
+function namedByConnection(headers: Record<string, string | string[] | undefined>): Set<string> {
   const c = headers.connection;
   return new Set(c ? String(c).toLowerCase().split(',').map((s) => s.trim()) : []);
 }
@@ -26,9 +26,11 @@ export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<st
 }
 
 export function clientHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const extra = namedByConnection(upstream);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name === 'keep-alive') continue;
+    // The request id is the gateway's own: an upstream may not replace it.
+    if (value === undefined || HOP_BY_HOP.has(name) || extra.has(name) || name === 'x-gatehouse-request-id') continue;
     out[name] = value;
   }
   if (upstream['content-length'] !== undefined) out['content-length'] = upstream['content-length'];

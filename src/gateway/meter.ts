@@ -5,6 +5,8 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { emptyUsage, type Usage, type UsageReader } from '../providers/usage.js';
 
 const MAX_JSON_COPY = 8 * 1024 * 1024;
+/** Past MAX_JSON_COPY only the end is kept: every API puts its top-level usage last. */
+const TAIL = 64 * 1024;
 
 export class Meter {
   readonly usage: Usage = emptyUsage();
@@ -12,6 +14,7 @@ export class Meter {
   private decoder = new TextDecoder();
   private json: Buffer[] = [];
   private jsonSize = 0;
+  private tail?: Buffer;
 
   constructor(private readonly reader: UsageReader) {}
 
@@ -24,7 +27,17 @@ export class Meter {
 
   readonly feed = (chunk: Buffer): void => {
     if (this.sse) return this.sse.feed(this.decoder.decode(chunk, { stream: true }));
-    if (this.jsonSize + chunk.length > MAX_JSON_COPY) return;
+    if (this.tail) {
+      this.tail = Buffer.concat([this.tail, chunk]).subarray(-TAIL);
+      return;
+    }
+    if (this.jsonSize + chunk.length > MAX_JSON_COPY) {
+      // A huge body (embeddings of a large batch): keep only its end, where the usage is.
+      this.tail = Buffer.concat([...this.json, chunk]).subarray(-TAIL);
+      this.json = [];
+      this.jsonSize = 0;
+      return;
+    }
     this.json.push(chunk);
     this.jsonSize += chunk.length;
   };
@@ -40,15 +53,82 @@ export class Meter {
 
   /** The usage seen so far (call when the response has ended, completely or not). */
   finish(): Usage {
-    if (!this.sse && this.json.length) {
-      try {
-        const body = JSON.parse(Buffer.concat(this.json, this.jsonSize).toString('utf8'));
-        if (body && typeof body === 'object') this.reader.fromJson(body, this.usage);
-      } catch {
-        // A truncated or non-JSON body carries no usage we can trust.
-      }
+    if (this.sse) {
+      // A last event whose blank line never came (a stream cut short) still counts when whole.
+      this.sse.feed(this.decoder.decode() + '\n\n');
+      this.sse = undefined;
+    } else if (this.tail) {
+      const usage = usageInTail(this.tail.toString('utf8'));
+      if (usage) this.reader.fromJson(usage, this.usage);
+      this.tail = undefined;
+    } else if (this.json.length) {
+      const body = parseBody(Buffer.concat(this.json, this.jsonSize).toString('utf8'));
+      if (body) this.reader.fromJson(body, this.usage);
       this.json = [];
     }
     return this.usage;
+  }
+}
+
+type Json = Record<string, any>;
+
+/** A whole JSON body; or, when it was cut short, the whole elements of a streamed array (Gemini). */
+function parseBody(text: string): Json | undefined {
+  try {
+    const body = JSON.parse(text);
+    return body && typeof body === 'object' ? body : undefined;
+  } catch {
+    // A truncated object carries no usage we can trust; a truncated array's whole elements do.
+    return /^\s*\[/.test(text) ? (wholeElements(text) as Json) : undefined;
+  }
+}
+
+/** The index just past the JSON object or array opening at `start`, or -1 when it never closes. */
+function closeOf(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+function wholeElements(text: string): unknown[] {
+  const out: unknown[] = [];
+  let i = text.indexOf('[') + 1;
+  const opener = /[{[]/g;
+  for (;;) {
+    opener.lastIndex = i;
+    const open = opener.exec(text)?.index;
+    if (open === undefined) return out;
+    const end = closeOf(text, open);
+    if (end === -1) return out;
+    try {
+      out.push(JSON.parse(text.slice(open, end)));
+    } catch {
+      return out;
+    }
+    i = end;
+  }
+}
+
+/** The last top-level `"usage": {…}` (or Gemini's usageMetadata) in the end of a huge body. */
+function usageInTail(text: string): Json | undefined {
+  const keys = [...text.matchAll(/"(usage|usageMetadata)"\s*:\s*\{/g)];
+  const last = keys[keys.length - 1];
+  if (!last) return undefined;
+  const open = last.index + last[0].length - 1;
+  const end = closeOf(text, open);
+  if (end === -1) return undefined;
+  try {
+    return { [last[1]]: JSON.parse(text.slice(open, end)) };
+  } catch {
+    return undefined;
   }
 }

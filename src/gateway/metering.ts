@@ -31,6 +31,7 @@ export interface MeteredRequest {
 export class RequestMetering {
   private readonly meter: Meter;
   private readonly started = new Date();
+  private readonly startedAt = performance.now(); // same clock as the forwarder's time to first byte
 
   private constructor(
     private readonly services: Services,
@@ -78,7 +79,7 @@ export class RequestMetering {
       cache_read_tokens: usage.cacheRead,
       cache_write_tokens: usage.cacheWrite,
       cost_micros: cost,
-      latency_ms: Date.now() - this.started.getTime(),
+      latency_ms: Math.round(performance.now() - this.startedAt),
       ttfb_ms: outcome?.firstByteMs === undefined ? null : Math.round(outcome.firstByteMs),
       session_id: sessionId(req),
     });

@@ -1,5 +1,6 @@
 // The gateway listeners: plain node:http on every GATEHOUSE_GATEWAY_LISTEN address; with a TLS
 // certificate, the same ports also speak HTTPS (the first byte of a connection tells them apart).
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -17,16 +18,40 @@ export interface GatewayServer {
 
 const TLS_HANDSHAKE = 0x16;
 
+/** A complete answer written straight to a socket that node:http will not answer for us. */
+function rawAnswer(status: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
+  // Every answer carries a request id, even these (DESIGN.md §4 "Forwarding").
+  return `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-gatehouse-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`;
+}
+
 /** Codex first tries a WebSocket on GET /v1/responses: refuse it at once so it falls back to HTTP. */
 function refuseUpgrade(_req: http.IncomingMessage, socket: Duplex): void {
-  const body = JSON.stringify({ error: { message: 'WebSocket is not supported by this gateway; use HTTP streaming', type: 'invalid_request_error', code: 'websocket_unsupported' } });
-  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(rawAnswer('400 Bad Request', 'websocket_unsupported', 'WebSocket is not supported by this gateway; use HTTP streaming'));
+}
+
+/** Bytes that are not HTTP: answer as node:http would (only if nothing was written yet), with a request id, then close. */
+function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const s = socket as net.Socket;
+  if (err.code === 'ECONNRESET' || !s.writable || s.bytesWritten > 0) return void s.destroy();
+  const answer =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? rawAnswer('431 Request Header Fields Too Large', 'headers_too_large', 'request headers are too large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? rawAnswer('408 Request Timeout', 'request_timeout', 'the request headers did not arrive in time')
+        : rawAnswer('400 Bad Request', 'malformed_request', 'malformed HTTP request');
+  s.end(answer, () => s.destroy());
+}
+
+function refuseNonHttp(server: http.Server | https.Server): void {
+  server.on('upgrade', refuseUpgrade);
+  server.on('clientError', refuseMalformed);
 }
 
 export async function startGateway(config: Readonly<Config>, gateway: Gateway): Promise<GatewayServer> {
   const options: http.ServerOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 };
   const plain = http.createServer(options, gateway.handle);
-  plain.on('upgrade', refuseUpgrade);
+  refuseNonHttp(plain);
   let secure: https.Server | undefined;
   if (config.tlsCert && config.tlsKey) {
     let cert: Buffer, key: Buffer;
@@ -37,14 +62,14 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
     }
     secure = https.createServer({ ...options, cert, key }, gateway.handle);
-    secure.on('upgrade', refuseUpgrade);
+    refuseNonHttp(secure);
   }
   // Without TLS each address gets a plain HTTP server; with TLS a sniffing TCP server hands
   // each connection to the HTTPS or the HTTP server by its first byte.
   const servers: net.Server[] = config.gatewayListen.map(() => {
     if (!secure) {
       const server = http.createServer(options, gateway.handle);
-      server.on('upgrade', refuseUpgrade);
+      refuseNonHttp(server);
       return server;
     }
     return net.createServer((socket) => {

@@ -25,9 +25,10 @@ export class UsageChunkHider {
   }
 
   end(): Buffer {
-    const rest = this.pending;
+    // A last event without its blank line (the stream ended early) is still filtered.
+    const rest = this.pending + this.decoder.decode();
     this.pending = '';
-    return Buffer.from(rest);
+    return Buffer.from(hide(rest));
   }
 }
 
@@ -43,6 +44,6 @@ function hide(events: string): string {
         return true;
       }
     })
-    .map((event) => event.replace(/,"usage":null(?=[,}])|"usage":null,/, ''))
+    .map((event) => event.replace(/,\s*"usage"\s*:\s*null(?=\s*[,}])|"usage"\s*:\s*null\s*,\s*/, ''))
     .join('');
 }

@@ -20,6 +20,11 @@ export function isCharged(api: Api): boolean {
   return api !== 'count_tokens' && api !== 'other';
 }
 
+/** APIs whose usage the gateway can read, the only ones the operator's managed key serves. */
+export function isMetered(api: Api): boolean {
+  return api !== 'other';
+}
+
 export function apiOf(path: string): Api {
   if (/\/messages\/count_tokens$|:countTokens$/.test(path)) return 'count_tokens';
   if (/\/messages$/.test(path)) return 'messages';
@@ -65,11 +70,12 @@ function responsesFields(u: Json | undefined | null, acc: Usage): void {
   acc.output = n(u.output_tokens) ?? 0;
 }
 
+/** Gemini: tool-use prompt tokens (e.g. grounding results) are billed as input, apart from the prompt. */
 function geminiFields(u: Json | undefined | null, acc: Usage): void {
   if (!u) return;
   const prompt = n(u.promptTokenCount) ?? 0;
   const cached = n(u.cachedContentTokenCount) ?? 0;
-  acc.input = Math.max(0, prompt - cached);
+  acc.input = Math.max(0, prompt - cached) + (n(u.toolUsePromptTokenCount) ?? 0);
   acc.cacheRead = cached;
   acc.output = (n(u.candidatesTokenCount) ?? 0) + (n(u.thoughtsTokenCount) ?? 0);
 }

@@ -1,0 +1,45 @@
+// The bench's printed report: one table per measurement, then the targets.
+import type { Summary } from './summary.js';
+
+function table(title: string, head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  // Numbers align right, words left.
+  const line = (r: string[]) => '  ' + r.map((c, i) => (i > 0 && /^[+-]?[\d.]+( \(.*\))?$|^n\/a$/.test(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [title, ...cells.map(line)].join('\n');
+}
+
+const NAMES = { floor: 'floor proxy', gatehouse: 'gatehouse', meteringOff: 'gatehouse METERING=off' } as const;
+const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const plus = (n: number, d = 3) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(d)}` : 'n/a');
+
+export function printReport(s: Summary, header: string[]): string {
+  const t = s.throughput;
+  const l = s.latency;
+  const st = s.streaming;
+  const h = s.hold;
+  const parts = [
+    header.join('\n'),
+    table('non-streaming, 50 connections', ['', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'CPU us/req', 'mock us/req'], [
+      ['direct (mock)', f(t.direct.rps, 0), f(t.direct.p50), f(t.direct.p99), t.direct.failures, '', f(t.direct.mockCpuUs, 0)],
+      ...(['floor', 'gatehouse', 'meteringOff'] as const).map((k) => [NAMES[k], f(t[k].rps, 0), f(t[k].p50), f(t[k].p99), t[k].failures, f(t[k].cpuUs, 0), f(t[k].mockCpuUs, 0)]),
+    ]),
+    table('concurrency 1', ['', 'p50 ms', 'p99 ms', 'added p50', 'added p99'], [
+      ['direct (mock)', f(l.direct.p50, 3), f(l.direct.p99, 3), '', ''],
+      ['floor proxy', f(l.floor.p50, 3), f(l.floor.p99, 3), plus(l.floor.addedP50), plus(l.floor.addedP99)],
+      ['gatehouse', f(l.gatehouse.p50, 3), f(l.gatehouse.p99, 3), plus(l.gatehouse.addedP50), plus(l.gatehouse.addedP99)],
+    ]),
+    table('SSE, 200 chunks (p50 per run)', ['', 'ttfb ms', 'total ms', 'added ttfb', 'added total', 'paced gap p50', 'paced chunks'], [
+      ['direct (mock)', f(st.direct.ttfb, 3), f(st.direct.total, 3), '', '', f(st.direct.pacedGapP50, 3), st.direct.pacedChunks],
+      ['floor proxy', f(st.floor.ttfb, 3), f(st.floor.total, 3), plus(st.floor.addedTtfb), plus(st.floor.addedTotal), f(st.floor.pacedGapP50, 3), st.floor.pacedChunks],
+      ['gatehouse', f(st.gatehouse.ttfb, 3), f(st.gatehouse.total, 3), plus(st.gatehouse.addedTtfb), plus(st.gatehouse.addedTotal), f(st.gatehouse.pacedGapP50, 3), st.gatehouse.pacedChunks],
+    ]),
+    table('2,000 SSE streams held 10 s (worst run)', ['', 'runs', 'complete', 'stalled', 'failed', 'max gap s', 'peak RSS MB'], [
+      ['floor proxy', h.floor.runs, h.floor.complete, h.floor.stalled, h.floor.failed, f(h.floor.maxGapS), f(h.floor.peakRssMb, 0)],
+      ['gatehouse', h.gatehouse.runs, h.gatehouse.complete, h.gatehouse.stalled, h.gatehouse.failed, f(h.gatehouse.maxGapS), `${f(h.gatehouse.peakRssMb, 0)} (HWM ${f(h.gatehouse.hwmMb, 0)})`],
+    ]),
+    table('SSH, 100 concurrent fresh connections x whoami', ['', 'p50 ms', 'p99 ms', 'failures', 'one alone ms', 'CPU ms/session'], [['gatehouse', f(s.ssh.p50, 1), f(s.ssh.p99, 1), s.ssh.failures, f(s.ssh.alone, 1), f(s.ssh.cpuMsPerSession, 2)]]),
+    table('targets', ['', 'result', 'numbers'], s.targets.map((x) => [x.name, x.met === 'n/a' ? 'n/a' : x.met ? 'met' : 'NOT met', x.detail])),
+  ];
+  return parts.join('\n\n');
+}

@@ -1,0 +1,102 @@
+// `npm run bench`: gatehouse against the simplest correct Node proxy (the floor) and the bare
+// mock upstream, on one machine, in one run. Servers on CPU 0, load generator and this
+// orchestrator on CPU 1. Prints a table and writes bench/results/latest.json.
+// Settings: BENCH_RUNS (3), BENCH_SECONDS (4, per throughput run), BENCH_PROFILE=1 (CPU profile).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { VM_ADDRESS } from './gatehouse.js';
+import { startLoadGenerator } from './loadClient.js';
+import type { BenchContext } from './phases/context.js';
+import { meteringOffHonoured, sanity, sshSessions } from './phases/checks.js';
+import { holdStreams } from './phases/hold.js';
+import { latency, streaming, throughput } from './phases/http.js';
+import { profileGatehouse } from './phases/profile.js';
+import { printReport } from './print.js';
+import { foreignLoad } from './cpu.js';
+import { canPin, LOAD_CPU, memoryOf, outputOf, pinSelf } from './procs.js';
+import type { HotFunction } from './profile.js';
+import { startServers } from './servers.js';
+import { summarize, type Runs } from './summary.js';
+
+const RESULTS = path.resolve('bench/results');
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const log = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  pinSelf(LOAD_CPU);
+  const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'bench' });
+  const servers = await startServers(key);
+  const load = startLoadGenerator();
+  const ctx: BenchContext = {
+    load,
+    origins: { direct: servers.mock.origin, floor: servers.floor.origin, gatehouse: `http://127.0.0.1:${servers.gatehouse.gatewayPort}`, meteringOff: `http://127.0.0.1:${servers.meteringOff.gatewayPort}` },
+    pids: { direct: servers.mock.child.pid!, floor: servers.floor.child.pid!, gatehouse: servers.gatehouse.pid, meteringOff: servers.meteringOff.pid },
+    gatehouse: servers.gatehouse,
+    meteringOff: servers.meteringOff,
+    privateKey: key.private,
+    runs,
+    seconds,
+    localAddress: VM_ADDRESS,
+    log,
+  };
+  let profile: { hot: HotFunction[]; file: string } | undefined;
+  const cpus = os.cpus().length;
+  const noise = foreignLoad(() => [process.pid, load.pid, ...Object.values(ctx.pids)], cpus);
+  try {
+    log('sanity: every provider route through gatehouse');
+    const checked = await sanity(ctx);
+    if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
+    const r: Runs = { throughput: [], latency: [], streaming: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
+    // Held streams first: gatehouse's VmHWM then reflects them, not the throughput runs.
+    log('2,000 held SSE streams');
+    r.hold.floor.push(await holdStreams(ctx, 'floor', 1));
+    for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', i));
+    r.hold.gatehouseHwmMb = memoryOf(ctx.pids.gatehouse).hwmMb;
+    log('throughput, latency, streaming, SSH');
+    for (let i = 1; i <= runs; i++) {
+      r.throughput.push(await throughput(ctx, i));
+      r.latency.push(await latency(ctx, i));
+      r.streaming.push(await streaming(ctx, i));
+      r.ssh.push(await sshSessions(ctx, i));
+    }
+    r.meteringOff = await meteringOffHonoured(ctx);
+    const foreign = noise.stop();
+    if (process.env.BENCH_PROFILE === '1') {
+      log('CPU profile of gatehouse under load');
+      profile = await profileGatehouse(ctx, servers.mock.origin, key.public);
+    }
+    const summary = summarize(r);
+    const header = [
+      `gatehouse bench ${new Date().toISOString()}  node ${process.version}  ${cpus} CPUs (${os.cpus()[0]?.model ?? '?'})`,
+      `other processes used ${(foreign * 100).toFixed(1)}% of the machine's CPU during the run${foreign > 0.05 ? ' -- WARNING: the machine was busy, numbers are noisy' : ''}`,
+      canPin ? `servers pinned to CPU 0, load generator to CPU 1 (taskset); ${runs} runs, medians` : `NOT pinned (no taskset or one CPU); ${runs} runs, medians`,
+      `load: autocannon (net.connect wrapped to bind ${VM_ADDRESS}, the VM path) and undici clients from ${VM_ADDRESS}; POST /gateway/llm/anthropic/v1/messages, claude-sonnet-5-5`,
+    ];
+    console.log('\n' + printReport(summary, header));
+    if (profile) {
+      console.log(`\ngatehouse CPU profile under 50 connections, top self time (${profile.file}):`);
+      for (const h of profile.hot) console.log(`  ${h.percent.toFixed(1).padStart(5)}%  ${String(h.selfMs).padStart(6)} ms  ${h.name}  ${h.where}`);
+    }
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const json = { date: new Date().toISOString(), node: process.version, cpus, pinned: canPin, foreignCpuShare: foreign, runs, seconds, sanity: checked, summary, raw: r, profile };
+    fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+    const errors = outputOf(servers.gatehouse.child).err.split('\n').filter((l) => l.includes('ERROR'));
+    if (errors.length) console.log(`\ngatehouse logged errors during the run (last ${errors.length} shown in its stderr tail):\n  ${errors.slice(-3).join('\n  ')}`);
+    console.log(`\nwrote bench/results/latest.json in ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  } finally {
+    await load.stop();
+    await servers.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+// Starts everything under test, each in its own process pinned to the server CPU: the mock
+// upstream, the floor proxy, gatehouse, and a second gatehouse with GATEHOUSE_METERING=off.
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBenchGatehouse, type BenchGatehouse } from './gatehouse.js';
+import { SERVER_CPU, spawnPinned, stopChild, waitForLines } from './procs.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface Servers {
+  mock: { child: ChildProcess; origin: string };
+  floor: { child: ChildProcess; origin: string };
+  gatehouse: BenchGatehouse;
+  meteringOff: BenchGatehouse;
+  stop(): Promise<void>;
+}
+
+async function startNodeServer(file: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; origin: string }> {
+  const child = spawnPinned(SERVER_CPU, [process.execPath, path.join(here, file), ...args]);
+  const [m] = await waitForLines(child, [ready]);
+  return { child, origin: `http://127.0.0.1:${m[1]}` };
+}
+
+export async function startServers(key: { public: string; private: string }): Promise<Servers> {
+  const started: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of started.reverse()) await s().catch(() => {});
+  };
+  try {
+    const mock = await startNodeServer('mock.js', [], /mock listening on (\d+)/);
+    started.push(() => stopChild(mock.child));
+    const floor = await startNodeServer('floor.js', [mock.origin], /floor listening on (\d+)/);
+    started.push(() => stopChild(floor.child));
+    const options = { mockOrigin: mock.origin, publicKey: key.public, privateKey: key.private };
+    const gatehouse = await startBenchGatehouse(options);
+    started.push(() => gatehouse.stop());
+    const meteringOff = await startBenchGatehouse({ ...options, env: { GATEHOUSE_METERING: 'off' } });
+    started.push(() => meteringOff.stop());
+    return { mock, floor, gatehouse, meteringOff, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

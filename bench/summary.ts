@@ -1,0 +1,77 @@
+// Runs → medians (worst case for the held streams) → targets, each "met" or "NOT met" with its numbers.
+import type { HoldRun } from './phases/hold.js';
+import type { LatencyRun, StreamRun, ThroughputRun } from './phases/http.js';
+import { TARGETS, type TargetName } from './phases/context.js';
+import type { SshRun } from './phases/checks.js';
+import { median, round } from './stats.js';
+
+export interface Runs {
+  throughput: ThroughputRun[];
+  latency: LatencyRun[];
+  streaming: StreamRun[];
+  hold: { floor: HoldRun[]; gatehouse: HoldRun[]; gatehouseHwmMb: number };
+  ssh: SshRun[];
+  meteringOff: { honoured: boolean; rows: number };
+}
+
+export interface Target {
+  name: string;
+  met: boolean | 'n/a';
+  detail: string;
+}
+
+const med = <T>(runs: T[], pick: (r: T) => number) => round(median(runs.map(pick)), 3);
+
+function holdWorst(runs: HoldRun[]) {
+  return {
+    runs: runs.length,
+    streams: runs[0]?.streams ?? 0,
+    complete: Math.min(...runs.map((r) => r.complete)),
+    stalled: Math.max(...runs.map((r) => r.stalled)),
+    failed: Math.max(...runs.map((r) => r.failed)),
+    maxGapS: round(Math.max(...runs.map((r) => r.maxGapMs)) / 1000, 2),
+    peakRssMb: round(Math.max(...runs.map((r) => r.peakRssMb)), 1),
+  };
+}
+
+export function summarize(r: Runs) {
+  const all = [...TARGETS, 'meteringOff'] as const;
+  const throughput = Object.fromEntries(all.map((t) => [t, { rps: med(r.throughput, (x) => x[t].rps), p50: med(r.throughput, (x) => x[t].p50), p99: med(r.throughput, (x) => x[t].p99), cpuUs: med(r.throughput, (x) => x[t].cpuUs), mockCpuUs: med(r.throughput, (x) => x[t].mockCpuUs), failures: r.throughput.reduce((s, x) => s + x[t].failures, 0) }]));
+  const latency = Object.fromEntries(TARGETS.map((t) => [t, {
+    p50: med(r.latency, (x) => x[t].p50),
+    p99: med(r.latency, (x) => x[t].p99),
+    addedP50: med(r.latency, (x) => x[t].p50 - x.direct.p50),
+    addedP99: med(r.latency, (x) => x[t].p99 - x.direct.p99),
+  }])) as Record<TargetName, { p50: number; p99: number; addedP50: number; addedP99: number }>;
+  const streaming = Object.fromEntries(TARGETS.map((t) => [t, {
+    ttfb: med(r.streaming, (x) => x.burst[t].ttfbP50),
+    total: med(r.streaming, (x) => x.burst[t].totalP50),
+    addedTtfb: med(r.streaming, (x) => x.burst[t].ttfbP50 - x.burst.direct.ttfbP50),
+    addedTotal: med(r.streaming, (x) => x.burst[t].totalP50 - x.burst.direct.totalP50),
+    pacedGapP50: med(r.streaming, (x) => x.paced[t].gapP50),
+    pacedChunks: med(r.streaming, (x) => x.paced[t].chunks),
+    failures: r.streaming.reduce((s, x) => s + x.burst[t].failures + x.paced[t].failures, 0),
+  }])) as Record<TargetName, { ttfb: number; total: number; addedTtfb: number; addedTotal: number; pacedGapP50: number; pacedChunks: number; failures: number }>;
+  const ratio = med(r.throughput, (x) => x.gatehouse.rps / x.floor.rps);
+  const meteringCost = r.meteringOff.honoured ? med(r.throughput, (x) => 1 - x.gatehouse.rps / x.meteringOff.rps) : NaN;
+  const hold = { floor: holdWorst(r.hold.floor), gatehouse: { ...holdWorst(r.hold.gatehouse), hwmMb: round(r.hold.gatehouseHwmMb, 1) } };
+  const ssh = { p50: med(r.ssh, (x) => x.p50), p99: med(r.ssh, (x) => x.p99), alone: med(r.ssh, (x) => x.alone), cpuMsPerSession: med(r.ssh, (x) => x.cpuMsPerSession), failures: r.ssh.reduce((s, x) => s + x.failures, 0) };
+  const gh = { lat: latency.gatehouse, floor: latency.floor, s: streaming.gatehouse, d: streaming.direct, h: hold.gatehouse };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const targets: Target[] = [
+    { name: 'requests/s >= 85% of floor', met: ratio >= 0.85, detail: `${pct(ratio)} (${throughput.gatehouse.rps.toFixed(0)} vs ${throughput.floor.rps.toFixed(0)} req/s)` },
+    { name: 'c=1 added p50 <= floor + 0.1 ms', met: gh.lat.addedP50 <= gh.floor.addedP50 + 0.1, detail: `gatehouse +${gh.lat.addedP50.toFixed(3)} ms, floor +${gh.floor.addedP50.toFixed(3)} ms` },
+    { name: 'c=1 added p99 <= 1 ms', met: gh.lat.addedP99 <= 1, detail: `gatehouse +${gh.lat.addedP99.toFixed(3)} ms (floor +${gh.floor.addedP99.toFixed(3)} ms)` },
+    { name: 'added time to first byte <= 1 ms', met: gh.s.addedTtfb <= 1, detail: `+${gh.s.addedTtfb.toFixed(3)} ms (floor +${streaming.floor.addedTtfb.toFixed(3)} ms)` },
+    { name: 'paced chunks arrive paced', met: Math.abs(gh.s.pacedGapP50 - gh.d.pacedGapP50) <= 0.5 && gh.s.pacedChunks >= 0.9 * gh.d.pacedChunks, detail: `gap p50 ${gh.s.pacedGapP50.toFixed(3)} ms in ${gh.s.pacedChunks} chunks (direct ${gh.d.pacedGapP50.toFixed(3)} ms in ${gh.d.pacedChunks})` },
+    { name: '2,000 streams: all complete, no stall', met: gh.h.complete === gh.h.streams && gh.h.stalled === 0, detail: `${gh.h.complete}/${gh.h.streams} complete, ${gh.h.stalled} stalled, max gap ${gh.h.maxGapS} s (worst of ${gh.h.runs})` },
+    { name: '2,000 streams: peak RSS <= 250 MB', met: Math.max(gh.h.peakRssMb, gh.h.hwmMb) <= 250, detail: `peak VmRSS ${gh.h.peakRssMb} MB, VmHWM ${gh.h.hwmMb} MB (floor ${hold.floor.peakRssMb} MB)` },
+    r.meteringOff.honoured
+      ? { name: 'metering costs <= 10% req/s', met: meteringCost <= 0.1, detail: `${pct(meteringCost)} (on ${throughput.gatehouse.rps.toFixed(0)}, off ${throughput.meteringOff.rps.toFixed(0)} req/s)` }
+      : { name: 'metering costs <= 10% req/s', met: 'n/a', detail: `n/a (not supported): GATEHOUSE_METERING=off still wrote ${r.meteringOff.rows} usage rows` },
+    { name: 'SSH 100 sessions: p99 <= 150 ms, 0 failures', met: ssh.p99 <= 150 && ssh.failures === 0, detail: `p50 ${ssh.p50.toFixed(1)} ms, p99 ${ssh.p99.toFixed(1)} ms, ${ssh.failures} failures` },
+  ];
+  return { throughput, throughputRatio: ratio, latency, streaming, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
+}
+
+export type Summary = ReturnType<typeof summarize>;

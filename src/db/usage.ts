@@ -11,11 +11,23 @@ const USAGE_COLUMNS = ['created_at', 'month', 'request_id', 'user_id', 'vm_id', 
  * waiting in memory or committed, never "in flight", which keeps the crash-loss bound exact.
  */
 export function insertUsageRowsNow(db: Db, rows: NewUsageRow[]): void {
-  const sqlite = rawHandle(db);
-  const insert = sqlite.prepare(`INSERT INTO usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map((c) => '@' + c).join(', ')})`);
-  sqlite.transaction((batch: NewUsageRow[]) => {
-    for (const row of batch) insert.run(Object.fromEntries(USAGE_COLUMNS.map((c) => [c, row[c] ?? null])));
-  })(rows);
+  insertUsage(rawHandle(db))(rows);
+}
+
+const INSERT_USAGE = `INSERT INTO usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`;
+const prepared = new WeakMap<object, (rows: NewUsageRow[]) => void>();
+
+/** One prepared statement and transaction per database, made on first use. */
+function insertUsage(sqlite: ReturnType<typeof rawHandle>): (rows: NewUsageRow[]) => void {
+  let insert = prepared.get(sqlite);
+  if (!insert) {
+    const statement = sqlite.prepare(INSERT_USAGE);
+    insert = sqlite.transaction((batch: NewUsageRow[]) => {
+      for (const row of batch) statement.run(USAGE_COLUMNS.map((c) => row[c] ?? null));
+    });
+    prepared.set(sqlite, insert);
+  }
+  return insert;
 }
 
 export async function costThisMonth(db: Db, userId: number, month: string): Promise<number> {

@@ -44,7 +44,7 @@ export class Forwarder {
     let pool = this.pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
-        connections: 256,
+        connections: null, // no cap: a capped pool queues long streams behind each other and they stall
         pipelining: 1,
         keepAliveTimeout: 30_000,
         connectTimeout: 10_000,
@@ -76,7 +76,9 @@ export class Forwarder {
     const rewrite = isSse && upstream.statusCode < 300 ? f.rewrite : undefined;
     f.onStart?.(contentType);
     f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
-    f.res.flushHeaders();
+    // A stream's headers go out at once (its first event may be long coming); a JSON body
+    // carries them in its first write, saving a packet.
+    if (isSse) f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
     const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
     try {

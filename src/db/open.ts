@@ -12,6 +12,12 @@ export type Db = Kysely<Database>;
 
 export async function openDatabase(file: string): Promise<Db> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Created owner-only: it holds sealed keys and usage. SQLite gives -wal and -shm the same mode.
+  try {
+    fs.writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new GatehouseError('config', `cannot create database ${file}: ${(err as NodeJS.ErrnoException).code}`);
+  }
   let sqlite: SqliteDatabase.Database;
   try {
     sqlite = new SqliteDatabase(file);

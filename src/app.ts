@@ -62,7 +62,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     gatewayPorts: gateway.ports,
     gatewayPort: gateway.ports[0],
     async stop() {
-      await ssh.stop();
+      await ssh.stop(); // returns once running commands are done (bounded): they may still use the database
       await gateway.stop();
       services.usage.close(); // every finished request's row is committed before the database closes
       await db.destroy();

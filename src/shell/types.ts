@@ -30,8 +30,9 @@ export type Completer = (ctx: CommandContext) => Promise<string[]>;
 /** How a command reads input beyond its command line (a key pasted on stdin, a secret). */
 export interface InputSource {
   /**
-   * Exec mode: all of stdin to EOF, trimmed. Interactive: a prompt showing `label`,
-   * which does not echo what is typed when `secret` is set.
+   * Exec mode without a PTY: all of stdin to EOF, trimmed. Interactive, or exec with a PTY: a
+   * prompt showing `label`, ended by Enter, which does not echo what is typed when `secret` is
+   * set. Rejects with a "cancelled" error on ^C, or when the session ends before an answer.
    */
   read(label: string, options: { secret: boolean }): Promise<string>;
 }

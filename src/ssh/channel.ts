@@ -49,8 +49,13 @@ export class TerminalOutput extends Writable {
   }
 }
 
+/** Why a read ends early: the user pressed ^C, or the server is shutting down. */
+export function cancelled(why?: string): GatehouseError {
+  return new GatehouseError('invalid_input', why ? `cancelled: ${why}` : 'cancelled');
+}
+
 /** All of stdin until EOF (exec mode), bounded so a runaway pipe cannot exhaust memory. */
-export function readToEnd(channel: ServerChannel, limit = 1 << 20): Promise<string> {
+export function readToEnd(channel: ServerChannel, signal?: AbortSignal, limit = 1 << 20): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -65,13 +70,22 @@ export function readToEnd(channel: ServerChannel, limit = 1 << 20): Promise<stri
       cleanup();
       resolve(Buffer.concat(chunks).toString('utf8').trim());
     };
+    // Input cut off by a shutdown is not the input the user meant: never act on it.
+    const onAbort = () => {
+      cleanup();
+      reject(cancelled(String(signal?.reason ?? 'aborted')));
+    };
     const cleanup = () => {
       channel.off('data', onData);
       channel.off('end', onEnd);
       channel.off('close', onEnd);
+      signal?.removeEventListener('abort', onAbort);
     };
+    if (signal?.aborted) return onAbort();
+    if (channel.readableEnded) return resolve(''); // read before: EOF again, not a wait forever
     channel.on('data', onData);
     channel.once('end', onEnd);
     channel.once('close', onEnd);
+    signal?.addEventListener('abort', onAbort);
   });
 }

@@ -11,16 +11,21 @@ import type { SshDeps } from './deps.js';
 import { handleSession, type ActiveSession } from './session.js';
 
 const AUTH_TIMEOUT_MS = 60_000;
+/** How long stop() lets running commands finish before the caller closes the database. */
+const DRAIN_MS = 5_000;
+const CLOSE_MS = 3_000;
 const MAX_SESSIONS_PER_CONNECTION = 10;
 
 export interface SshServer {
   port: number;
+  /** Says goodbye to every session and waits (bounded) for running commands: then the database may close. */
   stop(): Promise<void>;
 }
 
 export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: ListenAddress): Promise<SshServer> {
   const clients = new Set<Connection>();
   const sessions = new Set<ActiveSession>();
+  let stopping = false;
 
   const server = new ssh2.Server({ hostKeys, ident: 'gatehouse' }, (client: Connection) => {
     clients.add(client);
@@ -28,6 +33,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
     let sessionCount = 0;
     const authTimer = setTimeout(() => client.end(), AUTH_TIMEOUT_MS);
     client.on('authentication', (ctx) => {
+      if (stopping) return void ctx.reject();
       authenticate(deps.db, ctx, (id) => (identity = id)).catch((err) => {
         deps.log.error('authentication failed', err);
         ctx.reject();
@@ -36,20 +42,18 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
     client.on('ready', () => {
       clearTimeout(authTimer);
       const id = identity;
-      if (!id) return void client.end();
+      if (!id || stopping) return void client.end();
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       client.on('session', (accept, reject) => {
         // A limit on sessions open at once, not over the connection's life: OpenSSH's ControlMaster
         // runs every later `ssh HOST CMD` as a new session on one long-lived connection.
-        if (sessionCount >= MAX_SESSIONS_PER_CONNECTION) return void reject();
+        if (sessionCount >= MAX_SESSIONS_PER_CONNECTION || stopping) return void reject();
         sessionCount++;
         const session = accept();
         session.once('close', () => sessionCount--);
         handleSession(deps, id, session, (s) => {
           sessions.add(s);
-          return () => {
-            sessions.delete(s);
-          };
+          void s.done.finally(() => sessions.delete(s));
         });
       });
     });
@@ -75,10 +79,20 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
   return {
     port,
     async stop() {
+      stopping = true; // no new logins or sessions, not even on connections already open
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) s.close('gatehouse is shutting down; goodbye.');
+      const running = [...sessions];
+      for (const s of running) s.close('gatehouse is shutting down; goodbye.');
+      // A command still running may use the database, which the caller closes once we return.
+      await within(Promise.allSettled(running.map((s) => s.done)), DRAIN_MS);
       for (const c of clients) c.end();
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000).unref())]);
+      await within(closed, CLOSE_MS);
     },
   };
+}
+
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -9,6 +9,7 @@ import type { Identity } from './auth.js';
 import { channelSink, readToEnd } from './channel.js';
 import type { SshDeps } from './deps.js';
 import { runInteractive } from './terminal.js';
+import { TypedLines } from './typedLines.js';
 
 export interface PtyInfo {
   cols: number;
@@ -17,11 +18,13 @@ export interface PtyInfo {
 }
 
 export interface ActiveSession {
-  /** Ends the session politely (server shutdown). */
+  /** Ends the session politely (server shutdown); a command waiting for input is cancelled. */
   close(reason: string): void;
+  /** Settles when the session's work is over: no command of it still runs (or uses the database). */
+  done: Promise<void>;
 }
 
-export function handleSession(deps: SshDeps, identity: Identity, session: Session, track: (s: ActiveSession) => () => void): void {
+export function handleSession(deps: SshDeps, identity: Identity, session: Session, track: (s: ActiveSession) => void): void {
   let pty: PtyInfo | undefined;
   const env: Record<string, string> = {};
   let onResize: ((cols: number, rows: number) => void) | undefined;
@@ -45,24 +48,26 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
     const crlf = Boolean(pty);
-    const untrack = track({ close: (reason) => finish(channel, 1, reason, crlf) });
-    runExec(deps, identity, channel, info.command, pty, env)
-      .then(
-        (status) => finish(channel, status),
-        (err) => {
-          deps.log.error('exec session failed', err);
-          finish(channel, 1, 'error: internal error; the operator can find details in the server log', crlf);
-        },
-      )
-      .finally(untrack);
+    const abort = new AbortController();
+    const done = runExec(deps, identity, channel, info.command, pty, env, abort.signal).then(
+      (status) => finish(channel, status),
+      (err) => {
+        deps.log.error('exec session failed', err);
+        finish(channel, 1, 'error: internal error; the operator can find details in the server log', crlf);
+      },
+    );
+    const close = (reason: string) => {
+      finish(channel, 1, reason, crlf);
+      abort.abort('gatehouse is shutting down'); // the command must not go on with input cut short
+    };
+    track({ close, done });
   });
   session.on('shell', (accept) => {
     const channel = accept();
     const color = Boolean(pty) && !('NO_COLOR' in env);
     const terminal = runInteractive(deps, identity, channel, pty, color);
     onResize = terminal.resize;
-    const untrack = track({ close: terminal.close });
-    channel.once('close', untrack);
+    track(terminal);
   });
 }
 
@@ -74,14 +79,18 @@ export function finish(channel: ServerChannel, status: number, message?: string,
   channel.end();
 }
 
-async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, command: string, pty: PtyInfo | undefined, env: Record<string, string>): Promise<number> {
+async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, command: string, pty: PtyInfo | undefined, env: Record<string, string>, signal: AbortSignal): Promise<number> {
   const out = new Output(channelSink(channel, Boolean(pty)), { color: Boolean(pty) && !('NO_COLOR' in env), prettyJson: false });
   const user = identity.account && (await findUserById(deps.db, identity.account.userId));
   if (!identity.account || !user) {
     channelSink(channel, Boolean(pty))('stderr', strangerMessage(deps) + '\n');
     return 1;
   }
-  const input: InputSource = { read: () => readToEnd(channel) };
+  // Without a PTY stdin is a pipe: read it to EOF. With one, the client's terminal is raw: prompt.
+  let typed: TypedLines | undefined;
+  const input: InputSource = {
+    read: (label, o) => (pty ? (typed ??= new TypedLines(channel)).read(label, o.secret, signal) : readToEnd(channel, signal)),
+  };
   const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, changes: deps.changes, services: deps.services, interactive: false };
   const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));
   return result.status;

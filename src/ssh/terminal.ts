@@ -17,7 +17,7 @@ import type { CommandContext } from '../shell/types.js';
 import type { Identity } from './auth.js';
 import { BracketedPaste, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketedPaste.js';
 import { TerminalOutput } from './channel.js';
-import { LineReader } from './lineReader.js';
+import { forget, LineReader } from './lineReader.js';
 import type { SshDeps } from './deps.js';
 import type { PtyInfo } from './session.js';
 import { strangerMessage } from './session.js';
@@ -25,6 +25,8 @@ import { strangerMessage } from './session.js';
 export interface InteractiveSession {
   resize(cols: number, rows: number): void;
   close(reason: string): void;
+  /** Settles when the session's work is over (after close, once a running command has finished). */
+  done: Promise<void>;
 }
 
 export function runInteractive(deps: SshDeps, identity: Identity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean): InteractiveSession {
@@ -40,7 +42,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     removeHistoryDuplicates: true,
     tabSize: 2,
   });
-  const reader = new LineReader(rl, term);
+  const reader = new LineReader(rl, input, term);
   rl.on('SIGINT', () => {
     if (rl.line === '') return close('Goodbye!');
     term.write('^C\n');
@@ -64,17 +66,11 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     }
   };
 
-  const ask = async (question: string, secret = false) => {
-    const answer = (await reader.next(question, secret)) ?? '';
-    if (secret) forget(rl, answer);
-    return answer.trim();
-  };
-
   channel.on('error', () => close(''));
   channel.once('close', () => close('')); // the client left: release readline
   if (pty) term.write(ENABLE_BRACKETED_PASTE);
 
-  start().catch((err) => {
+  const done = start().catch((err) => {
     deps.log.error('interactive session failed', err);
     close('error: internal error; the operator can find details in the server log', 1);
   });
@@ -83,7 +79,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
     // Newest first, each line once (as removeHistoryDuplicates keeps it within a session).
     (rl as unknown as { history: string[] }).history = [...new Set(await loadHistory(deps.db, user.id))];
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
@@ -135,14 +131,8 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
   return {
     resize: (cols, rows) => term.resize(cols, rows),
     close: (reason) => close(`\n${reason}`),
+    done,
   };
-}
-
-/** node:readline keeps answered lines in its in-memory history; secrets must not stay there. */
-function forget(rl: readline.Interface, line: string): void {
-  const history = (rl as unknown as { history: string[] }).history;
-  const at = history.indexOf(line);
-  if (at !== -1) history.splice(at, 1);
 }
 
 /**

@@ -46,8 +46,11 @@ export function connect(port: number, key: KeyPair): Promise<ssh2.Client> {
   });
 }
 
-/** Runs one command over a fresh connection, like `ssh -p PORT host COMMAND`. */
-export async function exec(port: number, key: KeyPair, command: string, options: { stdin?: string; pty?: boolean; env?: Record<string, string> } = {}): Promise<ExecResult> {
+/**
+ * Runs one command over a fresh connection, like `ssh -p PORT host COMMAND`. Stdin ends after
+ * `stdin` unless `eof` is false: then it stays open, as a terminal's does under `ssh -t`.
+ */
+export async function exec(port: number, key: KeyPair, command: string, options: { stdin?: string; pty?: boolean; env?: Record<string, string>; eof?: boolean } = {}): Promise<ExecResult> {
   const client = await connect(port, key);
   try {
     return await new Promise<ExecResult>((resolve, reject) => {
@@ -64,7 +67,8 @@ export async function exec(port: number, key: KeyPair, command: string, options:
           clearTimeout(timer);
           resolve({ stdout, stderr, code });
         });
-        if (options.stdin !== undefined) stream.end(options.stdin);
+        if (options.eof === false) stream.write(options.stdin ?? '');
+        else if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();
       });
     });

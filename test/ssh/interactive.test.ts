@@ -289,6 +289,45 @@ describe('interactive prompt', () => {
     assert.match(await term.run('\r'), /"name": "alice"/);
   });
 
+  it('EOF with text on the prompt discards it: a half-typed or recalled line is never run', async () => {
+    const typed = await shell();
+    typed.type('new --name half-typed --address 127.0.0.9');
+    await typed.waitFor(() => typed.currentLine() === 'gatehouse ▶ new --name half-typed --address 127.0.0.9');
+    typed.endInput();
+    await typed.waitClosed();
+    assert.match(typed.screen(), /gatehouse ▶ new --name half-typed --address 127\.0\.0\.9\nGoodbye!$/);
+    assert.equal(typed.exitCode, 0);
+    const recalled = await shell();
+    await recalled.run('whoami --json\r');
+    recalled.type(up);
+    await recalled.waitFor(() => recalled.currentLine() === 'gatehouse ▶ whoami --json');
+    recalled.endInput();
+    await recalled.waitClosed();
+    assert.equal(recalled.screen().match(/"name": "alice"/g)?.length, 1, recalled.screen());
+    assert.deepEqual(JSON.parse((await exec(gh.sshPort, alice, 'ls --json')).stdout), []);
+  });
+
+  for (const [how, keys, echo] of [
+    ['^C after part of the key', 'sk-ant-half-typed' + ctrlC, '^C'],
+    ['^C on the empty secret prompt', ctrlC, '^C'],
+    ['^D on the empty secret prompt', ctrlD, ''],
+  ] as const) {
+    it(`${how} cancels a hidden secret prompt: nothing is created, the prompt comes back`, async () => {
+      const term = await shell();
+      const name = `cancel-${how.startsWith('^C') ? 'c' : 'd'}${keys.length}`;
+      term.type(`integrations add llm --name ${name} --anthropic=byok --anthropic-key=-\r`);
+      await term.waitFor(/Anthropic API key:$/);
+      const out = await term.run(keys);
+      assert.match(out, new RegExp(`\\nAnthropic API key:${echo && ' \\^C'}\\nerror: cancelled$`)); // trailing spaces trimmed
+      assert.equal(term.currentLine(), 'gatehouse ▶', 'the next prompt starts empty');
+      // ^_ (undo) must not bring back what was typed at the hidden prompt.
+      const next = await term.run('\x1fintegrations list --json\r');
+      assert.doesNotMatch(term.screen(), /sk-ant-half|command not found/);
+      assert.ok(!(JSON.parse(next.replace(/^.*\n/, '')) as { name: string }[]).some((i) => i.name === name));
+      assert.equal(term.closed, false);
+    });
+  }
+
   it('bracketed paste lands on the line without running pasted newlines', async () => {
     const term = await shell();
     assert.ok(term.raw.includes('\x1b[?2004h'), 'bracketed paste mode is enabled');
@@ -356,6 +395,35 @@ describe('exec mode', () => {
     const r = await exec(gh.sshPort, alice, 'whoami', { pty: true, env: { NO_COLOR: '1' } });
     assert.equal(r.code, 0);
     assert.doesNotMatch(r.stdout, /\x1b/);
+  });
+
+  it('ssh -t HOST … --anthropic-key=-: with a PTY a secret is a prompt, ended by Enter, not read to EOF', async () => {
+    const secret = 'sk-ant-pty-secret-0123456789';
+    const r = await exec(gh.sshPort, alice, 'integrations add llm --name pty-key --anthropic=byok --anthropic-key=-', { pty: true, stdin: `${secret}\r`, eof: false, env: { NO_COLOR: '1' } });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^Anthropic API key: \r\nAdded integration pty-key\r\n/);
+    assert.ok(!(r.stdout + r.stderr).includes(secret), 'the secret is not echoed');
+    const list = JSON.parse((await exec(gh.sshPort, alice, 'integrations list --json')).stdout) as { name: string; providers: Record<string, unknown> }[];
+    assert.deepEqual(list.find((i) => i.name === 'pty-key')?.providers.anthropic, { source: 'byok', key: 'set' });
+  });
+
+  it('ssh -t HOST … --anthropic-key=-: ^C cancels (exit 1), ^D on an empty line is EOF; nothing is created', async () => {
+    const cancelled = await exec(gh.sshPort, alice, 'integrations add llm --name pty-cancel --anthropic=byok --anthropic-key=-', { pty: true, stdin: 'sk-ant-half\x03', eof: false });
+    assert.equal(cancelled.code, 1);
+    assert.match(cancelled.stdout, /^Anthropic API key: \^C\r\n.*error: .*cancelled/s);
+    assert.doesNotMatch(cancelled.stdout, /sk-ant-half/);
+    const eof = await exec(gh.sshPort, alice, 'ssh-key add --name pty-eof', { pty: true, stdin: '\x04', eof: false });
+    assert.equal(eof.code, 2);
+    assert.match(eof.stdout, /^Public key: \r\n.*error: .*no key given/s);
+    assert.doesNotMatch((await exec(gh.sshPort, alice, 'integrations list')).stdout, /pty-cancel/);
+  });
+
+  it('with a PTY, a public key typed at the prompt is echoed and ends at Enter', async () => {
+    const laptop = newKey('pty-laptop');
+    const r = await exec(gh.sshPort, alice, 'ssh-key add --name pty-typed', { pty: true, stdin: laptop.public + '\r', eof: false });
+    assert.equal(r.code, 0, r.stdout);
+    assert.ok(r.stdout.startsWith(`Public key: ${laptop.public}\r\n`), r.stdout);
+    assert.match(r.stdout, /Added SSH key pty-typed \(SHA256:/);
   });
 
   it('reads stdin to EOF: ssh-key add takes the key from stdin', async () => {

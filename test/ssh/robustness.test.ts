@@ -2,6 +2,7 @@
 // without proving possession of a registered key.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -236,4 +237,106 @@ describe('SSH server stop', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /gatehouse is shutting down/);
   });
+
+  it('an exec command waiting for stdin at shutdown is cancelled, not run on the input cut short; nothing errors', async () => {
+    const dataDir = tempDir();
+    const gh = await startTestGatehouse({}, dataDir);
+    const alice = await signUp(gh.sshPort, 'alice');
+    const client = await connect(gh.sshPort, alice);
+    let stopped: Promise<void> | undefined;
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      client.exec('ssh-key add --name cut-short', (err, stream) => {
+        if (err) return reject(err);
+        let stderr = '';
+        let code: number | null = null;
+        stream.stderr.on('data', (d: Buffer) => (stderr += d));
+        stream.on('exit', (c: number | null) => (code = c));
+        stream.on('close', () => resolve({ code, stderr }));
+        stream.on('data', () => {});
+        stream.write(newKey().public + '\n'); // a whole key, but no EOF: the command still waits
+        stopped = gh.stop();
+      });
+    });
+    client.end();
+    await stopped;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /gatehouse is shutting down/);
+    assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
+    // The client was told the command failed: it must not have added the key anyway.
+    const again = await startTestGatehouse({}, dataDir);
+    try {
+      const keys = JSON.parse((await exec(again.sshPort, alice, 'ssh-key list --json')).stdout) as { name: string }[];
+      assert.ok(!keys.some((k) => k.name === 'cut-short'), JSON.stringify(keys));
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('stop waits for a running command before it closes the database', async () => {
+    // An upstream that holds the probe of "integrations test" until the test lets it answer.
+    const held: http.ServerResponse[] = [];
+    let arrived!: () => void;
+    const probed = new Promise<void>((resolve) => (arrived = resolve));
+    const upstream = http.createServer((_req, res) => {
+      held.push(res);
+      arrived();
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const dataDir = tempDir();
+    const gh = await startTestGatehouse({ GATEHOUSE_ANTHROPIC_UPSTREAM: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` }, dataDir);
+    const alice = await signUp(gh.sshPort, 'alice');
+    try {
+      const added = await exec(gh.sshPort, alice, 'integrations add llm --name held --anthropic=byok --anthropic-key=-', { stdin: 'sk-ant-held-0123456789\n' });
+      assert.equal(added.code, 0, added.stderr);
+      const term = await openShell(gh.sshPort, alice);
+      await term.waitForPrompt();
+      term.type('integrations test held\r');
+      await within(probed, 'the probe reaching upstream');
+      const stopped = gh.stop();
+      await term.waitClosed(); // the user is told goodbye while the command still runs
+      held[0].writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+      await stopped;
+      assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
+    } finally {
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+    // The command's last step, saving its line to history, happened before the database closed.
+    const again = await startTestGatehouse({}, dataDir);
+    try {
+      const term = await openShell(again.sshPort, alice);
+      await term.waitForPrompt();
+      term.type('\x1b[A');
+      await term.waitFor(() => term.currentLine() === 'gatehouse ▶ integrations test held');
+      term.close();
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('a client that disconnects with a half-typed command on the prompt: it never runs', async () => {
+    const dataDir = tempDir();
+    const gh = await startTestGatehouse({}, dataDir);
+    const alice = await signUp(gh.sshPort, 'alice');
+    const term = await openShell(gh.sshPort, alice);
+    await term.waitForPrompt();
+    term.type('new --name cut-off --address 127.0.0.9');
+    await term.waitFor(() => term.currentLine() === 'gatehouse ▶ new --name cut-off --address 127.0.0.9');
+    term.close();
+    await term.waitClosed();
+    await gh.stop(); // returns once the session's work is done, whatever it was
+    assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
+    const again = await startTestGatehouse({}, dataDir);
+    try {
+      assert.deepEqual(JSON.parse((await exec(again.sshPort, alice, 'ls --json')).stdout), []);
+    } finally {
+      await again.stop();
+    }
+  });
 });
+
+function within<T>(promise: Promise<T>, what: string, ms = DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`deadline: ${what}`)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -76,9 +76,9 @@ export class Forwarder {
     const rewrite = isSse && upstream.statusCode < 300 ? f.rewrite : undefined;
     f.onStart?.(contentType);
     f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
-    // A stream's headers go out at once (its first event may be long coming); a JSON body
-    // carries them in its first write, saving a packet.
-    if (isSse) f.res.flushHeaders();
+    // A stream's headers go out at once (its first event may be long coming); a body of known
+    // length carries them in its first write, saving a packet.
+    if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
     const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
     try {

@@ -29,6 +29,8 @@ export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: 
 
   const server = new ssh2.Server({ hostKeys, ident: 'gatehouse' }, (client: Connection) => {
     clients.add(client);
+    // Small request/reply packets: without TCP_NODELAY, Nagle and delayed ACKs add tens of ms per exchange.
+    (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     let identity: Identity | undefined;
     let sessionCount = 0;
     const authTimer = setTimeout(() => client.end(), AUTH_TIMEOUT_MS);

@@ -5,19 +5,34 @@ import { GatehouseError } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = () => new GatehouseError('too_large', `request body is larger than ${limit} bytes`);
-  if (declared > limit) throw tooLarge();
-  if (declared === 0 || (req.method === 'GET' && !req.headers['transfer-encoding'])) return EMPTY;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  if (declared > limit) return Promise.reject(tooLarge());
+  if (declared === 0 || (req.method === 'GET' && !req.headers['transfer-encoding'])) return Promise.resolve(EMPTY);
+  const prematureClose = () => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  // Gone before we started reading (the client left while the caller was identified).
+  if (req.destroyed) return Promise.reject(req.errored ?? prematureClose());
+  // Plain listeners rather than `for await`: the async iterator cost measurable CPU per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      // The rest of the upload flows on to no listener and is dropped; the 413 closes the
+      // connection. (Destroying req here would take the socket, and the 413, with it.)
+      done(tooLarge());
+    };
+    const onEnd = () => done();
+    const onClose = () => done(prematureClose());
+    req.on('data', onData).on('end', onEnd).on('error', done).on('close', onClose);
+  });
 }
 
 /** The JSON object of a body when it claims to be JSON; malformed JSON is the client's error. */

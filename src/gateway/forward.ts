@@ -6,6 +6,7 @@ import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
 import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
 import { clientHeaders } from './headers.js';
+import { Abort, relay } from './relay.js';
 
 export interface ForwardRequest {
   req: IncomingMessage;
@@ -58,17 +59,17 @@ export class Forwarder {
 
   async forward(f: ForwardRequest): Promise<ForwardOutcome> {
     const started = performance.now();
-    const abort = new AbortController();
+    const abort = new Abort();
     const onClientGone = () => {
       if (!f.res.writableFinished) abort.abort();
     };
     f.res.once('close', onClientGone);
     let upstream;
     try {
-      upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort.signal });
+      upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort });
     } catch (err) {
       f.res.off('close', onClientGone);
-      if (abort.signal.aborted) return { status: 499, complete: false };
+      if (abort.aborted) return { status: 499, complete: false };
       throw upstreamFailure(err);
     }
     const contentType = upstream.headers['content-type'] as string | undefined;
@@ -82,19 +83,21 @@ export class Forwarder {
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
     const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
     try {
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      await relay(upstream.body, f.res, (chunk) => {
         outcome.firstByteMs ??= performance.now() - started;
         const out = rewrite ? rewrite.push(chunk) : chunk;
+        let more = true;
         if (out.length) {
           keepalive?.saw(out);
-          if (!f.res.write(out)) await drained(f.res);
+          more = f.res.write(out);
         }
         f.tap?.(chunk);
-      }
-      outcome.complete = !abort.signal.aborted;
+        return more;
+      });
+      outcome.complete = !abort.aborted;
       f.res.end(rewrite?.end());
     } catch (err) {
-      if (!abort.signal.aborted && isSse && keepalive?.atBoundary && !f.res.destroyed) {
+      if (!abort.aborted && isSse && keepalive?.atBoundary && !f.res.destroyed) {
         // Once streaming has begun, report as the provider would: an SSE error event, then close.
         f.res.end(sseErrorEvent(f.style, { status: 502, code: 'upstream_unreachable', message: 'the upstream connection was lost mid-stream' }));
       } else {
@@ -111,18 +114,6 @@ export class Forwarder {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 function upstreamFailure(err: unknown): GatehouseError {

@@ -6,15 +6,20 @@ import type { IncomingHttpHeaders } from 'node:http';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings']);
 const CLIENT_ONLY = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'accept-encoding']);
 
-function namedByConnection(headers: Record<string, string | string[] | undefined>): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function namedByConnection(headers: Record<string, string | string[] | undefined>): ReadonlySet<string> {
   const c = headers.connection;
-  return new Set(c ? String(c).toLowerCase().split(',').map((s) => s.trim()) : []);
+  // The common values name no header beyond the hop-by-hop ones: skip building a set per request.
+  if (!c || c === 'keep-alive') return NONE;
+  return new Set(String(c).toLowerCase().split(',').map((s) => s.trim()));
 }
 
 export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<string, string>, credential: [string, string]): Record<string, string | string[]> {
   const extra = namedByConnection(client);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(client)) {
+  for (const name in client) {
+    const value = client[name];
     if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || extra.has(name)) continue;
     out[name] = value;
   }
@@ -28,7 +33,8 @@ export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<st
 export function clientHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const extra = namedByConnection(upstream);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     // The request id is the gateway's own: an upstream may not replace it.
     if (value === undefined || HOP_BY_HOP.has(name) || extra.has(name) || name === 'x-gatehouse-request-id') continue;
     out[name] = value;

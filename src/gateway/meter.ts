@@ -11,7 +11,8 @@ const TAIL = 64 * 1024;
 export class Meter {
   readonly usage: Usage = emptyUsage();
   private sse?: EventSourceParser;
-  private decoder = new TextDecoder();
+  /** Made only for a stream: most responses are JSON and never need one. */
+  private decoder?: InstanceType<typeof TextDecoder>;
   private json: Buffer[] = [];
   private jsonSize = 0;
   private tail?: Buffer;
@@ -22,11 +23,12 @@ export class Meter {
   start(contentType: string | undefined): void {
     if (/text\/event-stream/i.test(contentType ?? '')) {
       this.sse = createParser({ onEvent: (e) => this.event(e.event, e.data) });
+      this.decoder = new TextDecoder();
     }
   }
 
   readonly feed = (chunk: Buffer): void => {
-    if (this.sse) return this.sse.feed(this.decoder.decode(chunk, { stream: true }));
+    if (this.sse) return this.sse.feed(this.decoder!.decode(chunk, { stream: true }));
     if (this.tail) {
       this.tail = Buffer.concat([this.tail, chunk]).subarray(-TAIL);
       return;
@@ -55,7 +57,7 @@ export class Meter {
   finish(): Usage {
     if (this.sse) {
       // A last event whose blank line never came (a stream cut short) still counts when whole.
-      this.sse.feed(this.decoder.decode() + '\n\n');
+      this.sse.feed(this.decoder!.decode() + '\n\n');
       this.sse = undefined;
     } else if (this.tail) {
       const usage = usageInTail(this.tail.toString('utf8'));

@@ -7,7 +7,6 @@ import type { Model } from '../core/catalog.js';
 import type { Reservation } from '../core/credits.js';
 import type { IndexedIntegration } from '../core/integrationIndex.js';
 import type { Source } from '../core/integrations.js';
-import { monthOf } from '../core/month.js';
 import { costMicros, estimateMicros } from '../core/pricing.js';
 import type { Services } from '../core/services.js';
 import { isCharged, outputCap, usageReader, type Api } from '../providers/usage.js';
@@ -58,9 +57,10 @@ export class RequestMetering {
     const usage = this.meter.finish();
     const cost = this.charged ? costMicros(r.model!.price, usage) : 0;
     this.services.credits.settle(this.reservation, caller.userId, cost);
+    const createdAt = this.started.toISOString();
     this.services.usage.add({
-      created_at: this.started.toISOString(),
-      month: monthOf(this.started),
+      created_at: createdAt,
+      month: createdAt.slice(0, 7), // monthOf(this.started), without a second toISOString()
       request_id: String(res.getHeader('x-gatehouse-request-id') ?? ''),
       user_id: caller.userId,
       vm_id: caller.vm?.id ?? null,

@@ -6,7 +6,7 @@ import type { NewUsageRow } from '../db/schema.js';
 import { insertUsageRowsNow } from '../db/usage.js';
 import type { Log } from '../log.js';
 
-export const BATCH = 500;
+export const BATCH = 100; // small batches: each write blocks the event loop for well under a millisecond
 export const FLUSH_MS = 1000;
 
 export class UsageWriter {

@@ -1,5 +1,5 @@
 // The crash-loss bound of usage rows (issue #5): "a crash loses at most the rows of the last
-// second and never more than 499 rows". First the UsageWriter against a real SQLite file, then
+// second and never more than BATCH - 1 (99) rows". First the UsageWriter against a real SQLite file, then
 // `gatehouse serve` as a child process, killed with SIGKILL. These tests are about time, so they
 // poll the database against a deadline; nothing else waits on the clock.
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ describe('UsageWriter against a real SQLite file', () => {
         maxUnwritten = Math.max(maxUnwritten, writer.unwritten);
         assert.ok(writer.unwritten <= BATCH - 1, `after ${added} adds: ${writer.unwritten} unwritten`);
         assert.equal(committed() - start + writer.unwritten, added, `after ${added} adds`);
-        if (added === BATCH) assert.equal(writer.unwritten, 0, 'the 500th row commits the batch at once');
+        if (added === BATCH) assert.equal(writer.unwritten, 0, 'the BATCH-th row commits the batch at once');
       }
       assert.equal(maxUnwritten, BATCH - 1);
       writer.close();

@@ -6,56 +6,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js';
-import { exec, newKey, openShell, signUp, type ExecResult, type KeyPair } from '../helpers/ssh.js';
+import { exec, newKey, openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 
 let gh: TestGatehouse;
 let alice: KeyPair;
 let bob: KeyPair;
 
-const STACK = /\n\s+at .+:\d+:\d+/;
+const { sh, ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort);
 const ANSI = /\x1b\[/;
-
-async function sh(key: KeyPair, command: string, options: { stdin?: string; pty?: boolean; env?: Record<string, string> } = {}): Promise<ExecResult> {
-  const r = await exec(gh.sshPort, key, command, options);
-  assert.doesNotMatch(r.stdout + r.stderr, STACK, `stack trace from: ${command}`);
-  assert.doesNotMatch(r.stdout + r.stderr, /internal error/, `internal error from: ${command}`);
-  return r;
-}
-
-async function ok(key: KeyPair, command: string): Promise<string> {
-  const r = await sh(key, command);
-  assert.equal(r.code, 0, `${command}: ${r.stderr}`);
-  assert.equal(r.stderr, '');
-  return r.stdout;
-}
-
-async function okJson(key: KeyPair, command: string): Promise<any> {
-  const out = await ok(key, `${command} --json`);
-  assert.equal(out.split('\n').length, 2, 'one compact line in exec mode');
-  return JSON.parse(out);
-}
-
-async function fails(key: KeyPair, command: string, code: number, message: RegExp): Promise<string> {
-  const r = await sh(key, command);
-  assert.equal(r.code, code, `${command}: exit ${r.code}, stderr ${r.stderr}`);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^error: /);
-  assert.match(r.stderr, message);
-  return r.stderr;
-}
-
-async function failsJson(key: KeyPair, command: string, code: number, message: RegExp): Promise<any> {
-  const r = await sh(key, command.includes('--json') ? command : `${command} --json`);
-  assert.equal(r.code, code);
-  assert.equal(r.stderr, '');
-  assert.equal(r.stdout.split('\n').length, 2);
-  const body = JSON.parse(r.stdout);
-  assert.match(body.error, message);
-  assert.deepEqual(Object.keys(body).filter((k) => k !== 'hint'), ['error']);
-  if ('hint' in body) assert.equal(typeof body.hint, 'string');
-  return body;
-}
 
 function sshKeygenFingerprint(publicKey: string): string {
   const file = path.join(tempDir('gatehouse-key-'), 'key.pub');

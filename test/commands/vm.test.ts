@@ -2,57 +2,16 @@
 // One gatehouse for the file, with a /29 pool (6 usable addresses) so exhaustion is reachable.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { exec, signUp, type ExecResult, type KeyPair } from '../helpers/ssh.js';
+import { signUp, type KeyPair } from '../helpers/ssh.js';
 
 let gh: TestGatehouse;
 let alice: KeyPair;
 let bob: KeyPair;
 
-const STACK = /\n\s+at .+:\d+:\d+/;
+const { sh, ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort);
 const VM_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
-/** Runs a command; whatever happens, no output may carry a stack trace or an internal error. */
-async function sh(key: KeyPair, command: string, options: { stdin?: string } = {}): Promise<ExecResult> {
-  const r = await exec(gh.sshPort, key, command, options);
-  assert.doesNotMatch(r.stdout + r.stderr, STACK, `stack trace from: ${command}`);
-  assert.doesNotMatch(r.stdout + r.stderr, /internal error/, `internal error from: ${command}`);
-  return r;
-}
-
-async function ok(key: KeyPair, command: string): Promise<string> {
-  const r = await sh(key, command);
-  assert.equal(r.code, 0, `${command}: ${r.stderr}`);
-  assert.equal(r.stderr, '');
-  return r.stdout;
-}
-
-async function okJson(key: KeyPair, command: string): Promise<any> {
-  const out = await ok(key, `${command} --json`);
-  assert.equal(out.split('\n').length, 2, 'one compact line in exec mode');
-  return JSON.parse(out);
-}
-
-/** A text-mode failure: `error: …` on stderr, nothing on stdout, the expected exit status. */
-async function fails(key: KeyPair, command: string, code: number, message: RegExp): Promise<string> {
-  const r = await sh(key, command);
-  assert.equal(r.code, code, `${command}: exit ${r.code}, stderr ${r.stderr}`);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^error: /);
-  assert.match(r.stderr, message);
-  return r.stderr;
-}
-
-/** A --json failure: one line `{"error": …}` (hint optional) on stdout, nothing on stderr. */
-async function failsJson(key: KeyPair, command: string, code: number, message: RegExp): Promise<void> {
-  const r = await sh(key, `${command} --json`);
-  assert.equal(r.code, code);
-  assert.equal(r.stderr, '');
-  const body = JSON.parse(r.stdout);
-  assert.equal(typeof body.error, 'string');
-  assert.match(body.error, message);
-  assert.deepEqual(Object.keys(body).filter((k) => k !== 'hint'), ['error']);
-}
 
 async function vms(key: KeyPair): Promise<any[]> {
   return okJson(key, 'ls');

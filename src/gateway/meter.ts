@@ -1,6 +1,7 @@
 // Reads usage from a response as it passes to the client, never holding a byte back: SSE
 // events through eventsource-parser, a JSON body from a bounded copy parsed at the end.
 // A stream cut short is still metered with what was seen.
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { emptyUsage, type Usage, type UsageReader } from '../providers/usage.js';
 
@@ -12,7 +13,8 @@ export class Meter {
   readonly usage: Usage = emptyUsage();
   private sse?: EventSourceParser;
   /** Made only for a stream: most responses are JSON and never need one. */
-  private decoder?: InstanceType<typeof TextDecoder>;
+  // StringDecoder, not TextDecoder: a tenth of the memory per held stream (about 0.3 KB vs 3.4 KB).
+  private decoder?: StringDecoder;
   private json: Buffer[] = [];
   private jsonSize = 0;
   private tail?: Buffer;
@@ -23,12 +25,12 @@ export class Meter {
   start(contentType: string | undefined): void {
     if (/text\/event-stream/i.test(contentType ?? '')) {
       this.sse = createParser({ onEvent: (e) => this.event(e.event, e.data) });
-      this.decoder = new TextDecoder();
+      this.decoder = new StringDecoder('utf8');
     }
   }
 
   readonly feed = (chunk: Buffer): void => {
-    if (this.sse) return this.sse.feed(this.decoder!.decode(chunk, { stream: true }));
+    if (this.sse) return this.sse.feed(this.decoder!.write(chunk));
     if (this.tail) {
       this.tail = Buffer.concat([this.tail, chunk]).subarray(-TAIL);
       return;
@@ -57,7 +59,7 @@ export class Meter {
   finish(): Usage {
     if (this.sse) {
       // A last event whose blank line never came (a stream cut short) still counts when whole.
-      this.sse.feed(this.decoder!.decode() + '\n\n');
+      this.sse.feed(this.decoder!.end() + '\n\n');
       this.sse = undefined;
     } else if (this.tail) {
       const usage = usageInTail(this.tail.toString('utf8'));

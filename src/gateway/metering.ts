@@ -45,6 +45,7 @@ export class RequestMetering {
   static async begin(services: Services, r: MeteredRequest): Promise<RequestMetering> {
     const charged = r.source === 'gateway' && isCharged(r.api) && r.model !== undefined;
     const reservation = charged ? await services.credits.admit(r.caller.userId, estimateMicros(r.model!.price, r.bodyBytes, outputCap(r.json) ?? r.model!.max_output_tokens)) : undefined;
+    r.json = undefined; // only the output cap was needed: do not hold the parsed body for a long stream
     return new RequestMetering(services, r, charged, reservation);
   }
 

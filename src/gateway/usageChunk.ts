@@ -2,6 +2,7 @@
 // meter streams whose client did not ask, the gateway asks upstream, then hides what the client
 // would not have seen: the final usage-only chunk, and the "usage":null that every chunk gains.
 // Only whole events are rewritten; a partial event waits for its end (normally the same chunk).
+import { StringDecoder } from 'node:string_decoder';
 import { isUsageOnlyChunk } from '../providers/usage.js';
 
 export function askForUsage(json: Record<string, unknown>): Buffer | undefined {
@@ -12,10 +13,10 @@ export function askForUsage(json: Record<string, unknown>): Buffer | undefined {
 
 export class UsageChunkHider {
   private pending = '';
-  private readonly decoder = new TextDecoder();
+  private readonly decoder = new StringDecoder('utf8');
 
   push(chunk: Buffer): Buffer {
-    this.pending += this.decoder.decode(chunk, { stream: true });
+    this.pending += this.decoder.write(chunk);
     const cut = Math.max(this.pending.lastIndexOf('\n\n'), this.pending.lastIndexOf('\r\n\r\n'));
     if (cut === -1) return Buffer.alloc(0);
     const end = this.pending.startsWith('\r\n\r\n', cut) ? cut + 4 : cut + 2;
@@ -26,7 +27,7 @@ export class UsageChunkHider {
 
   end(): Buffer {
     // A last event without its blank line (the stream ended early) is still filtered.
-    const rest = this.pending + this.decoder.decode();
+    const rest = this.pending + this.decoder.end();
     this.pending = '';
     return Buffer.from(hide(rest));
   }

@@ -107,25 +107,23 @@ export class Gateway {
     setStyle(style);
     if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
     const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
-    if (setting.source === 'gateway' && !ref) {
-      // The operator's key is lent for metered model calls only: a models list is answered from the
-      // catalog, and nothing else without a model (files, batches, fine-tunes …) goes upstream on it.
-      if (req.method === 'GET' && /\/models$/.test(route.rest)) {
-        const models = usableModels(integration, catalog, caller.apiKey?.models).filter((m) => m.provider === providerId);
-        return sendJson(res, 200, nativeModelList(provider.errorStyle, models));
-      }
-      throw new GatehouseError('forbidden', `the managed ${providerId} key serves model calls only, and this request names no model; use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
-    }
-    const key = await this.credentials.keyFor(integration, providerId, setting);
     let path = route.rest;
     if (route.kind === 'by_model') {
       if (!provider.openaiCompatBase) throw new GatehouseError('invalid_input', `${providerId} has no OpenAI-compatible API; use its native path`);
       path = provider.openaiCompatBase + route.rest;
     }
     const api = apiOf(path);
-    if (setting.source === 'gateway' && !isMetered(api)) {
-      throw new GatehouseError('forbidden', `the managed ${providerId} key serves model calls only (messages, chat, responses, embeddings, generateContent, token counts); use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
+    if (setting.source === 'gateway' && (!ref || !isMetered(api))) {
+      // The operator's key is lent for metered model calls only: a models list is answered from the
+      // catalog, and nothing else (files, batches, fine-tunes …) goes upstream on it.
+      if (!ref && req.method === 'GET' && /\/models$/.test(route.rest)) {
+        const models = usableModels(integration, catalog, caller.apiKey?.models).filter((m) => m.provider === providerId);
+        return sendJson(res, 200, nativeModelList(provider.errorStyle, models));
+      }
+      const why = ref ? '' : 'this request names no model, and ';
+      throw new GatehouseError('forbidden', `${why}the managed ${providerId} key serves model calls only (messages, chat, responses, embeddings, generateContent, token counts); use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
     }
+    const key = await this.credentials.keyFor(integration, providerId, setting);
     // Upstream knows only bare model ids (a client may send openai/gpt-5.5), and chat streams must
     // carry usage for metering: the only two reasons the gateway ever re-serialises a body.
     const outgoing = json && ref?.prefixed ? { ...json, model: ref.bare } : json;

@@ -11,6 +11,22 @@ import { generateEd25519 } from '../../src/ssh/hostKeys.js';
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js';
 import { connect, exec, newKey, openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 
+/** Runs a command and resolves when its channel closes; `opened` acts on the open channel (e.g. stops the server). */
+function execUntilClosed(client: ssh2.Client, command: string, opened: (stream: ssh2.ClientChannel) => void): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, stream) => {
+      if (err) return reject(err);
+      let stderr = '';
+      let code: number | null = null;
+      stream.stderr.on('data', (d: Buffer) => (stderr += d));
+      stream.on('exit', (c: number | null) => (code = c));
+      stream.on('close', () => resolve({ code, stderr }));
+      stream.on('data', () => {});
+      opened(stream);
+    });
+  });
+}
+
 const DEADLINE_MS = 10_000;
 
 /** Connects with the given ssh2 options; resolves with how it ended: 'ready' or the error message. */
@@ -221,18 +237,7 @@ describe('SSH server stop', () => {
     const gh = await startTestGatehouse();
     const alice = await signUp(gh.sshPort, 'alice');
     const client = await connect(gh.sshPort, alice);
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      client.exec('ssh-key add', (err, stream) => {
-        if (err) return reject(err);
-        let stderr = '';
-        let code: number | null = null;
-        stream.stderr.on('data', (d: Buffer) => (stderr += d));
-        stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () => resolve({ code, stderr }));
-        stream.on('data', () => {});
-        void gh.stop();
-      });
-    });
+    const result = await execUntilClosed(client, 'ssh-key add', () => void gh.stop());
     client.end();
     assert.equal(result.code, 1);
     assert.match(result.stderr, /gatehouse is shutting down/);
@@ -244,18 +249,9 @@ describe('SSH server stop', () => {
     const alice = await signUp(gh.sshPort, 'alice');
     const client = await connect(gh.sshPort, alice);
     let stopped: Promise<void> | undefined;
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      client.exec('ssh-key add --name cut-short', (err, stream) => {
-        if (err) return reject(err);
-        let stderr = '';
-        let code: number | null = null;
-        stream.stderr.on('data', (d: Buffer) => (stderr += d));
-        stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () => resolve({ code, stderr }));
-        stream.on('data', () => {});
-        stream.write(newKey().public + '\n'); // a whole key, but no EOF: the command still waits
-        stopped = gh.stop();
-      });
+    const result = await execUntilClosed(client, 'ssh-key add --name cut-short', (stream) => {
+      stream.write(newKey().public + '\n'); // a whole key, but no EOF: the command still waits
+      stopped = gh.stop();
     });
     client.end();
     await stopped;

@@ -1,5 +1,19 @@
 // One SSH command over a fresh ssh2 connection, like `ssh -p PORT host COMMAND`, with a deadline.
 import ssh2 from 'ssh2';
+import type { ParsedKey, PublicKeyAuthMethod } from 'ssh2';
+import { fastSigningKey } from '../src/ssh/keyObjects.js';
+
+/** Parsed once, signing on a KeyObject: the client's own signing must not be what the SSH rows measure. */
+const parsedKeys = new Map<string, ParsedKey>();
+function clientKey(privateKey: string): ParsedKey {
+  let key = parsedKeys.get(privateKey);
+  if (!key) {
+    const parsed = fastSigningKey(privateKey);
+    if (parsed instanceof Error) throw parsed;
+    parsedKeys.set(privateKey, (key = parsed));
+  }
+  return key;
+}
 
 export interface SshResult {
   stdout: string;
@@ -38,7 +52,7 @@ export function sshExec(port: number, privateKey: string, command: string, deadl
         });
       });
     });
-    client.connect({ host: '127.0.0.1', port, username: 'bench', privateKey, readyTimeout: deadlineMs });
+    client.connect({ host: '127.0.0.1', port, username: 'bench', authHandler: [{ type: 'publickey', username: 'bench', key: clientKey(privateKey) } as PublicKeyAuthMethod], readyTimeout: deadlineMs });
   });
 }
 

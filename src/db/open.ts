@@ -7,6 +7,7 @@ import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely'
 import { GatehouseError } from '../errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statementCache.js';
 
 export type Db = Kysely<Database>;
 
@@ -28,7 +29,7 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   rawHandles.set(db, sqlite);
   await migrate(db);
   return db;

@@ -1,12 +1,10 @@
 // Public-key authentication. A key is trusted only on the attempt whose signature verified:
 // a bare "would you accept this key?" query is answered but never sets the identity.
-import ssh2 from 'ssh2';
 import type { AuthContext, PublicKeyAuthContext } from 'ssh2';
 import { checkKeyBlob, fingerprintOf } from '../core/publicKey.js';
 import type { Db } from '../db/open.js';
 import { findKeyByFingerprint } from '../db/sshKeys.js';
-
-const { utils } = ssh2;
+import { verifySignature } from './keyObjects.js';
 
 export interface Identity {
   fingerprint: string;
@@ -35,8 +33,7 @@ export async function authenticate(db: Db, ctx: AuthContext, onVerified: (identi
     return;
   }
   const text = `${type} ${pk.key.data.toString('base64')}`;
-  const parsed = utils.parseKey(text);
-  if (parsed instanceof Error || parsed.verify(pk.blob, pk.signature, pk.hashAlgo) !== true) {
+  if (!verifySignature(text, pk.blob, pk.signature, pk.hashAlgo)) {
     pk.reject(['publickey']);
     return;
   }

@@ -3,12 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { GatehouseError } from '../errors.js';
+import { fastSigningKey } from './keyObjects.js';
 
 const { utils } = ssh2;
 
-export function loadHostKeys(files: string[], dataDir: string): Buffer[] {
-  if (files.length === 0) return [generatedKey(dataDir)];
+/** Parsed once, with signing on a cached KeyObject (see keyObjects.ts). */
+export function loadHostKeys(files: string[], dataDir: string): ParsedKey[] {
+  if (files.length === 0) return [hostKey(generatedKey(dataDir), path.join(dataDir, 'ssh_host_ed25519_key'))];
   return files.map((file) => {
     let data: Buffer;
     try {
@@ -16,12 +19,16 @@ export function loadHostKeys(files: string[], dataDir: string): Buffer[] {
     } catch (cause) {
       throw new GatehouseError('config', `GATEHOUSE_HOST_KEYS: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
     }
-    const parsed = utils.parseKey(data);
-    if (parsed instanceof Error || !parsed.isPrivateKey()) {
-      throw new GatehouseError('config', `GATEHOUSE_HOST_KEYS: ${file} is not an unencrypted private key (${parsed instanceof Error ? parsed.message : 'public key given'})`);
-    }
-    return data;
+    return hostKey(data, file);
   });
+}
+
+function hostKey(data: Buffer, file: string): ParsedKey {
+  const parsed = fastSigningKey(data);
+  if (parsed instanceof Error || !parsed.isPrivateKey()) {
+    throw new GatehouseError('config', `GATEHOUSE_HOST_KEYS: ${file} is not an unencrypted private key (${parsed instanceof Error ? parsed.message : 'public key given'})`);
+  }
+  return parsed;
 }
 
 function generatedKey(dataDir: string): Buffer {

@@ -1,7 +1,7 @@
 // The SSH listener: accepts connections, authenticates keys, hands sessions to session.ts,
 // and on stop tells every open session goodbye before closing.
 import ssh2 from 'ssh2';
-import type { Connection } from 'ssh2';
+import type { Connection, ParsedKey } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config.js';
 import { GatehouseError } from '../errors.js';
@@ -22,12 +22,12 @@ export interface SshServer {
   stop(): Promise<void>;
 }
 
-export async function startSshServer(deps: SshDeps, hostKeys: Buffer[], listen: ListenAddress): Promise<SshServer> {
+export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], listen: ListenAddress): Promise<SshServer> {
   const clients = new Set<Connection>();
   const sessions = new Set<ActiveSession>();
   let stopping = false;
 
-  const server = new ssh2.Server({ hostKeys, ident: 'gatehouse' }, (client: Connection) => {
+  const server = new ssh2.Server({ hostKeys: hostKeys.map((key) => ({ key })), ident: 'gatehouse' }, (client: Connection) => {
     clients.add(client);
     // Small request/reply packets: without TCP_NODELAY, Nagle and delayed ACKs add tens of ms per exchange.
     (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);

@@ -19,7 +19,14 @@ export class Meter {
   private jsonSize = 0;
   private tail?: Buffer;
 
-  constructor(private readonly reader: UsageReader) {}
+  /**
+   * `needModel`: the request named no model, so the response's model is wanted too and a JSON
+   * body is parsed whole. Otherwise only its top-level usage object is (see topLevelUsage).
+   */
+  constructor(
+    private readonly reader: UsageReader,
+    private readonly needModel = true,
+  ) {}
 
   /** Called once the response headers are known. */
   start(contentType: string | undefined): void {
@@ -66,7 +73,8 @@ export class Meter {
       if (usage) this.reader.fromJson(usage, this.usage);
       this.tail = undefined;
     } else if (this.json.length) {
-      const body = parseBody(Buffer.concat(this.json, this.jsonSize).toString('utf8'));
+      const bytes = Buffer.concat(this.json, this.jsonSize);
+      const body = (!this.needModel && topLevelUsage(bytes)) || parseBody(bytes.toString('utf8'));
       if (body) this.reader.fromJson(body, this.usage);
       this.json = [];
     }
@@ -121,6 +129,36 @@ function wholeElements(text: string): unknown[] {
     i = end;
   }
 }
+
+/**
+ * `{ usage }` (or `{ usageMetadata }`) of a whole JSON object body, without parsing the rest of
+ * it (the answer's text, tool calls …): the last usage key, provided that what follows its
+ * object completes the body at the top level. That proves both that the key is the top-level
+ * one and that the body was not cut short; anything else (an array, a nested key, a truncated
+ * body, no usage) returns undefined and the caller parses the body whole.
+ */
+function topLevelUsage(body: Buffer): Json | undefined {
+  // Searched in the bytes and decoded from the key on: decoding a long answer costs more than
+  // parsing its usage.
+  const key = body.lastIndexOf(USAGE_KEY); // "usage or "usageMetadata: the regex below tells which
+  if (key < 0 || !/^\s*\{/.test(body.toString('latin1', 0, 64))) return undefined;
+  const text = body.toString('utf8', key);
+  const found = /^"(usage|usageMetadata)"\s*:\s*\{/.exec(text);
+  if (!found) return undefined;
+  const open = found[0].length - 1;
+  const end = closeOf(text, open);
+  if (end === -1) return undefined;
+  const rest = text.slice(end).trim();
+  try {
+    if (rest !== '}' && !(rest[0] === ',' && isObject(JSON.parse('{' + rest.slice(1))))) return undefined;
+    return { [found[1]]: JSON.parse(text.slice(open, end)) };
+  } catch {
+    return undefined;
+  }
+}
+
+const USAGE_KEY = Buffer.from('"usage');
+const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The last top-level `"usage": {…}` (or Gemini's usageMetadata) in the end of a huge body. */
 function usageInTail(text: string): Json | undefined {

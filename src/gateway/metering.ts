@@ -38,7 +38,7 @@ export class RequestMetering {
     private readonly charged: boolean,
     private readonly reservation: Reservation | undefined,
   ) {
-    this.meter = new Meter(usageReader(r.api));
+    this.meter = new Meter(usageReader(r.api), r.modelId === undefined);
   }
 
   /** Admits the request (402 when a charged request finds no credits left) and starts metering it. */

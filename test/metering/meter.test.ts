@@ -12,8 +12,9 @@ function contentType(file: string): string {
   return file.endsWith('.sse') ? 'text/event-stream; charset=utf-8' : 'application/json';
 }
 
-function meter(api: Api, type: string, chunks: Buffer[]): Usage {
-  const m = new Meter(usageReader(api));
+/** `needModel` false: the request named its model, so a JSON body's usage object is read alone. */
+function meter(api: Api, type: string, chunks: Buffer[], needModel = true): Usage {
+  const m = new Meter(usageReader(api), needModel);
   m.start(type);
   for (const c of chunks) m.feed(c);
   return m.finish();
@@ -127,7 +128,51 @@ describe('Meter on Gemini’s non-SSE stream (one JSON array)', () => {
   it('cut short: the whole elements seen are metered', () => {
     const cut = array.subarray(0, array.length - 40);
     // The first two elements: prompt 11, thoughts 132, no candidates yet.
-    assert.deepEqual(tokensOf(meter('generate_content', 'application/json', [cut])), { input: 11, output: 132, cacheRead: 0, cacheWrite: 0 });
+    for (const needModel of [true, false]) {
+      assert.deepEqual(tokensOf(meter('generate_content', 'application/json', [cut], needModel)), { input: 11, output: 132, cacheRead: 0, cacheWrite: 0 });
+    }
+  });
+
+  it('whole, with the model named by the request: the array is parsed whole all the same', () => {
+    assert.deepEqual(tokensOf(meter('generate_content', 'application/json', [array], false)), { input: 11, output: 172, cacheRead: 0, cacheWrite: 0 });
+  });
+});
+
+describe('Meter reading only the top-level usage of a JSON body (the request named its model)', () => {
+  const json = (api: Api, text: string) => tokensOf(meter(api, 'application/json', [Buffer.from(text)], false));
+  const none: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+  it('gives what the whole parse gives, on every JSON fixture', () => {
+    for (const c of FIXTURES.filter((f) => f.file.endsWith('.json'))) {
+      const bytes = fixtureBytes(c.file);
+      assert.deepEqual(tokensOf(meter(c.api, 'application/json', [bytes], false)), c.usage, c.file);
+      assert.deepEqual(tokensOf(meter(c.api, 'application/json', randomChunks(bytes, 3), false)), c.usage, `${c.file} in chunks`);
+    }
+  });
+
+  it('takes the top-level usage, not a "usage" key inside a tool call or the text', () => {
+    const body = {
+      content: [{ type: 'tool_use', input: { usage: { input_tokens: 999, output_tokens: 999 } } }, { type: 'text', text: 'say "usage": {"input_tokens": 5}' }],
+      usage: { input_tokens: 12, output_tokens: 34 },
+    };
+    assert.deepEqual(json('messages', JSON.stringify(body)), { ...none, input: 12, output: 34 });
+    // Fields after usage (OpenAI's service_tier, Responses' metadata) are fine …
+    assert.deepEqual(json('chat', '{"usage": {"prompt_tokens": 7, "completion_tokens": 3}, "service_tier": "default", "metadata": {"a": "b"}}\n'), { ...none, input: 7, output: 3 });
+    // … and a nested "usage" after the top-level one is not mistaken for it: the whole parse decides.
+    assert.deepEqual(json('messages', '{"usage": {"input_tokens": 1, "output_tokens": 2}, "extra": {"usage": {"input_tokens": 50, "output_tokens": 60}}}'), { ...none, input: 1, output: 2 });
+  });
+
+  it('trusts nothing in a body cut short, even when its usage object arrived whole', () => {
+    const whole = '{"model": "claude-sonnet-5-5", "usage": {"input_tokens": 12, "output_tokens": 34}, "stop_reason": "end_turn"}';
+    for (let cut = whole.indexOf('}') + 1; cut < whole.length; cut++) assert.deepEqual(json('messages', whole.slice(0, cut)), none, `cut at ${cut}`);
+    assert.deepEqual(json('messages', whole), { ...none, input: 12, output: 34 });
+  });
+
+  it('a body with no usage, or usage that is not an object, meters nothing', () => {
+    assert.deepEqual(json('messages', '{"type": "error", "error": {"type": "overloaded_error"}}'), none);
+    assert.deepEqual(json('chat', '{"usage": null}'), none);
+    assert.deepEqual(json('chat', '{"usage": "lots"}'), none);
+    assert.deepEqual(json('chat', 'not json "usage": {"prompt_tokens": 5}}'), none);
   });
 });
 

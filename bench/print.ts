@@ -38,7 +38,10 @@ export function printReport(s: Summary, header: string[]): string {
       ['floor proxy', h.floor.runs, h.floor.complete, h.floor.stalled, h.floor.failed, f(h.floor.maxGapS), f(h.floor.peakRssMb, 0)],
       ['gatehouse', h.gatehouse.runs, h.gatehouse.complete, h.gatehouse.stalled, h.gatehouse.failed, f(h.gatehouse.maxGapS), `${f(h.gatehouse.peakRssMb, 0)} (HWM ${f(h.gatehouse.hwmMb, 0)})`],
     ]),
-    table('SSH, 100 concurrent fresh connections x whoami', ['', 'p50 ms', 'p99 ms', 'failures', 'one alone ms', 'CPU ms/session'], [['gatehouse', f(s.ssh.p50, 1), f(s.ssh.p99, 1), s.ssh.failures, f(s.ssh.alone, 1), f(s.ssh.cpuMsPerSession, 2)]]),
+    table('SSH, 100 concurrent fresh connections x whoami', ['', 'p50 ms', 'p99 ms', 'failures', 'one alone ms', 'CPU ms/session', 'client CPU ms/session'], (['floor', 'gatehouse'] as const).map((t) => {
+      const x = s.ssh[t];
+      return [t === 'floor' ? 'ssh2 floor' : 'gatehouse', f(x.p50, 1), f(x.p99, 1), x.failures, f(x.alone, 1), f(x.cpuMsPerSession, 2), f(x.clientCpuMsPerSession, 2)];
+    })),
     table('targets', ['', 'result', 'numbers'], s.targets.map((x) => [x.name, x.met === 'n/a' ? 'n/a' : x.met ? 'met' : 'NOT met', x.detail])),
   ];
   return parts.join('\n\n');

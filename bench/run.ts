@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import { VM_ADDRESS } from './gatehouse.js';
+import { startBenchGatehouse, VM_ADDRESS } from './gatehouse.js';
 import { startLoadGenerator } from './loadClient.js';
 import type { BenchContext } from './phases/context.js';
 import { meteringOffHonoured, sanity, sshSessions } from './phases/checks.js';
 import { holdStreams } from './phases/hold.js';
-import { latency, streaming, throughput } from './phases/http.js';
+import { latency, streaming, throughput, warmUp } from './phases/http.js';
 import { profileGatehouse } from './phases/profile.js';
 import { printReport } from './print.js';
 import { foreignLoad } from './cpu.js';
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const ctx: BenchContext = {
     load,
     origins: { direct: servers.mock.origin, floor: servers.floor.origin, gatehouse: `http://127.0.0.1:${servers.gatehouse.gatewayPort}`, meteringOff: `http://127.0.0.1:${servers.meteringOff.gatewayPort}` },
-    pids: { direct: servers.mock.child.pid!, floor: servers.floor.child.pid!, gatehouse: servers.gatehouse.pid, meteringOff: servers.meteringOff.pid },
+    pids: { direct: servers.mock.child.pid!, floor: servers.floor.child.pid!, gatehouse: servers.gatehouse.pid, meteringOff: servers.meteringOff.pid, sshFloor: servers.sshFloor.child.pid! },
+    sshFloorPort: servers.sshFloor.port,
     gatehouse: servers.gatehouse,
     meteringOff: servers.meteringOff,
     privateKey: key.private,
@@ -51,12 +52,20 @@ async function main(): Promise<void> {
     const checked = await sanity(ctx);
     if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
     const r: Runs = { throughput: [], latency: [], streaming: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
-    // Held streams first: gatehouse's VmHWM then reflects them, not the throughput runs.
+    // The held streams go to a gatehouse of their own: its VmHWM reflects them alone, and the
+    // gatehouse measured below has the same history as the one with metering off.
     log('2,000 held SSE streams');
-    r.hold.floor.push(await holdStreams(ctx, 'floor', 1));
-    for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', i));
-    r.hold.gatehouseHwmMb = memoryOf(ctx.pids.gatehouse).hwmMb;
-    log('throughput, latency, streaming, SSH');
+    r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: ctx.origins.floor, pid: ctx.pids.floor }, 1));
+    const holder = await startBenchGatehouse({ mockOrigin: servers.mock.origin, publicKey: key.public, privateKey: key.private });
+    try {
+      const server = { origin: `http://127.0.0.1:${holder.gatewayPort}`, pid: holder.pid };
+      for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
+      r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
+    } finally {
+      await holder.stop();
+    }
+    log('warm-up, then throughput, latency, streaming, SSH');
+    await warmUp(ctx);
     for (let i = 1; i <= runs; i++) {
       r.throughput.push(await throughput(ctx, i));
       r.latency.push(await latency(ctx, i));

@@ -1,5 +1,5 @@
 // Starts everything under test, each in its own process pinned to the server CPU: the mock
-// upstream, the floor proxy, gatehouse, and a second gatehouse with GATEHOUSE_METERING=off.
+// upstream, the floor proxy, the SSH floor, gatehouse, and a second gatehouse with GATEHOUSE_METERING=off.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export interface Servers {
   mock: { child: ChildProcess; origin: string };
   floor: { child: ChildProcess; origin: string };
+  sshFloor: { child: ChildProcess; port: number };
   gatehouse: BenchGatehouse;
   meteringOff: BenchGatehouse;
   stop(): Promise<void>;
@@ -32,12 +33,14 @@ export async function startServers(key: { public: string; private: string }): Pr
     started.push(() => stopChild(mock.child));
     const floor = await startNodeServer('floor.js', [mock.origin], /floor listening on (\d+)/);
     started.push(() => stopChild(floor.child));
+    const sshFloor = await startNodeServer('sshFloor.js', [], /ssh floor listening on (\d+)/);
+    started.push(() => stopChild(sshFloor.child));
     const options = { mockOrigin: mock.origin, publicKey: key.public, privateKey: key.private };
     const gatehouse = await startBenchGatehouse(options);
     started.push(() => gatehouse.stop());
     const meteringOff = await startBenchGatehouse({ ...options, env: { GATEHOUSE_METERING: 'off' } });
     started.push(() => meteringOff.stop());
-    return { mock, floor, gatehouse, meteringOff, stop };
+    return { mock, floor, sshFloor: { child: sshFloor.child, port: Number(new URL(sshFloor.origin).port) }, gatehouse, meteringOff, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -35,20 +35,27 @@ export async function sanity(ctx: BenchContext): Promise<SanityResult> {
 
 export const SSH_SESSIONS = 100;
 
-export interface SshRun extends SshStormResult {
-  /** Gatehouse CPU per session (handshake, auth, command), ms. */
+export interface SshStats extends SshStormResult {
+  /** Server CPU per session (handshake, auth, command), ms. */
   cpuMsPerSession: number;
+  /** The load generator's CPU per session, ms: its ssh2 client does a handshake's work too. */
+  clientCpuMsPerSession: number;
   /** One session alone, ms: latency that is not queueing behind the others. */
   alone: number;
 }
+export type SshRun = Record<'floor' | 'gatehouse', SshStats>;
 
 export async function sshSessions(ctx: BenchContext, run: number): Promise<SshRun> {
-  const job = { port: ctx.gatehouse.sshPort, privateKey: ctx.privateKey, command: 'whoami' };
-  const alone = await ctx.load.run('sshStorm', { ...job, sessions: 1 });
-  const cpu0 = cpuMs(ctx.pids.gatehouse);
-  const r = await ctx.load.run('sshStorm', { ...job, sessions: SSH_SESSIONS });
-  const out = { ...r, cpuMsPerSession: (cpuMs(ctx.pids.gatehouse) - cpu0) / SSH_SESSIONS, alone: alone.p50 };
-  ctx.log(`  run ${run} ssh ${SSH_SESSIONS} x whoami  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  failures ${r.failures}  CPU ${out.cpuMsPerSession.toFixed(2)} ms/session  alone ${out.alone.toFixed(1)} ms`);
+  const out = {} as SshRun;
+  for (const t of ['floor', 'gatehouse'] as const) {
+    const [port, pid] = t === 'floor' ? [ctx.sshFloorPort, ctx.pids.sshFloor] : [ctx.gatehouse.sshPort, ctx.pids.gatehouse];
+    const job = { port, privateKey: ctx.privateKey, command: 'whoami' };
+    const alone = await ctx.load.run('sshStorm', { ...job, sessions: 1 });
+    const [server0, client0] = [cpuMs(pid), cpuMs(ctx.load.pid)];
+    const r = await ctx.load.run('sshStorm', { ...job, sessions: SSH_SESSIONS });
+    const s = (out[t] = { ...r, cpuMsPerSession: (cpuMs(pid) - server0) / SSH_SESSIONS, clientCpuMsPerSession: (cpuMs(ctx.load.pid) - client0) / SSH_SESSIONS, alone: alone.p50 });
+    ctx.log(`  run ${run} ssh ${t.padEnd(9)} ${SSH_SESSIONS} x whoami  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  failures ${r.failures}  CPU ${s.cpuMsPerSession.toFixed(2)} ms/session (client ${s.clientCpuMsPerSession.toFixed(2)})  alone ${s.alone.toFixed(1)} ms`);
+  }
   return out;
 }
 

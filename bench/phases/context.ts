@@ -8,7 +8,9 @@ export interface BenchContext {
   load: LoadGenerator;
   /** Origins (http://127.0.0.1:PORT) of the mock, the floor proxy and gatehouse. */
   origins: Record<TargetName, string> & { meteringOff: string };
-  pids: Record<TargetName | 'meteringOff', number>;
+  pids: Record<TargetName | 'meteringOff' | 'sshFloor', number>;
+  /** The simplest correct ssh2 server (bench/sshFloor.ts), what gatehouse's SSH is compared with. */
+  sshFloorPort: number;
   gatehouse: BenchGatehouse;
   meteringOff: BenchGatehouse;
   privateKey: string;

@@ -15,10 +15,11 @@ export interface HoldRun extends HoldResult {
   peakRssMb: number;
 }
 
-export async function holdStreams(ctx: BenchContext, target: 'floor' | 'gatehouse', run: number): Promise<HoldRun> {
-  const rss = sampleRss(ctx.pids[target]);
+/** `server` is the floor, or a gatehouse of its own: the held streams leave other servers' histories alike. */
+export async function holdStreams(ctx: BenchContext, target: 'floor' | 'gatehouse', server: { origin: string; pid: number }, run: number): Promise<HoldRun> {
+  const rss = sampleRss(server.pid);
   const result = await ctx.load.run('hold', {
-    origin: ctx.origins[target],
+    origin: server.origin,
     request: benchRequest('anthropic', 'hold'),
     streams: HOLD_STREAMS,
     rampMs: 1000,

@@ -21,9 +21,21 @@ export interface StreamRun {
 
 const JSON_REQUEST = benchRequest('anthropic', 'json');
 
+const LOADED = [...TARGETS, 'meteringOff'] as const;
+
+/** Unmeasured load on every server first: the first measured run would otherwise pay for JIT warm-up. */
+export async function warmUp(ctx: BenchContext): Promise<void> {
+  for (const t of LOADED) {
+    await ctx.load.run('cannon', { origin: ctx.origins[t], request: JSON_REQUEST, connections: 50, seconds: WARM_UP_SECONDS, warmupSeconds: 0, localAddress: ctx.localAddress });
+  }
+}
+const WARM_UP_SECONDS = 3;
+
 export async function throughput(ctx: BenchContext, run: number): Promise<ThroughputRun> {
   const out = {} as ThroughputRun;
-  for (const t of [...TARGETS, 'meteringOff'] as const) {
+  // Each run starts with another target, so no server is always measured first (or last).
+  const order = LOADED.map((_, i) => LOADED[(i + run - 1) % LOADED.length]);
+  for (const t of order) {
     const [cpu0, mock0] = [cpuMs(ctx.pids[t]), cpuMs(ctx.pids.direct)];
     const r = await ctx.load.run('cannon', { origin: ctx.origins[t], request: JSON_REQUEST, connections: 50, seconds: ctx.seconds, warmupSeconds: 1, localAddress: ctx.localAddress });
     const mockCpuUs = ((cpuMs(ctx.pids.direct) - mock0) * 1000) / r.allRequests;

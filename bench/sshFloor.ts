@@ -1,0 +1,46 @@
+// The SSH floor: the simplest correct ssh2 server. It checks the client's signature (any key is
+// welcome) and answers `whoami` with the user name, with none of gatehouse's accounts, database
+// or shell. Its host key signs and client keys verify through the same KeyObject path as
+// gatehouse's (src/ssh/keyObjects.ts), so the difference between the two is gatehouse's own
+// work. Child process entry: `node sshFloor.js` prints "ssh floor listening on PORT".
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import ssh2 from 'ssh2';
+import type { PublicKeyAuthContext } from 'ssh2';
+import { generateEd25519 } from '../src/ssh/hostKeys.js';
+import { fastSigningKey, verifySignature } from '../src/ssh/keyObjects.js';
+
+export function startSshFloor(): Promise<ssh2.Server> {
+  const hostKey = fastSigningKey(generateEd25519('ssh floor').private);
+  if (hostKey instanceof Error) throw hostKey;
+  const server = new ssh2.Server({ hostKeys: [{ key: hostKey }] }, (client) => {
+    (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // as gatehouse does
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      const pk = ctx as PublicKeyAuthContext;
+      if (!pk.signature || !pk.blob) return pk.accept();
+      const blob = pk.key.data; // its first field is the key type ("ssh-rsa" also for rsa-sha2-512)
+      const text = `${blob.toString('latin1', 4, 4 + blob.readUInt32BE(0))} ${blob.toString('base64')}`;
+      if (verifySignature(text, pk.blob, pk.signature, pk.hashAlgo)) pk.accept();
+      else pk.reject(['publickey']);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        accept().on('exec', (acceptExec, _reject, info) => {
+          const channel = acceptExec();
+          if (info.command === 'whoami') channel.write('bench\n');
+          else channel.stderr.write(`command not found: ${info.command}\n`);
+          channel.exit(info.command === 'whoami' ? 0 : 127);
+          channel.end();
+        });
+      });
+    });
+    client.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const server = await startSshFloor();
+  console.log(`ssh floor listening on ${(server.address() as AddressInfo).port}`);
+}

@@ -135,13 +135,16 @@ function wholeElements(text: string): unknown[] {
  * it (the answer's text, tool calls …): the last usage key, provided that what follows its
  * object completes the body at the top level. That proves both that the key is the top-level
  * one and that the body was not cut short; anything else (an array, a nested key, a truncated
- * body, no usage) returns undefined and the caller parses the body whole.
+ * body, no usage) returns undefined and the caller parses the body whole. The text before the
+ * key is not validated: a provider answering malformed JSON is billed by the usage it states.
  */
 function topLevelUsage(body: Buffer): Json | undefined {
   // Searched in the bytes and decoded from the key on: decoding a long answer costs more than
   // parsing its usage.
   const key = body.lastIndexOf(USAGE_KEY); // "usage or "usageMetadata: the regex below tells which
   if (key < 0 || !/^\s*\{/.test(body.toString('latin1', 0, 64))) return undefined;
+  // A key begins after "{" or ","; anything else (`"x \"usage": …`) is inside another string.
+  if (!/[{,]\s*$/.test(body.toString('latin1', Math.max(0, key - 64), key))) return undefined;
   const text = body.toString('utf8', key);
   const found = /^"(usage|usageMetadata)"\s*:\s*\{/.exec(text);
   if (!found) return undefined;

@@ -72,7 +72,8 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       refuseNonHttp(server);
       return server;
     }
-    return net.createServer((socket) => {
+    // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
+    return net.createServer({ noDelay: true }, (socket) => {
       socket.once('data', (first: Buffer) => {
         socket.pause();
         socket.unshift(first);

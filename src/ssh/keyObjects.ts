@@ -10,7 +10,7 @@ const { utils } = ssh2;
 
 /** The hash each key type signs with when the protocol names none (RSA names sha256/sha512). */
 function defaultHash(type: string): string | null {
-  if (type === 'ssh-rsa') return 'sha1';
+  if (type === 'ssh-rsa' || type === 'ssh-dss') return 'sha1';
   if (type === 'ecdsa-sha2-nistp256') return 'sha256';
   if (type === 'ecdsa-sha2-nistp384') return 'sha384';
   if (type === 'ecdsa-sha2-nistp521') return 'sha512';
@@ -47,7 +47,12 @@ function publicKeyOf(text: string): { key: KeyObject; hash: string | null } | un
   } else {
     const parsed = utils.parseKey(text);
     if (parsed instanceof Error) return undefined;
-    entry = { key: createPublicKey(parsed.getPublicPEM()), hash: defaultHash(parsed.type) };
+    try {
+      // OpenSSL refuses what ssh2 parses but cannot be a key (an ECDSA point off its curve).
+      entry = { key: createPublicKey(parsed.getPublicPEM()), hash: defaultHash(parsed.type) };
+    } catch {
+      return undefined;
+    }
     if (publicKeys.size >= MAX_CACHED) publicKeys.delete(publicKeys.keys().next().value!);
   }
   publicKeys.set(text, entry);

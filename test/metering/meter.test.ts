@@ -158,6 +158,8 @@ describe('Meter reading only the top-level usage of a JSON body (the request nam
     assert.deepEqual(json('messages', JSON.stringify(body)), { ...none, input: 12, output: 34 });
     // Fields after usage (OpenAI's service_tier, Responses' metadata) are fine …
     assert.deepEqual(json('chat', '{"usage": {"prompt_tokens": 7, "completion_tokens": 3}, "service_tier": "default", "metadata": {"a": "b"}}\n'), { ...none, input: 7, output: 3 });
+    // … a key that only ends in "usage (escaped quote) is not a usage key …
+    assert.deepEqual(json('chat', '{"usage": {"prompt_tokens": 1}, "x \\"usage": {"prompt_tokens": 999}}'), { ...none, input: 1 });
     // … and a nested "usage" after the top-level one is not mistaken for it: the whole parse decides.
     assert.deepEqual(json('messages', '{"usage": {"input_tokens": 1, "output_tokens": 2}, "extra": {"usage": {"input_tokens": 50, "output_tokens": 60}}}'), { ...none, input: 1, output: 2 });
   });

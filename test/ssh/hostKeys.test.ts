@@ -117,5 +117,9 @@ describe('KeyObject signing and verifying', () => {
     assert.equal(verifySignature(hostKeys.ed25519.public, data, signature), false, 'another key');
     assert.equal(verifySignature('ssh-ed25519 AAAAnotakey', data, signature), false, 'an unparseable key');
     assert.equal(verifySignature(text, data, Buffer.from('garbage')), false, 'a malformed signature');
+    // An ECDSA blob of the right shape whose point is not on the curve: ssh2 parses it, OpenSSL refuses it.
+    const offCurve = Buffer.from(text.split(' ')[1], 'base64');
+    offCurve.fill(0x01, offCurve.length - 32);
+    assert.equal(verifySignature(`ecdsa-sha2-nistp256 ${offCurve.toString('base64')}`, data, signature), false, 'a point off the curve');
   });
 });

@@ -54,11 +54,14 @@ async function main(): Promise<void> {
     const r: Runs = { throughput: [], latency: [], streaming: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
     // The held streams go to a gatehouse of their own: its VmHWM reflects them alone, and the
     // gatehouse measured below has the same history as the one with metering off.
+    // Both warmed first, as every server measured later: a cold JIT is not what is measured here.
     log('2,000 held SSE streams');
+    await warmUp(ctx, [ctx.origins.floor]);
     r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: ctx.origins.floor, pid: ctx.pids.floor }, 1));
     const holder = await startBenchGatehouse({ mockOrigin: servers.mock.origin, publicKey: key.public, privateKey: key.private });
     try {
       const server = { origin: `http://127.0.0.1:${holder.gatewayPort}`, pid: holder.pid };
+      await warmUp(ctx, [server.origin]);
       for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
       r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
     } finally {

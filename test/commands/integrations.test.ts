@@ -7,8 +7,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
+import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { exec, newKey, openShell, signUp, type ExecResult, type KeyPair } from '../helpers/ssh.js';
+import { exec, newKey, openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 import { KEYS } from '../helpers/terminal.js';
 
 let gh: TestGatehouse;
@@ -18,7 +19,6 @@ let bob: KeyPair;
 let carol: KeyPair;
 
 const DOMAIN = 'gatehouse.localhost';
-const STACK = /\n\s+at .+:\d+:\d+/;
 /** The keys the mock accepts, and wrong ones. None may ever appear in an output, the log or the database. */
 const KEY = { anthropic: 'sk-ant-test', openai: 'sk-openai-right-9f2c', gemini: 'AIza-gemini-right-77', openaiWrong: 'sk-openai-WRONG-1d3e', fireworks: 'fw-somewhere-5a5a', rotated: 'sk-ant-rotated-4b4b', geminiWrong: 'AIza-not-the-right-one' };
 const SECRETS = Object.values(KEY);
@@ -28,50 +28,7 @@ function assertNoSecret(text: string, where: string): void {
   for (const s of SECRETS) assert.ok(!text.includes(s), `${where} shows the key ${s}:\n${text}`);
 }
 
-/** Runs a command; no output may carry a stack trace, an internal error or any key. */
-async function sh(key: KeyPair, command: string, stdin?: string): Promise<ExecResult> {
-  const r = await exec(gh.sshPort, key, command, stdin === undefined ? {} : { stdin });
-  const all = r.stdout + r.stderr;
-  assert.doesNotMatch(all, STACK, `stack trace from: ${command}`);
-  assert.doesNotMatch(all, /internal error/, `internal error from: ${command}`);
-  assertNoSecret(all, command);
-  return r;
-}
-
-async function ok(key: KeyPair, command: string, stdin?: string): Promise<string> {
-  const r = await sh(key, command, stdin);
-  assert.equal(r.code, 0, `${command}: ${r.stderr}`);
-  assert.equal(r.stderr, '', command);
-  return r.stdout;
-}
-
-async function okJson(key: KeyPair, command: string, stdin?: string): Promise<any> {
-  const out = await ok(key, `${command} --json`, stdin);
-  assert.equal(out.split('\n').length, 2, 'one compact line in exec mode');
-  return JSON.parse(out);
-}
-
-/** A text-mode failure: `error: …` on stderr, nothing on stdout, the expected exit status. */
-async function fails(key: KeyPair, command: string, code: number, message: RegExp, stdin?: string): Promise<string> {
-  const r = await sh(key, command, stdin);
-  assert.equal(r.code, code, `${command}: exit ${r.code}, stderr ${r.stderr}`);
-  assert.equal(r.stdout, '', command);
-  assert.match(r.stderr, /^error: /, command);
-  assert.match(r.stderr, message, command);
-  return r.stderr;
-}
-
-/** A --json failure: one line `{"error": …}` (hint optional) on stdout, nothing on stderr. */
-async function failsJson(key: KeyPair, command: string, code: number, message: RegExp, stdin?: string): Promise<any> {
-  const r = await sh(key, `${command} --json`, stdin);
-  assert.equal(r.code, code, `${command} --json: exit ${r.code}`);
-  assert.equal(r.stderr, '');
-  assert.equal(r.stdout.split('\n').length, 2);
-  const body = JSON.parse(r.stdout);
-  assert.match(body.error, message);
-  assert.deepEqual(Object.keys(body).filter((k) => k !== 'hint'), ['error']);
-  return body;
-}
+const { sh, ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort, assertNoSecret);
 
 async function list(key: KeyPair): Promise<any[]> {
   return okJson(key, 'integrations list');

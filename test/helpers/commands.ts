@@ -8,12 +8,14 @@ export const STACK = /\n\s+at .+:\d+:\d+/;
 
 type ExecOptions = { stdin?: string; pty?: boolean; env?: Record<string, string> };
 
-export function commandAsserts(port: () => number) {
+/** `checkOutput`: a suite's own rule for every output besides these (e.g. no secret in it). */
+export function commandAsserts(port: () => number, checkOutput?: (output: string, command: string) => void) {
   /** Runs a command; whatever happens, no output may carry a stack trace or an internal error. */
   async function sh(key: KeyPair, command: string, options: ExecOptions | string = {}): Promise<ExecResult> {
     const r = await exec(port(), key, command, typeof options === 'string' ? { stdin: options } : options);
     assert.doesNotMatch(r.stdout + r.stderr, STACK, `stack trace from: ${command}`);
     assert.doesNotMatch(r.stdout + r.stderr, /internal error/, `internal error from: ${command}`);
+    checkOutput?.(r.stdout + r.stderr, command);
     return r;
   }
 

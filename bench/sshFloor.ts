@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import ssh2 from 'ssh2';
 import type { PublicKeyAuthContext } from 'ssh2';
+import { checkKeyBlob } from '../src/core/publicKey.js';
 import { generateEd25519 } from '../src/ssh/hostKeys.js';
 import { fastSigningKey, verifySignature } from '../src/ssh/keyObjects.js';
 
@@ -19,9 +20,13 @@ export function startSshFloor(): Promise<ssh2.Server> {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       const pk = ctx as PublicKeyAuthContext;
       if (!pk.signature || !pk.blob) return pk.accept();
-      const blob = pk.key.data; // its first field is the key type ("ssh-rsa" also for rsa-sha2-512)
-      const text = `${blob.toString('latin1', 4, 4 + blob.readUInt32BE(0))} ${blob.toString('base64')}`;
-      if (verifySignature(text, pk.blob, pk.signature, pk.hashAlgo)) pk.accept();
+      let type: string;
+      try {
+        type = checkKeyBlob(pk.key.data); // the blob's own type ("ssh-rsa" also for rsa-sha2-512)
+      } catch {
+        return pk.reject(['publickey']);
+      }
+      if (verifySignature(`${type} ${pk.key.data.toString('base64')}`, pk.blob, pk.signature, pk.hashAlgo)) pk.accept();
       else pk.reject(['publickey']);
     });
     client.on('ready', () => {

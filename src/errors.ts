@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   forbidden: { http: 403, exit: 1 },
   payment_required: { http: 402, exit: 1 },
   too_large: { http: 413, exit: 1 },
+  rate_limited: { http: 429, exit: 1 },
+  upgrade_required: { http: 426, exit: 1 },
   not_configured: { http: 503, exit: 1 },
   not_implemented: { http: 501, exit: 1 },
   upstream_unreachable: { http: 502, exit: 1 },

@@ -102,11 +102,6 @@ export function parseModelGlobs(text: string): string[] | null {
   return globs;
 }
 
-export function globMatches(glob: string, value: string): boolean {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`).test(value);
-}
-
 export function summary(i: Pick<Integration, 'type' | 'settings'>): string {
   if (i.type === 'llm') {
     const s = i.settings as LlmSettings;

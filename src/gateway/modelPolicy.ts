@@ -3,7 +3,8 @@
 import { PROVIDER_IDS, type ProviderId } from '../config.js';
 import type { Catalog } from '../core/catalog.js';
 import type { IndexedIntegration } from '../core/integrationIndex.js';
-import { globMatches, type LlmSettings, type ProviderSetting } from '../core/integrations.js';
+import { modelAllowed } from '../core/glob.js';
+import type { LlmSettings, ProviderSetting } from '../core/integrations.js';
 import { GatehouseError } from '../errors.js';
 import { providers } from '../providers/index.js';
 
@@ -16,7 +17,11 @@ export interface ModelRef {
   prefixed?: ProviderId;
 }
 
+/** Longest model id accepted: real ids are under 100 characters, and every id meets the scope globs. */
+export const MAX_MODEL_ID = 256;
+
 export function parseModel(model: string): ModelRef {
+  if (model.length > MAX_MODEL_ID) throw new GatehouseError('invalid_input', `model id is too long (at most ${MAX_MODEL_ID} characters)`);
   const m = PREFIXED.exec(model);
   return m ? { bare: m[2], prefixed: m[1] as ProviderId } : { bare: model };
 }
@@ -53,7 +58,7 @@ export function decide(integration: IndexedIntegration, provider: ProviderId, re
   }
   if (ref) {
     for (const [globs, whose] of [[settings.models, `integration "${integration.name}"`], [keyGlobs, 'this API key']] as const) {
-      if (globs && !globs.some((g) => globMatches(g, ref.bare) || globMatches(g, `${provider}/${ref.bare}`))) {
+      if (globs && !modelAllowed(globs, provider, ref.bare)) {
         throw new GatehouseError('forbidden', `model "${ref.bare}" is not allowed by ${whose} (allowed: ${globs.join(', ')})`);
       }
     }

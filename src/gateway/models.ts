@@ -2,11 +2,12 @@
 // through this integration, from the catalog (OpenAI list shape, or Anthropic's when asked).
 import type { Catalog, Model } from '../core/catalog.js';
 import type { IndexedIntegration } from '../core/integrationIndex.js';
-import { globMatches, type LlmSettings } from '../core/integrations.js';
+import { modelAllowed } from '../core/glob.js';
+import type { LlmSettings } from '../core/integrations.js';
 
 export function usableModels(integration: IndexedIntegration, catalog: Catalog, keyGlobs?: string[] | null): Model[] {
   const settings = integration.settings as LlmSettings;
-  const allowed = (globs: string[] | null | undefined, m: Model) => !globs || globs.some((g) => globMatches(g, m.id) || globMatches(g, `${m.provider}/${m.id}`));
+  const allowed = (globs: string[] | null | undefined, m: Model) => !globs || modelAllowed(globs, m.provider, m.id);
   return catalog.models.filter((m) => settings.providers[m.provider]?.source !== 'disabled' && allowed(settings.models, m) && allowed(keyGlobs, m));
 }
 

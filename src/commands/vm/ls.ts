@@ -2,26 +2,7 @@ import { listVms, type VmWithTags } from '../../db/vms.js';
 import type { CommandDef } from '../../shell/types.js';
 import { vmNames } from '../completers.js';
 import { vmJson } from './shared.js';
-
-/**
- * Shell-style glob (* and ?) matched against the whole name or tag. Not a regex: `*a*a*a…` as
- * `.*a.*a.*…` backtracks exponentially and froze the whole server for minutes. This walks
- * both strings once, returning to the last `*` on a mismatch: O(pattern × word).
- */
-export function globMatch(pattern: string, word: string): boolean {
-  let p = 0;
-  let w = 0;
-  let star = -1;
-  let resume = 0;
-  while (w < word.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === word[w])) p++, w++;
-    else if (p < pattern.length && pattern[p] === '*') (star = p++), (resume = w);
-    else if (star !== -1) (p = star + 1), (w = ++resume);
-    else return false;
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
-}
+import { globMatch } from '../../core/glob.js';
 
 export const ls: CommandDef = {
   path: ['ls'],

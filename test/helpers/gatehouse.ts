@@ -31,6 +31,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, dataD
   const logLines: string[] = [];
   const log: Log = {
     info: (m) => void logLines.push(m),
+    warn: (m) => void logLines.push(`WARN ${m}`),
     error: (m, e) => void logLines.push(`ERROR ${m} ${e instanceof Error ? e.stack : String(e ?? '')}`),
   };
   const app = await startGatehouse(config, { log });

@@ -15,6 +15,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { exec, signUp, type KeyPair } from '../helpers/ssh.js';
+import { silentLog } from '../../src/log.js';
 
 const OPERATOR = { anthropic: 'sk-ant-operator-k1', openai: 'sk-openai-operator-k2', fireworks: 'fw-operator-k3', gemini: 'AIza-operator-k4' };
 const DEADLINE_MS = 10_000;
@@ -274,7 +275,7 @@ describe('an API key identifies a caller that is not a VM (issue #6)', () => {
     // A second reader of the same database, built from the same public pieces as the server's.
     const db = await openDatabase(gh.config.databasePath);
     try {
-      const index = new ApiKeyIndex(db, new Sealer(loadSecretKey(undefined, gh.dataDir)), { info() {}, error() {} }, new Changes());
+      const index = new ApiKeyIndex(db, new Sealer(loadSecretKey(undefined, gh.dataDir)), silentLog, new Changes());
       const found = await index.find(key);
       assert.ok(found, 'a live key is found');
       assert.equal(found.name, 'brief');

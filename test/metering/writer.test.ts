@@ -34,7 +34,7 @@ describe('UsageWriter against a real SQLite file', () => {
   let reader: Database.Database;
   let userId: number;
   const logged: string[] = [];
-  const log: Log = { info: () => {}, error: (m) => void logged.push(m) };
+  const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
   const committed = () => (reader.prepare('SELECT count(*) AS n FROM usage').get() as { n: number }).n;
 
   before(async () => {

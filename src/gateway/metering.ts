@@ -44,7 +44,10 @@ export class RequestMetering {
   /** Admits the request (402 when a charged request finds no credits left) and starts metering it. */
   static async begin(services: Services, r: MeteredRequest): Promise<RequestMetering> {
     const charged = r.source === 'gateway' && isCharged(r.api) && r.model !== undefined;
-    const reservation = charged ? await services.credits.admit(r.caller.userId, estimateMicros(r.model!.price, r.bodyBytes, outputCap(r.json) ?? r.model!.max_output_tokens)) : undefined;
+    // The client's output cap counts up to the model's own: max_tokens 1e308 must not reserve (and
+    // block the user's other requests on) more than the model can ever produce.
+    const maxOutput = Math.min(outputCap(r.json) ?? Infinity, r.model?.max_output_tokens ?? Infinity);
+    const reservation = charged ? await services.credits.admit(r.caller.userId, estimateMicros(r.model!.price, r.bodyBytes, maxOutput)) : undefined;
     r.json = undefined; // only the output cap was needed: do not hold the parsed body for a long stream
     return new RequestMetering(services, r, charged, reservation);
   }

@@ -236,5 +236,19 @@ describe('credit reservations under concurrency (issue #5)', () => {
     assert.equal(usage.total.requests, admitted);
     assert.equal(usage.total.cost_micros, admitted * ESTIMATE);
   });
+
+  it('issue 11: an absurd max_tokens reserves no more than the model can produce', async () => {
+    const dave = await userWithVm(world.gh, 'dave', '127.0.0.5', 'davebox');
+    const text = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 1e308, messages: [{ role: 'user', content: 'hi' }] });
+    const headers = { ...ANTHROPIC, ...scenario({ usage: { input: 1, output: 1 }, headersDelayMs: 3000 }) };
+    const held = send(world.gh.gatewayPort, '/gateway/llm/anthropic/v1/messages', text, { from: '127.0.0.5', headers });
+    // While it is held upstream: ceil(bytes / 2) × 1.25 + 64,000 (the model's max output) × 5.
+    const expected = Math.ceil(Math.ceil(Buffer.byteLength(text) / 2) * 1.25 + 64_000 * 5);
+    let reserved = 0;
+    for (const deadline = Date.now() + 2500; reserved === 0 && Date.now() < deadline; ) reserved = (await okJson(world.gh.sshPort, dave, 'credits')).reserved_micros;
+    assert.equal(reserved, expected);
+    assert.equal((await held).status, 200);
+    assert.equal((await okJson(world.gh.sshPort, dave, 'credits')).reserved_micros, 0);
+  });
 });
 

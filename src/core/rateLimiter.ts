@@ -29,7 +29,7 @@ export type Admission =
 
 interface Entry {
   tokens: number;
-  /** The rpm the tokens were counted against: a changed limit shifts them by the difference. */
+  /** The rpm the tokens were counted against: a changed limit starts a fresh bucket. */
   cap: number;
   at: number;
   inflight: number;
@@ -106,8 +106,9 @@ function entry(map: Map<number, Entry>, id: number, rpm: number, now: number): E
 
 function refill(e: Entry, rpm: number, now: number): void {
   if (e.cap !== rpm) {
-    // An admin's change applies to the next request: a raised limit adds its difference at once.
-    e.tokens += rpm - e.cap;
+    // An admin changed the limit: it applies from the next request, with a fresh (full) budget,
+    // so the new number is what the caller gets, whatever they used under the old one.
+    e.tokens = rpm;
     e.cap = rpm;
   }
   const elapsed = Math.max(0, now - e.at);

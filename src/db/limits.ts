@@ -31,3 +31,7 @@ export async function saveUserLimits(db: Db, userId: number, change: LimitChange
     await tx.insertInto('user_limits').values({ user_id: userId, ...row, updated_by: by, updated_at: nowIso() }).execute();
   });
 }
+
+export async function findUserLimits(db: Db, userId: number): Promise<UserLimitsRow | undefined> {
+  return db.selectFrom('user_limits').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}

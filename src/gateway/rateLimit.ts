@@ -31,10 +31,11 @@ function setBudgetHeaders(res: ServerResponse, b: RequestBudget): void {
 
 function refusal(a: Extract<Admission, { ok: false }>, caller: Caller): string {
   const who = a.scope === 'key' && caller.apiKey ? `API key "${caller.apiKey.name}"` : 'your account';
+  const requests = `${a.limit} request${a.limit === 1 ? '' : 's'}`;
   if (a.reason === 'concurrent') {
-    return `concurrency limit reached: ${a.limit} requests in flight at once for ${who} (a stream counts until it ends); retry when one finishes`;
+    return `concurrency limit reached: ${requests} in flight at once for ${who} (a stream counts until it ends); retry when one finishes`;
   }
-  return `rate limit reached: ${a.limit} requests per minute for ${who}; retry in ${goDuration(a.retryAfterMs)}`;
+  return `rate limit reached: ${requests} per minute for ${who}; retry in ${goDuration(a.retryAfterMs)}`;
 }
 
 /** A duration as OpenAI writes it (Go's time.Duration): 250ms, 1.5s, 6m0s, 1h0m0s. */

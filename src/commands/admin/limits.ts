@@ -11,7 +11,7 @@ const VERBS = ['set', 'show'];
 
 export const adminLimits: CommandDef = {
   path: ['admin', 'limits'],
-  summary: "show or override a user's gateway rate limits: admin limits show [USER] | set USER [--rpm N] [--concurrent N] [--reset]",
+  summary: "show or override users' gateway rate limits (requests per minute, requests in flight)",
   adminOnly: true,
   args: [
     { name: 'set|show', complete: async () => VERBS },

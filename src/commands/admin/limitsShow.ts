@@ -51,5 +51,5 @@ export async function showUser(ctx: CommandContext, user: User, json: boolean, h
   if (heading) ctx.out.line(heading);
   const line = (label: string, k: keyof typeof values) => [label, String(values[k]), source[k] === 'default' ? 'default' : `override (default ${base[k]})`];
   ctx.out.table([line('requests per minute', 'rpm'), line('in flight at once', 'concurrent'), line('per API key: requests per minute', 'key_rpm'), line('per API key: in flight at once', 'key_concurrent')], ['LIMIT', user.name, 'FROM']);
-  ctx.out.line(`Now: ${own.inflight} in flight, ${own.budget.remaining} of ${values.rpm} requests left this minute${keys.length ? `; keys: ${keys.map((k) => `${k.name} ${k.in_flight} in flight`).join(', ')}` : ''}.`);
+  ctx.out.line(`Now: ${own.inflight} in flight, ${own.budget.remaining} of ${values.rpm} requests available now${keys.length ? `; keys: ${keys.map((k) => `${k.name} ${k.in_flight} in flight`).join(', ')}` : ''}.`);
 }

@@ -61,6 +61,8 @@ describe('issue 11 limits: requests per minute', () => {
     const chat = await env.request({ host: LLM, path: '/v1/chat/completions', body: CHAT_BODY });
     assertLimited(chat, 'openai', /rate limit reached/);
     assert.equal(chat.json().error.code, 'rate_limited');
+    const credits = JSON.parse(await env.ok(env.alice, 'credits --json'));
+    assert.deepEqual([credits.used_micros, credits.reserved_micros], [0, 0], 'refused before any credit was reserved');
 
     // Bob, meanwhile, is answered as if alice did not exist, including while she hammers.
     const hammer = Array.from({ length: 50 }, () => env.request(models()));

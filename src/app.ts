@@ -7,6 +7,7 @@ import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
 import { CreditLedger } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
+import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
@@ -41,6 +42,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     credits: new CreditLedger(db, config.monthlyCreditsMicros),
     usage: new UsageWriter(db, log),
     apiKeys: new ApiKeyIndex(db, sealer, log, changes),
+    limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
   };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {

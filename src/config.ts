@@ -37,6 +37,13 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Metering and credits; off only for benchmarks that measure their cost. */
   metering: boolean;
+  /** Gateway requests per minute per user, unless an admin overrides it (admin limits set). */
+  rateLimitRpm: number;
+  /** Gateway requests in flight at once per user (streams included). */
+  rateLimitConcurrent: number;
+  /** The same two limits for each API key, on top of its user's. */
+  keyRateLimitRpm: number;
+  keyRateLimitConcurrent: number;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -62,6 +69,10 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
   { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
+  { env: 'GATEHOUSE_RATE_LIMIT_RPM', flag: 'rate-limit-rpm', default: '600', help: 'gateway requests per minute per user (admin limits set overrides)' },
+  { env: 'GATEHOUSE_RATE_LIMIT_CONCURRENT', flag: 'rate-limit-concurrent', default: '64', help: 'gateway requests in flight per user, streams included' },
+  { env: 'GATEHOUSE_KEY_RATE_LIMIT_RPM', flag: 'key-rate-limit-rpm', default: '600', help: 'gateway requests per minute per API key' },
+  { env: 'GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', flag: 'key-rate-limit-concurrent', default: '64', help: 'gateway requests in flight per API key' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -163,11 +174,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxBodyBytes: 0,
     upstreamTimeoutMs: 0,
     metering: (get('GATEHOUSE_METERING') ?? 'on') !== 'off',
+    rateLimitRpm: 0,
+    rateLimitConcurrent: 0,
+    keyRateLimitRpm: 0,
+    keyRateLimitConcurrent: 0,
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
   config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
+  config.rateLimitRpm = positiveInt('GATEHOUSE_RATE_LIMIT_RPM', get('GATEHOUSE_RATE_LIMIT_RPM') ?? '600');
+  config.rateLimitConcurrent = positiveInt('GATEHOUSE_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_RATE_LIMIT_CONCURRENT') ?? '64');
+  config.keyRateLimitRpm = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_RPM', get('GATEHOUSE_KEY_RATE_LIMIT_RPM') ?? '600');
+  config.keyRateLimitConcurrent = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT') ?? '64');
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);
 }

@@ -2,6 +2,7 @@
 import type { CommandDef, GroupDef } from '../shell/types.js';
 import { whoami } from './account/whoami.js';
 import { adminCreditsGrant } from './admin/creditsGrant.js';
+import { adminLimits } from './admin/limits.js';
 import { adminUsage } from './admin/usage.js';
 import { adminUsers } from './admin/users.js';
 import { credits } from './usage/credits.js';
@@ -31,7 +32,7 @@ import { tag } from './vm/tag.js';
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog,
   keysCreate, keysList, keysRevoke,
-  usage, credits, adminUsers, adminUsage, adminCreditsGrant,
+  usage, credits, adminUsers, adminUsage, adminCreditsGrant, adminLimits,
 ];
 
 export const groups: GroupDef[] = [

@@ -2,7 +2,7 @@
 // the integrations resolver) stay fresh without reading the database on every request.
 import { EventEmitter } from 'node:events';
 
-export type ChangeTopic = 'vms' | 'integrations' | 'users' | 'keys';
+export type ChangeTopic = 'vms' | 'integrations' | 'users' | 'keys' | 'limits';
 
 export class Changes {
   private readonly emitter = new EventEmitter();

@@ -4,6 +4,7 @@ import type { ApiKeyIndex } from './apiKeyIndex.js';
 import type { Catalog } from './catalog.js';
 import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
+import type { RateLimits } from './rateLimits.js';
 import type { Sealer } from './secrets.js';
 import type { UsageWriter } from './usageWriter.js';
 
@@ -14,4 +15,5 @@ export interface Services {
   credits: CreditLedger;
   usage: UsageWriter;
   apiKeys: ApiKeyIndex;
+  limits: RateLimits;
 }

@@ -119,6 +119,16 @@ export interface ApiKeysTable {
   last_used_at: string | null;
 }
 
+export interface UserLimitsTable {
+  user_id: number;
+  rpm: number | null; // null: the installation default
+  concurrent: number | null;
+  key_rpm: number | null;
+  key_concurrent: number | null;
+  updated_by: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   ssh_keys: SshKeysTable;
@@ -131,6 +141,7 @@ export interface Database {
   usage: UsageTable;
   credit_grants: CreditGrantsTable;
   api_keys: ApiKeysTable;
+  user_limits: UserLimitsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -141,3 +152,4 @@ export type IntegrationRow = Selectable<IntegrationsTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type NewUsageRow = Insertable<UsageTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type UserLimitsRow = Selectable<UserLimitsTable>;

@@ -15,6 +15,7 @@ import type { ErrorStyle } from '../providers/provider.js';
 import { parseJsonBody, readBody } from './body.js';
 import { identify, integrationFor, type Caller } from './caller.js';
 import { keyCaller } from './keyCaller.js';
+import { admitCaller } from './rateLimit.js';
 import { Credentials } from './credentials.js';
 import { sendError, sendJson, styleForPath } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
@@ -68,11 +69,11 @@ export class Gateway {
       const meta = metadataRoute(target.pathname);
       if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
       const snapshot = await this.deps.services.index.current();
-      const caller = await this.identify(req, snapshot);
+      const caller = await this.identify(req, res, snapshot);
       return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, setStyle);
     }
     const snapshot = await this.deps.services.index.current();
-    const caller = await this.identify(req, snapshot);
+    const caller = await this.identify(req, res, snapshot);
     const integration = integrationFor(caller, snapshot, host.name);
     if (integration.type === 'reflection') {
       if (method !== 'GET' && method !== 'HEAD') throw new GatehouseError('invalid_input', 'reflection answers GET only');
@@ -83,8 +84,11 @@ export class Gateway {
     return this.llm(req, res, caller, integration, route, target.search, setStyle);
   }
 
-  private async identify(req: IncomingMessage, snapshot: Snapshot): Promise<Caller> {
-    return (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
+  /** Who is calling, admitted by their rate limits (429 before anything is read or reserved). */
+  private async identify(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot): Promise<Caller> {
+    const caller = (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
+    await admitCaller(this.deps.services.limits, caller, res); // the slot is freed when res closes
+    return caller;
   }
 
   private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, setStyle: (s: ErrorStyle) => void): Promise<void> {

@@ -37,6 +37,22 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Metering and credits; off only for benchmarks that measure their cost. */
   metering: boolean;
+  /** SSH sessions one user may have open at once, over all their connections. */
+  sshMaxSessionsPerUser: number;
+  /** Connections from one address (IPv6: one /64) not yet authenticated; more are closed at once. */
+  sshMaxUnauthenticatedPerAddress: number;
+  /** From TCP accept to authenticated; a connection still short of it is closed. */
+  sshHandshakeTimeoutMs: number;
+  /** Failed authentication attempts from one address answered without delay (one is forgiven a minute). */
+  sshAuthFreeFailures: number;
+  /** Delay before answering the first failure beyond those; doubles with each further one, up to 8 times. */
+  sshAuthDelayMs: number;
+  /** Operator overrides of the SSH algorithm lists (undefined: the hardened defaults in ssh/algorithms.ts). */
+  sshKex?: string[];
+  sshCiphers?: string[];
+  sshMacs?: string[];
+  sshHostKeyAlgorithms?: string[];
+  sshCompression?: string[];
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -62,6 +78,16 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
   { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
+  { env: 'GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', flag: 'ssh-max-sessions-per-user', default: '32', help: 'SSH sessions one user may have open at once, over all connections' },
+  { env: 'GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', flag: 'ssh-max-unauthenticated-per-address', default: '10', help: 'SSH connections not yet logged in from one address (IPv6: /64); more are closed' },
+  { env: 'GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', flag: 'ssh-handshake-timeout-ms', default: '60000', help: 'from TCP accept to logged in; longer is closed (covers a first host-key prompt)' },
+  { env: 'GATEHOUSE_SSH_AUTH_FREE_FAILURES', flag: 'ssh-auth-free-failures', default: '5', help: 'failed SSH logins from one address answered at once (one forgiven a minute)' },
+  { env: 'GATEHOUSE_SSH_AUTH_DELAY_MS', flag: 'ssh-auth-delay-ms', default: '1000', help: 'delay before refusing the next failed login from that address; doubles, up to 8x' },
+  { env: 'GATEHOUSE_SSH_KEX', flag: 'ssh-kex', default: 'curve25519 and DH groups 16, 18', help: 'comma list of SSH key exchanges offered' },
+  { env: 'GATEHOUSE_SSH_CIPHERS', flag: 'ssh-ciphers', default: 'chacha20-poly1305, AES-GCM, AES-CTR', help: 'comma list of SSH ciphers offered' },
+  { env: 'GATEHOUSE_SSH_MACS', flag: 'ssh-macs', default: 'hmac-sha2-256/512-etm@openssh.com', help: 'comma list of SSH MACs offered' },
+  { env: 'GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', flag: 'ssh-host-key-algorithms', default: 'ed25519, ECDSA, rsa-sha2-512/256', help: 'comma list of host key signature algorithms (for the keys given)' },
+  { env: 'GATEHOUSE_SSH_COMPRESSION', flag: 'ssh-compression', default: 'none', help: 'comma list: none, zlib@openssh.com (after login), zlib' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -96,6 +122,15 @@ function positiveInt(setting: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw bad(setting, `"${value}" must be a positive whole number`);
   return n;
+}
+
+/** A comma list of names (SSH algorithms); undefined when not set. Which names are valid, the SSH room checks. */
+function commaList(setting: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw bad(setting, 'names nothing');
+  if (new Set(names).size !== names.length) throw bad(setting, 'names an algorithm twice');
+  return names;
 }
 
 function parseUpstream(setting: string, value: string): string {
@@ -163,11 +198,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxBodyBytes: 0,
     upstreamTimeoutMs: 0,
     metering: (get('GATEHOUSE_METERING') ?? 'on') !== 'off',
+    sshMaxSessionsPerUser: 0,
+    sshMaxUnauthenticatedPerAddress: 0,
+    sshHandshakeTimeoutMs: 0,
+    sshAuthFreeFailures: 0,
+    sshAuthDelayMs: 0,
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
   config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
+  config.sshMaxSessionsPerUser = positiveInt('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', get('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER') ?? '32');
+  config.sshMaxUnauthenticatedPerAddress = positiveInt('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', get('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS') ?? '10');
+  config.sshHandshakeTimeoutMs = positiveInt('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', get('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS') ?? '60000');
+  config.sshAuthFreeFailures = positiveInt('GATEHOUSE_SSH_AUTH_FREE_FAILURES', get('GATEHOUSE_SSH_AUTH_FREE_FAILURES') ?? '5');
+  config.sshAuthDelayMs = positiveInt('GATEHOUSE_SSH_AUTH_DELAY_MS', get('GATEHOUSE_SSH_AUTH_DELAY_MS') ?? '1000');
+  config.sshKex = commaList('GATEHOUSE_SSH_KEX', get('GATEHOUSE_SSH_KEX'));
+  config.sshCiphers = commaList('GATEHOUSE_SSH_CIPHERS', get('GATEHOUSE_SSH_CIPHERS'));
+  config.sshMacs = commaList('GATEHOUSE_SSH_MACS', get('GATEHOUSE_SSH_MACS'));
+  config.sshHostKeyAlgorithms = commaList('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', get('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS'));
+  config.sshCompression = commaList('GATEHOUSE_SSH_COMPRESSION', get('GATEHOUSE_SSH_COMPRESSION'));
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);
 }

@@ -46,6 +46,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
     const attempts: AuthAttempts = { ip: info.ip, signupOpen: config.signup === 'open', throttle };
     let identity: Identity | undefined;
     let sessionCount = 0;
+    const openSessions = new Set<() => void>();
     client.on('authentication', (ctx) => {
       if (stopping) return void ctx.reject();
       authenticate(deps.db, ctx, attempts, (id) => (identity = id)).catch((err) => {
@@ -61,13 +62,18 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       client.on('session', (accept, reject) => {
         // A limit on sessions open at once, not over the connection's life.
         if (sessionCount >= MAX_SESSIONS_PER_CONNECTION || stopping) return void reject();
-        sessionCount++;
         const release = perUser.take(id);
         const session = accept();
-        session.once('close', () => {
+        // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
+        // drops: the connection's close releases too (each release runs once).
+        const closed = () => {
+          if (!openSessions.delete(closed)) return;
           sessionCount--;
           release?.();
-        });
+        };
+        sessionCount++;
+        openSessions.add(closed);
+        session.once('close', closed);
         if (!release) return refuseSession(session, perUser.tooMany());
         handleSession(deps, id, session, (s) => {
           sessions.add(s);
@@ -77,7 +83,10 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
     });
     // A client that vanishes mid-handshake or mid-command must not take the server down.
     client.on('error', () => {});
-    client.on('close', () => clients.delete(client));
+    client.on('close', () => {
+      clients.delete(client);
+      for (const closed of [...openSessions]) closed();
+    });
   });
   // ssh2's own listener is never used: it would see the socket only once the client speaks.
   const listener = net.createServer((socket) => {

@@ -3,8 +3,9 @@
 // client while another address (127.0.0.x) still logs in and runs `whoami`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { exec, hasOpenSsh, openShell, runOpenSsh, signUp, type KeyPair } from '../helpers/ssh.js';
+import ssh2 from 'ssh2';
+import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js';
+import { exec, hasOpenSsh, newKey, openShell, runOpenSsh, signUp, type KeyPair } from '../helpers/ssh.js';
 import type { ScriptedTerminal } from '../helpers/terminal.js';
 import { execFrom, failPasswords, login, rawConnect, run, within } from './limitsHelpers.js';
 
@@ -109,7 +110,6 @@ describe('issue 11: SSH handshake deadline', () => {
   });
 
   it('a client that completes the key exchange but never authenticates is closed', async () => {
-    const { default: ssh2 } = await import('ssh2');
     const ended = await within(
       new Promise<string>((resolve) => {
         const client = new ssh2.Client();
@@ -160,5 +160,70 @@ describe('issue 11: failed SSH logins are slowed per address', () => {
     // alice's success from 127.0.0.6 did not clear its record: the next failure there still waits.
     const next = await failPasswords(gh.sshPort, '127.0.0.6', 1);
     assert.ok(next[0] >= 1450, `still delayed after a success: ${Math.round(next[0])} ms`);
+  });
+});
+
+/** An agent that shows one key and signs with another: the signature never verifies. */
+class ImpostorAgent extends ssh2.BaseAgent {
+  constructor(private readonly shown: KeyPair) {
+    super();
+  }
+  override getIdentities(cb: (err: Error | undefined, keys?: ssh2.ParsedKey[]) => void): void {
+    cb(undefined, [ssh2.utils.parseKey(this.shown.public) as ssh2.ParsedKey]);
+  }
+  override sign(_key: ssh2.ParsedKey, data: Buffer, options: unknown, cb?: (err: Error | undefined, signature?: Buffer) => void): void {
+    const callback = (typeof options === 'function' ? options : cb) as (err: Error | undefined, signature?: Buffer) => void;
+    callback(undefined, (ssh2.utils.parseKey(newKey().private) as ssh2.ParsedKey).sign(data));
+  }
+}
+
+/** One login from `from`: how it ended ('ready' or the error) and how long it took. */
+function timed(from: string, port: number, options: Partial<ssh2.ConnectConfig>): Promise<{ ms: number; result: string }> {
+  const started = performance.now();
+  return within(
+    new Promise((resolve) => {
+      const client = new ssh2.Client();
+      const done = (result: string) => {
+        client.end();
+        resolve({ ms: performance.now() - started, result });
+      };
+      client.on('ready', () => done('ready')).on('error', (err) => done(err.message));
+      client.connect({ host: '127.0.0.1', port, localAddress: from, username: 'x', readyTimeout: 10_000, ...options });
+    }),
+    `login from ${from}`,
+  );
+}
+
+describe('issue 11: what counts as a failed SSH login', () => {
+  let gh: TestGatehouse;
+  let alice: KeyPair;
+  before(async () => {
+    const dataDir = tempDir();
+    const open = await startTestGatehouse({}, dataDir);
+    alice = await signUp(open.sshPort, 'alice');
+    await open.stop();
+    gh = await startTestGatehouse({ GATEHOUSE_SIGNUP: 'closed', GATEHOUSE_SSH_AUTH_FREE_FAILURES: '1', GATEHOUSE_SSH_AUTH_DELAY_MS: '1500' }, dataDir);
+  });
+  after(() => gh.stop());
+
+  it('a signature that does not verify counts; a good one is never delayed', async () => {
+    const first = await timed('127.0.0.12', gh.sshPort, { agent: new ImpostorAgent(alice) });
+    assert.notEqual(first.result, 'ready');
+    const second = await timed('127.0.0.12', gh.sshPort, { agent: new ImpostorAgent(alice) });
+    assert.notEqual(second.result, 'ready');
+    assert.ok(second.ms >= 1450, `second bad signature delayed: ${Math.round(second.ms)} ms`);
+    const good = await timed('127.0.0.12', gh.sshPort, { privateKey: alice.private });
+    assert.equal(good.result, 'ready');
+    assert.ok(good.ms < 1450, `a good key is not delayed: ${Math.round(good.ms)} ms`);
+  });
+
+  it('an unknown key where sign-up is closed counts, and is still told why', async () => {
+    const stranger = newKey();
+    const first = await execFrom(gh.sshPort, stranger, '127.0.0.13', 'whoami');
+    assert.match(first.stderr, /sign-up is closed/);
+    const started = performance.now();
+    const second = await execFrom(gh.sshPort, stranger, '127.0.0.13', 'whoami');
+    assert.match(second.stderr, /sign-up is closed/);
+    assert.ok(performance.now() - started >= 1450, 'the second stranger login waited');
   });
 });

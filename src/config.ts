@@ -37,7 +37,8 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Metering and credits; off only for benchmarks that measure their cost. */
   metering: boolean;
-  /** SSH sessions one user may have open at once, over all their connections. */
+  /** SSH sessions one user may have open at once, over all their connections. Both limits default to
+   * 64: scripts (and this project's tests) fan out one `ssh HOST CMD` per command at once. */
   sshMaxSessionsPerUser: number;
   /** Connections from one address (IPv6: one /64) not yet authenticated; more are closed at once. */
   sshMaxUnauthenticatedPerAddress: number;
@@ -78,8 +79,8 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
   { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
-  { env: 'GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', flag: 'ssh-max-sessions-per-user', default: '32', help: 'SSH sessions one user may have open at once, over all connections' },
-  { env: 'GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', flag: 'ssh-max-unauthenticated-per-address', default: '10', help: 'SSH connections not yet logged in from one address (IPv6: /64); more are closed' },
+  { env: 'GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', flag: 'ssh-max-sessions-per-user', default: '64', help: 'SSH sessions one user may have open at once, over all connections' },
+  { env: 'GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', flag: 'ssh-max-unauthenticated-per-address', default: '64', help: 'SSH connections not yet logged in from one address (IPv6: /64); more are closed' },
   { env: 'GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', flag: 'ssh-handshake-timeout-ms', default: '60000', help: 'from TCP accept to logged in; longer is closed (covers a first host-key prompt)' },
   { env: 'GATEHOUSE_SSH_AUTH_FREE_FAILURES', flag: 'ssh-auth-free-failures', default: '5', help: 'failed SSH logins from one address answered at once (one forgiven a minute)' },
   { env: 'GATEHOUSE_SSH_AUTH_DELAY_MS', flag: 'ssh-auth-delay-ms', default: '1000', help: 'delay before refusing the next failed login from that address; doubles, up to 8x' },
@@ -208,8 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
   config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
-  config.sshMaxSessionsPerUser = positiveInt('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', get('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER') ?? '32');
-  config.sshMaxUnauthenticatedPerAddress = positiveInt('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', get('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS') ?? '10');
+  config.sshMaxSessionsPerUser = positiveInt('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', get('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER') ?? '64');
+  config.sshMaxUnauthenticatedPerAddress = positiveInt('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', get('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS') ?? '64');
   config.sshHandshakeTimeoutMs = positiveInt('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', get('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS') ?? '60000');
   config.sshAuthFreeFailures = positiveInt('GATEHOUSE_SSH_AUTH_FREE_FAILURES', get('GATEHOUSE_SSH_AUTH_FREE_FAILURES') ?? '5');
   config.sshAuthDelayMs = positiveInt('GATEHOUSE_SSH_AUTH_DELAY_MS', get('GATEHOUSE_SSH_AUTH_DELAY_MS') ?? '1000');

@@ -12,7 +12,7 @@ import { hasOpenSsh, runOpenSsh, signUp, type KeyPair } from '../helpers/ssh.js'
 import { audit, hasSshAudit, type Finding } from './audit.js';
 import { within } from './limitsHelpers.js';
 
-const KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512'];
+const KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'diffie-hellman-group16-sha512'];
 const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com', 'aes256-ctr', 'aes192-ctr', 'aes128-ctr'];
 const MACS = ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'];
 
@@ -106,11 +106,11 @@ describe('issue 11: SSH algorithms', () => {
 
 describe('issue 11: SSH algorithm settings', () => {
   it('each list can be overridden', async () => {
-    const custom = await startTestGatehouse({ GATEHOUSE_SSH_KEX: 'diffie-hellman-group16-sha512', GATEHOUSE_SSH_CIPHERS: 'aes256-ctr', GATEHOUSE_SSH_MACS: 'hmac-sha2-512-etm@openssh.com', GATEHOUSE_SSH_COMPRESSION: 'none,zlib@openssh.com' });
+    const custom = await startTestGatehouse({ GATEHOUSE_SSH_KEX: 'diffie-hellman-group18-sha512', GATEHOUSE_SSH_CIPHERS: 'aes256-ctr', GATEHOUSE_SSH_MACS: 'hmac-sha2-512-etm@openssh.com', GATEHOUSE_SSH_COMPRESSION: 'none,zlib@openssh.com' });
     try {
       const key = await signUp(custom.sshPort, 'carol');
       const negotiated = await handshake(custom.sshPort, key, {});
-      assert.deepEqual([negotiated.kex, negotiated.cs.cipher, negotiated.cs.mac], ['diffie-hellman-group16-sha512', 'aes256-ctr', 'hmac-sha2-512-etm@openssh.com']);
+      assert.deepEqual([negotiated.kex, negotiated.cs.cipher, negotiated.cs.mac], ['diffie-hellman-group18-sha512', 'aes256-ctr', 'hmac-sha2-512-etm@openssh.com']);
     } finally {
       await custom.stop();
     }

@@ -23,7 +23,7 @@ const ALLOWED: { why: string; matches(f: Finding): boolean }[] = [
     matches: (f) => f.algorithm === 'kex-strict-s-v00@openssh.com' && /unknown algorithm/.test(f.text),
   },
   {
-    why: 'ssh-audit 3.3+ warns on every classical key exchange; ssh2 implements no post-quantum hybrid (sntrup761x25519, mlkem768x25519)',
+    why: 'ssh-audit after 3.3 (its development branch) warns on every classical key exchange; ssh2 implements no post-quantum hybrid (sntrup761x25519, mlkem768x25519)',
     matches: (f) => f.level === 'warn' && /post-quantum/.test(f.text),
   },
 ];

@@ -4,7 +4,7 @@
 // the pre-login limits see a connection from its first byte, not from its SSH identification line.
 import net from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ParsedKey } from 'ssh2';
+import type { Connection, ParsedKey, Session } from 'ssh2';
 import type { ListenAddress } from '../config.js';
 import { GatehouseError } from '../errors.js';
 import { touchKey } from '../db/sshKeys.js';
@@ -45,8 +45,6 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
     const ticket = admission.ticket(info.ip, info.port);
     const attempts: AuthAttempts = { ip: info.ip, signupOpen: config.signup === 'open', throttle };
     let identity: Identity | undefined;
-    let sessionCount = 0;
-    const openSessions = new Set<() => void>();
     client.on('authentication', (ctx) => {
       if (stopping) return void ctx.reject();
       authenticate(deps.db, ctx, attempts, (id) => (identity = id)).catch((err) => {
@@ -59,34 +57,16 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       const id = identity;
       if (!id || stopping) return void client.end();
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
-      client.on('session', (accept, reject) => {
-        // A limit on sessions open at once, not over the connection's life.
-        if (sessionCount >= MAX_SESSIONS_PER_CONNECTION || stopping) return void reject();
-        const release = perUser.take(id);
-        const session = accept();
-        // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
-        // drops: the connection's close releases too (each release runs once).
-        const closed = () => {
-          if (!openSessions.delete(closed)) return;
-          sessionCount--;
-          release?.();
-        };
-        sessionCount++;
-        openSessions.add(closed);
-        session.once('close', closed);
-        if (!release) return refuseSession(session, perUser.tooMany());
+      serveSessions(client, id, perUser, () => stopping, (session) =>
         handleSession(deps, id, session, (s) => {
           sessions.add(s);
           void s.done.finally(() => sessions.delete(s));
-        });
-      });
+        }),
+      );
     });
     // A client that vanishes mid-handshake or mid-command must not take the server down.
     client.on('error', () => {});
-    client.on('close', () => {
-      clients.delete(client);
-      for (const closed of [...openSessions]) closed();
-    });
+    client.on('close', () => clients.delete(client));
   });
   // ssh2's own listener is never used: it would see the socket only once the client speaks.
   const listener = net.createServer((socket) => {
@@ -119,6 +99,33 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       await within(closed, CLOSE_MS);
     },
   };
+}
+
+/** Accepts the connection's session channels within both limits: open at once on it, and the user's over all. */
+function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session) => void): void {
+  let count = 0;
+  const open = new Set<() => void>();
+  // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
+  // drops: the connection's close releases what is left (each release runs once).
+  client.on('close', () => {
+    for (const closed of [...open]) closed();
+  });
+  client.on('session', (accept, reject) => {
+    // A limit on sessions open at once, not over the connection's life.
+    if (count >= MAX_SESSIONS_PER_CONNECTION || stopping()) return void reject();
+    const release = perUser.take(id);
+    const session = accept();
+    const closed = () => {
+      if (!open.delete(closed)) return;
+      count--;
+      release?.();
+    };
+    count++;
+    open.add(closed);
+    session.once('close', closed);
+    if (release) serve(session);
+    else refuseSession(session, perUser.tooMany());
+  });
 }
 
 function within(promise: Promise<unknown>, ms: number): Promise<unknown> {

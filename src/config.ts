@@ -214,6 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   config.sshHandshakeTimeoutMs = positiveInt('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', get('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS') ?? '60000');
   config.sshAuthFreeFailures = positiveInt('GATEHOUSE_SSH_AUTH_FREE_FAILURES', get('GATEHOUSE_SSH_AUTH_FREE_FAILURES') ?? '5');
   config.sshAuthDelayMs = positiveInt('GATEHOUSE_SSH_AUTH_DELAY_MS', get('GATEHOUSE_SSH_AUTH_DELAY_MS') ?? '1000');
+  // Node's timers hold at most ~24.8 days, and beyond it fire at once; no sane value comes near.
+  if (config.sshHandshakeTimeoutMs > 3_600_000) throw bad('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', 'must be at most 3600000 (one hour)');
+  if (config.sshAuthDelayMs > 60_000) throw bad('GATEHOUSE_SSH_AUTH_DELAY_MS', 'must be at most 60000 (it grows to 8 times that)');
   config.sshKex = commaList('GATEHOUSE_SSH_KEX', get('GATEHOUSE_SSH_KEX'));
   config.sshCiphers = commaList('GATEHOUSE_SSH_CIPHERS', get('GATEHOUSE_SSH_CIPHERS'));
   config.sshMacs = commaList('GATEHOUSE_SSH_MACS', get('GATEHOUSE_SSH_MACS'));

@@ -125,6 +125,7 @@ describe('issue 11: SSH algorithm settings', () => {
       [{ GATEHOUSE_SSH_COMPRESSION: ' , ' }, /GATEHOUSE_SSH_COMPRESSION: names nothing/],
       [{ GATEHOUSE_SSH_HOST_KEY_ALGORITHMS: 'rsa-sha2-512' }, /GATEHOUSE_HOST_KEYS: a ssh-ed25519 host key is given, but GATEHOUSE_SSH_HOST_KEY_ALGORITHMS allows none/],
       [{ GATEHOUSE_SSH_MAX_SESSIONS_PER_USER: '0' }, /GATEHOUSE_SSH_MAX_SESSIONS_PER_USER: "0" must be a positive whole number/],
+      [{ GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS: '3000000000' }, /GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS: must be at most 3600000/],
     ];
     for (const [env, message] of cases) await assert.rejects(startTestGatehouse(env), message, JSON.stringify(env));
   });

@@ -104,7 +104,7 @@ describe('issue 11: SSH algorithms', () => {
   });
 });
 
-describe('issue 11: SSH algorithm settings', () => {
+describe('issue 11: SSH settings', () => {
   it('each list can be overridden', async () => {
     const custom = await startTestGatehouse({ GATEHOUSE_SSH_KEX: 'diffie-hellman-group18-sha512', GATEHOUSE_SSH_CIPHERS: 'aes256-ctr', GATEHOUSE_SSH_MACS: 'hmac-sha2-512-etm@openssh.com', GATEHOUSE_SSH_COMPRESSION: 'none,zlib@openssh.com' });
     try {

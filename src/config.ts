@@ -44,6 +44,23 @@ export interface Config {
   /** The same two limits for each API key, on top of its user's. */
   keyRateLimitRpm: number;
   keyRateLimitConcurrent: number;
+  /** SSH sessions one user may have open at once, over all their connections. Both limits default to
+   * 64: scripts (and this project's tests) fan out one `ssh HOST CMD` per command at once. */
+  sshMaxSessionsPerUser: number;
+  /** Connections from one address (IPv6: one /64) not yet authenticated; more are closed at once. */
+  sshMaxUnauthenticatedPerAddress: number;
+  /** From TCP accept to authenticated; a connection still short of it is closed. */
+  sshHandshakeTimeoutMs: number;
+  /** Failed authentication attempts from one address answered without delay (one is forgiven a minute). */
+  sshAuthFreeFailures: number;
+  /** Delay before answering the first failure beyond those; doubles with each further one, up to 8 times. */
+  sshAuthDelayMs: number;
+  /** Operator overrides of the SSH algorithm lists (undefined: the hardened defaults in ssh/algorithms.ts). */
+  sshKex?: string[];
+  sshCiphers?: string[];
+  sshMacs?: string[];
+  sshHostKeyAlgorithms?: string[];
+  sshCompression?: string[];
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -73,6 +90,16 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_RATE_LIMIT_CONCURRENT', flag: 'rate-limit-concurrent', default: '64', help: 'gateway requests in flight per user, streams included' },
   { env: 'GATEHOUSE_KEY_RATE_LIMIT_RPM', flag: 'key-rate-limit-rpm', default: '600', help: 'gateway requests per minute per API key' },
   { env: 'GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', flag: 'key-rate-limit-concurrent', default: '64', help: 'gateway requests in flight per API key' },
+  { env: 'GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', flag: 'ssh-max-sessions-per-user', default: '64', help: 'SSH sessions one user may have open at once, over all connections' },
+  { env: 'GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', flag: 'ssh-max-unauthenticated-per-address', default: '64', help: 'SSH connections not yet logged in from one address (IPv6: /64); more are closed' },
+  { env: 'GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', flag: 'ssh-handshake-timeout-ms', default: '60000', help: 'from TCP accept to logged in; longer is closed (covers a first host-key prompt)' },
+  { env: 'GATEHOUSE_SSH_AUTH_FREE_FAILURES', flag: 'ssh-auth-free-failures', default: '5', help: 'failed SSH logins from one address answered at once (one forgiven a minute)' },
+  { env: 'GATEHOUSE_SSH_AUTH_DELAY_MS', flag: 'ssh-auth-delay-ms', default: '1000', help: 'delay before refusing the next failed login from that address; doubles, up to 8x' },
+  { env: 'GATEHOUSE_SSH_KEX', flag: 'ssh-kex', default: 'curve25519, DH group 16', help: 'comma list of SSH key exchanges offered (group 18 costs ~29 ms of event loop per login)' },
+  { env: 'GATEHOUSE_SSH_CIPHERS', flag: 'ssh-ciphers', default: 'chacha20-poly1305, AES-GCM, AES-CTR', help: 'comma list of SSH ciphers offered' },
+  { env: 'GATEHOUSE_SSH_MACS', flag: 'ssh-macs', default: 'hmac-sha2-256/512-etm@openssh.com', help: 'comma list of SSH MACs offered' },
+  { env: 'GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', flag: 'ssh-host-key-algorithms', default: 'ed25519, ECDSA, rsa-sha2-512/256', help: 'comma list of host key signature algorithms (for the keys given)' },
+  { env: 'GATEHOUSE_SSH_COMPRESSION', flag: 'ssh-compression', default: 'none', help: 'comma list: none, zlib@openssh.com (after login), zlib' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -107,6 +134,15 @@ function positiveInt(setting: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw bad(setting, `"${value}" must be a positive whole number`);
   return n;
+}
+
+/** A comma list of names (SSH algorithms); undefined when not set. Which names are valid, the SSH room checks. */
+function commaList(setting: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw bad(setting, 'names nothing');
+  if (new Set(names).size !== names.length) throw bad(setting, 'names an algorithm twice');
+  return names;
 }
 
 function parseUpstream(setting: string, value: string): string {
@@ -178,6 +214,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimitConcurrent: 0,
     keyRateLimitRpm: 0,
     keyRateLimitConcurrent: 0,
+    sshMaxSessionsPerUser: 0,
+    sshMaxUnauthenticatedPerAddress: 0,
+    sshHandshakeTimeoutMs: 0,
+    sshAuthFreeFailures: 0,
+    sshAuthDelayMs: 0,
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
@@ -187,6 +228,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   config.rateLimitConcurrent = positiveInt('GATEHOUSE_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_RATE_LIMIT_CONCURRENT') ?? '64');
   config.keyRateLimitRpm = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_RPM', get('GATEHOUSE_KEY_RATE_LIMIT_RPM') ?? '600');
   config.keyRateLimitConcurrent = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT') ?? '64');
+  config.sshMaxSessionsPerUser = positiveInt('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', get('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER') ?? '64');
+  config.sshMaxUnauthenticatedPerAddress = positiveInt('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', get('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS') ?? '64');
+  config.sshHandshakeTimeoutMs = positiveInt('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', get('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS') ?? '60000');
+  config.sshAuthFreeFailures = positiveInt('GATEHOUSE_SSH_AUTH_FREE_FAILURES', get('GATEHOUSE_SSH_AUTH_FREE_FAILURES') ?? '5');
+  config.sshAuthDelayMs = positiveInt('GATEHOUSE_SSH_AUTH_DELAY_MS', get('GATEHOUSE_SSH_AUTH_DELAY_MS') ?? '1000');
+  // Node's timers hold at most ~24.8 days, and beyond it fire at once; no sane value comes near.
+  if (config.sshHandshakeTimeoutMs > 3_600_000) throw bad('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', 'must be at most 3600000 (one hour)');
+  if (config.sshAuthDelayMs > 60_000) throw bad('GATEHOUSE_SSH_AUTH_DELAY_MS', 'must be at most 60000 (it grows to 8 times that)');
+  config.sshKex = commaList('GATEHOUSE_SSH_KEX', get('GATEHOUSE_SSH_KEX'));
+  config.sshCiphers = commaList('GATEHOUSE_SSH_CIPHERS', get('GATEHOUSE_SSH_CIPHERS'));
+  config.sshMacs = commaList('GATEHOUSE_SSH_MACS', get('GATEHOUSE_SSH_MACS'));
+  config.sshHostKeyAlgorithms = commaList('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', get('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS'));
+  config.sshCompression = commaList('GATEHOUSE_SSH_COMPRESSION', get('GATEHOUSE_SSH_COMPRESSION'));
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);
 }

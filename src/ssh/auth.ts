@@ -1,9 +1,12 @@
 // Public-key authentication. A key is trusted only on the attempt whose signature verified:
 // a bare "would you accept this key?" query is answered but never sets the identity.
+// Every attempt that fails (or logs in a stranger where sign-up is closed) is a failure for the
+// address's record, and its answer waits as long as the record says (authThrottle.ts).
 import type { AuthContext, PublicKeyAuthContext } from 'ssh2';
 import { checkKeyBlob, fingerprintOf } from '../core/publicKey.js';
 import type { Db } from '../db/open.js';
 import { findKeyByFingerprint } from '../db/sshKeys.js';
+import type { AuthThrottle } from './authThrottle.js';
 import { verifySignature } from './keyObjects.js';
 
 export interface Identity {
@@ -14,31 +17,47 @@ export interface Identity {
   account?: { userId: number; keyId: number };
 }
 
+type Verdict = { kind: 'verified'; identity: Identity } | { kind: 'query' } | { kind: 'refused' };
+
+/** What one connection's attempts share: who is asking, and whether its free "none" probe is spent. */
+export interface AuthAttempts {
+  ip: string | undefined;
+  signupOpen: boolean;
+  throttle: AuthThrottle;
+  noneSeen?: boolean;
+}
+
 /** Answers one authentication attempt; `onVerified` runs before accepting, since ssh2 may emit 'ready' inside accept(). */
-export async function authenticate(db: Db, ctx: AuthContext, onVerified: (identity: Identity) => void): Promise<void> {
-  if (ctx.method !== 'publickey') {
-    ctx.reject(['publickey']);
-    return;
+export async function authenticate(db: Db, ctx: AuthContext, attempts: AuthAttempts, onVerified: (identity: Identity) => void): Promise<void> {
+  const verdict = await judge(db, ctx);
+  // RFC 4252 clients open with a "none" request to learn the methods: the first one is no failure.
+  const probe = ctx.method === 'none' && !attempts.noneSeen;
+  if (ctx.method === 'none') attempts.noneSeen = true;
+  const closedToStranger = verdict.kind === 'verified' && !verdict.identity.account && !attempts.signupOpen;
+  if ((verdict.kind === 'refused' && !probe) || closedToStranger) {
+    const wait = attempts.throttle.failure(attempts.ip);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
+  if (verdict.kind === 'refused') return void ctx.reject(['publickey']);
+  if (verdict.kind === 'query') return void ctx.accept();
+  // A stranger is let in even where sign-up is closed: the session tells them so, instead of a bare "Permission denied".
+  onVerified(verdict.identity);
+  ctx.accept();
+}
+
+async function judge(db: Db, ctx: AuthContext): Promise<Verdict> {
+  if (ctx.method !== 'publickey') return { kind: 'refused' };
   const pk = ctx as PublicKeyAuthContext;
   let type: string;
   try {
     type = checkKeyBlob(pk.key.data);
   } catch {
-    pk.reject(['publickey']);
-    return;
+    return { kind: 'refused' };
   }
-  if (!pk.signature || !pk.blob) {
-    pk.accept(); // only a query; the client will now sign
-    return;
-  }
+  if (!pk.signature || !pk.blob) return { kind: 'query' }; // the client will now sign
   const text = `${type} ${pk.key.data.toString('base64')}`;
-  if (!verifySignature(text, pk.blob, pk.signature, pk.hashAlgo)) {
-    pk.reject(['publickey']);
-    return;
-  }
+  if (!verifySignature(text, pk.blob, pk.signature, pk.hashAlgo)) return { kind: 'refused' };
   const fingerprint = fingerprintOf(pk.key.data);
   const row = await findKeyByFingerprint(db, fingerprint);
-  onVerified({ fingerprint, publicKeyText: text, account: row ? { userId: row.user_id, keyId: row.id } : undefined });
-  pk.accept();
+  return { kind: 'verified', identity: { fingerprint, publicKeyText: text, account: row ? { userId: row.user_id, keyId: row.id } : undefined } };
 }

@@ -1,19 +1,25 @@
-// The SSH listener: accepts connections, authenticates keys, hands sessions to session.ts,
-// and on stop tells every open session goodbye before closing.
+// The SSH listener: admits connections (limits before login: admission.ts), authenticates keys,
+// hands sessions to session.ts within the per-user limit, and on stop tells every open session
+// goodbye before closing. We own the TCP listener and hand each socket to ssh2 (injectSocket), so
+// the pre-login limits see a connection from its first byte, not from its SSH identification line.
+import net from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ParsedKey } from 'ssh2';
-import type { AddressInfo } from 'node:net';
+import type { Connection, ParsedKey, Session } from 'ssh2';
 import type { ListenAddress } from '../config.js';
 import { GatehouseError } from '../errors.js';
 import { touchKey } from '../db/sshKeys.js';
-import { authenticate, type Identity } from './auth.js';
+import { Admission } from './admission.js';
+import { offeredHostKeys, serverAlgorithms } from './algorithms.js';
+import { authenticate, type AuthAttempts, type Identity } from './auth.js';
+import { AuthThrottle } from './authThrottle.js';
 import type { SshDeps } from './deps.js';
 import { handleSession, type ActiveSession } from './session.js';
+import { refuseSession, SessionCounter } from './sessionLimit.js';
 
-const AUTH_TIMEOUT_MS = 60_000;
 /** How long stop() lets running commands finish before the caller closes the database. */
 const DRAIN_MS = 5_000;
 const CLOSE_MS = 3_000;
+/** As OpenSSH's MaxSessions: ControlMaster multiplexes every `ssh HOST CMD` over one connection. */
 const MAX_SESSIONS_PER_CONNECTION = 10;
 
 export interface SshServer {
@@ -23,74 +29,103 @@ export interface SshServer {
 }
 
 export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], listen: ListenAddress): Promise<SshServer> {
+  const { config } = deps;
   const clients = new Set<Connection>();
   const sessions = new Set<ActiveSession>();
+  const admission = new Admission({ maxPerAddress: config.sshMaxUnauthenticatedPerAddress, timeoutMs: config.sshHandshakeTimeoutMs });
+  const throttle = new AuthThrottle({ freeFailures: config.sshAuthFreeFailures, delayMs: config.sshAuthDelayMs });
+  const perUser = new SessionCounter(config.sshMaxSessionsPerUser);
   let stopping = false;
 
-  const server = new ssh2.Server({ hostKeys: hostKeys.map((key) => ({ key })), ident: 'gatehouse' }, (client: Connection) => {
+  const algorithms = serverAlgorithms(config, hostKeys);
+  const server = new ssh2.Server({ hostKeys: offeredHostKeys(hostKeys, algorithms).map((key) => ({ key })), ident: 'gatehouse', algorithms }, (client: Connection, info) => {
     clients.add(client);
     // Small request/reply packets: without TCP_NODELAY, Nagle and delayed ACKs add tens of ms per exchange.
     (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+    const ticket = admission.ticket(info.ip, info.port);
+    const attempts: AuthAttempts = { ip: info.ip, signupOpen: config.signup === 'open', throttle };
     let identity: Identity | undefined;
-    let sessionCount = 0;
-    const authTimer = setTimeout(() => client.end(), AUTH_TIMEOUT_MS);
     client.on('authentication', (ctx) => {
       if (stopping) return void ctx.reject();
-      authenticate(deps.db, ctx, (id) => (identity = id)).catch((err) => {
+      authenticate(deps.db, ctx, attempts, (id) => (identity = id)).catch((err) => {
         deps.log.error('authentication failed', err);
         ctx.reject();
       });
     });
     client.on('ready', () => {
-      clearTimeout(authTimer);
+      ticket?.loggedIn();
       const id = identity;
       if (!id || stopping) return void client.end();
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
-      client.on('session', (accept, reject) => {
-        // A limit on sessions open at once, not over the connection's life: OpenSSH's ControlMaster
-        // runs every later `ssh HOST CMD` as a new session on one long-lived connection.
-        if (sessionCount >= MAX_SESSIONS_PER_CONNECTION || stopping) return void reject();
-        sessionCount++;
-        const session = accept();
-        session.once('close', () => sessionCount--);
+      serveSessions(client, id, perUser, () => stopping, (session) =>
         handleSession(deps, id, session, (s) => {
           sessions.add(s);
           void s.done.finally(() => sessions.delete(s));
-        });
-      });
+        }),
+      );
     });
     // A client that vanishes mid-handshake or mid-command must not take the server down.
     client.on('error', () => {});
-    client.on('close', () => {
-      clearTimeout(authTimer);
-      clients.delete(client);
-    });
+    client.on('close', () => clients.delete(client));
+  });
+  // ssh2's own listener is never used: it would see the socket only once the client speaks.
+  const listener = net.createServer((socket) => {
+    if (stopping || !admission.admit(socket)) return void socket.destroy();
+    server.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
     const refused = (err: NodeJS.ErrnoException) =>
       reject(new GatehouseError('config', `GATEHOUSE_SSH_LISTEN: cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message})`, { cause: err }));
-    server.once('error', refused);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', refused);
+    listener.once('error', refused);
+    listener.listen(listen.port, listen.host, () => {
+      listener.off('error', refused);
       resolve();
     });
   });
-  server.on('error', (err: Error) => deps.log.error('ssh server error', err));
-  const port = (server.address() as AddressInfo).port;
+  listener.on('error', (err: Error) => deps.log.error('ssh server error', err));
+  const port = (listener.address() as net.AddressInfo).port;
 
   return {
     port,
     async stop() {
       stopping = true; // no new logins or sessions, not even on connections already open
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       const running = [...sessions];
       for (const s of running) s.close('gatehouse is shutting down; goodbye.');
       // A command still running may use the database, which the caller closes once we return.
       await within(Promise.allSettled(running.map((s) => s.done)), DRAIN_MS);
       for (const c of clients) c.end();
+      admission.closeAll();
       await within(closed, CLOSE_MS);
     },
   };
+}
+
+/** Accepts the connection's session channels within both limits: open at once on it, and the user's over all. */
+function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session) => void): void {
+  let count = 0;
+  const open = new Set<() => void>();
+  // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
+  // drops: the connection's close releases what is left (each release runs once).
+  client.on('close', () => {
+    for (const closed of [...open]) closed();
+  });
+  client.on('session', (accept, reject) => {
+    // A limit on sessions open at once, not over the connection's life.
+    if (count >= MAX_SESSIONS_PER_CONNECTION || stopping()) return void reject();
+    const release = perUser.take(id);
+    const session = accept();
+    const closed = () => {
+      if (!open.delete(closed)) return;
+      count--;
+      release?.();
+    };
+    count++;
+    open.add(closed);
+    session.once('close', closed);
+    if (release) serve(session);
+    else refuseSession(session, perUser.tooMany());
+  });
 }
 
 function within(promise: Promise<unknown>, ms: number): Promise<unknown> {

@@ -109,6 +109,15 @@ export class KeyQueue {
     return token;
   }
 
+  /** The next token if it is a key, without taking it. */
+  peekKey(): string | undefined {
+    const segment = this.segments[this.head];
+    if (!segment || segment.paste) return undefined;
+    TOKEN.lastIndex = this.pos;
+    const m = TOKEN.exec(segment.text)![0];
+    return m.charCodeAt(0) < 0x20 || m.charCodeAt(0) === 0x7f ? m : undefined;
+  }
+
   /** Drops everything waiting. */
   clear(): void {
     this.segments = [];

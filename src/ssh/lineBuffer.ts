@@ -1,11 +1,13 @@
 // The text of the line being edited, as a list of short immutable strings (blocks), so that an
 // edit costs what it touches plus a walk over at most a few hundred blocks, never the whole line.
 // node:readline kept one string and rescanned it on every key: a line of n keys cost O(n²) and a
-// 1 MiB line held the event loop for minutes (issue 11.2). Positions count UTF-16 code units; the
+// 1 MiB line held the event loop for minutes (issue 11.2). Finding a position starts from the
+// block found last time, or from either end, so keys near the cursor and Home/End cost O(1) blocks.
+// Positions count UTF-16 code units; the
 // editor never puts one inside a surrogate pair. A snapshot shares the blocks (they are strings),
 // so saving or restoring a whole line (history, the draft) costs O(blocks), not O(line).
 
-const BLOCK = 256;
+const BLOCK = 128;
 
 export interface Snapshot {
   blocks: readonly string[];
@@ -19,15 +21,20 @@ export class LineBuffer {
   length = 0;
   /** UTF-8 bytes, for the line cap. */
   bytes = 0;
+  /** The block last located and its start, to begin the next search from. */
+  private hint = 0;
+  private hintStart = 0;
 
   insert(pos: number, text: string): void {
     if (!text) return;
     const [b, at] = this.locate(pos);
     const block = this.blocks[b] ?? '';
-    this.blocks.splice(b, this.blocks[b] === undefined ? 0 : 1, ...split(block.slice(0, at) + text + block.slice(at)));
+    const merged = block.slice(0, at) + text + block.slice(at);
+    if (merged.length <= 2 * BLOCK) this.blocks[b] = merged;
+    else this.blocks.splice(b, this.blocks[b] === undefined ? 0 : 1, ...split(merged));
     this.length += text.length;
     this.bytes += utf8Length(text);
-    if (this.blocks.length > 2 * Math.ceil(this.length / BLOCK) + 2) this.blocks = split(this.blocks.join(''));
+    if (this.blocks.length > 2 * Math.ceil(this.length / BLOCK) + 2) this.setBlocks(split(this.blocks.join('')));
   }
 
   /** Removes [from, to) and returns it. */
@@ -35,6 +42,8 @@ export class LineBuffer {
     if (to <= from) return '';
     let removed = '';
     let [b, at] = this.locate(from);
+    const first = b;
+    const firstStart = this.hintStart;
     while (removed.length < to - from && b < this.blocks.length) {
       const block = this.blocks[b];
       const end = Math.min(block.length, at + (to - from - removed.length));
@@ -46,6 +55,8 @@ export class LineBuffer {
     }
     this.length -= removed.length;
     this.bytes -= utf8Length(removed);
+    // Whatever was removed, the block now at `first` (if any) starts where that one started.
+    [this.hint, this.hintStart] = first < this.blocks.length ? [first, firstStart] : [0, 0];
     return removed;
   }
 
@@ -79,25 +90,36 @@ export class LineBuffer {
   }
 
   restore(s: Snapshot): void {
-    this.blocks = s.blocks.slice();
+    this.setBlocks(s.blocks.slice());
     this.length = s.length;
     this.bytes = s.bytes;
+  }
+
+  private setBlocks(blocks: string[]): void {
+    this.blocks = blocks;
+    this.hint = this.hintStart = 0;
   }
 
   clear(): void {
     this.restore(EMPTY);
   }
 
-  /** Block index and offset of pos; pos === length lands at the end of the last block. */
+  /**
+   * Block index and offset of pos (pos === length lands at the end of the last block). Walks from
+   * the nearest of the start, the end and the last block found; remembers what it found.
+   */
   private locate(pos: number): [number, number] {
-    let start = 0;
     const last = this.blocks.length - 1;
-    for (let b = 0; b < last; b++) {
-      const len = this.blocks[b].length;
-      if (pos < start + len) return [b, pos - start];
-      start += len;
-    }
-    return [Math.max(last, 0), pos - start];
+    if (last < 0) return [0, 0];
+    let b = this.hint;
+    let start = this.hintStart;
+    if (pos < start / 2) [b, start] = [0, 0];
+    else if (pos >= this.length - this.blocks[last].length) [b, start] = [last, this.length - this.blocks[last].length];
+    while (b > 0 && pos < start) start -= this.blocks[--b].length;
+    while (b < last && pos >= start + this.blocks[b].length) start += this.blocks[b++].length;
+    this.hint = b;
+    this.hintStart = start;
+    return [b, pos - start];
   }
 }
 

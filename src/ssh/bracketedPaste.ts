@@ -57,8 +57,25 @@ export class BracketedPaste {
 }
 
 // A run of printable characters, or one key: an optional second ESC (meta), then CSI (ESC [ params
-// intermediates final), SS3 (ESC O x) or ESC + one character; else one code point.
-const TOKEN = /[^\x00-\x1f\x7f-\x9f]+|\x1b{1,2}(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|O[\s\S]|[\s\S])?|[\s\S]/uy;
+// intermediates final), SS3 (ESC O x) or ESC + one character; else one control character.
+const RUN = /[^\x00-\x1f\x7f-\x9f]+/y;
+const ESCAPE = /\x1b{1,2}(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|O[\s\S]|[\s\S])?/uy;
+
+function isPrintable(code: number): boolean {
+  return code >= 0x20 && (code < 0x7f || code > 0x9f);
+}
+
+/** The token of typed text at pos (pos < text.length). */
+function tokenAt(text: string, pos: number): Token {
+  const code = text.charCodeAt(pos);
+  if (isPrintable(code)) {
+    RUN.lastIndex = pos;
+    return { text: RUN.exec(text)![0] };
+  }
+  if (code !== 0x1b) return { key: text[pos] };
+  ESCAPE.lastIndex = pos;
+  return { key: ESCAPE.exec(text)![0] };
+}
 const KEY = /\x1b{1,2}(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|O[\s\S]|[\s\S])?|[\s\S]/gu;
 
 /** Splits typed input into keystrokes: single characters and whole escape sequences. */
@@ -97,11 +114,8 @@ export class KeyQueue {
       token = { text: segment.text.slice(this.pos) };
       length = segment.text.length - this.pos;
     } else {
-      TOKEN.lastIndex = this.pos;
-      const m = TOKEN.exec(segment.text)![0];
-      const c = m.charCodeAt(0);
-      token = c >= 0x20 && (c < 0x7f || c > 0x9f) ? { text: m } : { key: m };
-      length = m.length;
+      token = tokenAt(segment.text, this.pos);
+      length = (token.text ?? token.key).length;
     }
     this.pos += length;
     this.size -= length;
@@ -112,10 +126,7 @@ export class KeyQueue {
   /** The next token if it is a key, without taking it. */
   peekKey(): string | undefined {
     const segment = this.segments[this.head];
-    if (!segment || segment.paste) return undefined;
-    TOKEN.lastIndex = this.pos;
-    const m = TOKEN.exec(segment.text)![0];
-    return m.charCodeAt(0) < 0x20 || m.charCodeAt(0) === 0x7f ? m : undefined;
+    return segment && !segment.paste ? tokenAt(segment.text, this.pos).key : undefined;
   }
 
   /** Drops everything waiting. */

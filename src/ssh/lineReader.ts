@@ -14,8 +14,10 @@ import { cancelled } from './channel.js';
 import { LineEditor, LINE_LIMIT, type Completion, type Outcome } from './lineEditor.js';
 import { PlainLine } from './plainLine.js';
 
-const PUMP_BUDGET = 64 * 1024; // code units handled before yielding to other sessions
-const QUEUE_HIGH = 64 * 1024; // stop reading the channel with this much waiting
+// Work per turn of the event loop: about one unit per key (a run of text costs 1 per 16 code
+// units), so that a session's input never holds the loop for more than a few milliseconds.
+const TURN_BUDGET = 8192;
+const QUEUE_HIGH = 64 * 1024; // stop reading the channel with this much waiting (code units)
 
 type Result = Outcome | { kind: 'end' };
 
@@ -33,7 +35,9 @@ export class LineReader {
   private closed = false;
   private lastWasCR = false;
   private flushing: NodeJS.Immediate | undefined;
-  private pumping: NodeJS.Immediate | undefined;
+  /** Set while this turn's budget is being spent; the next turn resets it and pumps again. */
+  private turn: NodeJS.Immediate | undefined;
+  private spent = 0;
 
   constructor(
     private readonly channel: ServerChannel,
@@ -80,7 +84,7 @@ export class LineReader {
     this.closed = true;
     this.queue.clear();
     clearImmediate(this.flushing);
-    clearImmediate(this.pumping);
+    clearImmediate(this.turn);
     this.channel.off('data', this.onData);
     this.settle({ kind: 'end' });
   }
@@ -113,19 +117,25 @@ export class LineReader {
 
   private readonly onDrain = () => this.updateFlow();
 
-  /** Hands queued input to the editor while a read waits, within a budget; then lets the rest wait. */
+  /**
+   * Hands queued input to the editor while a read waits, within this turn's budget; the rest waits
+   * for the next turn (and past QUEUE_HIGH, in the channel: the client's window closes). A channel
+   * resumed after a pause emits everything it buffered in one go; the budget spans those calls.
+   */
   private pump(): void {
-    this.pumping = undefined;
-    let budget = PUMP_BUDGET;
-    while (this.waiting && !this.busy && budget > 0) {
+    while (this.waiting && !this.busy && this.spent < TURN_BUDGET) {
       const token = this.queue.next();
       if (!token) break;
-      budget -= token.text?.length ?? 1;
+      this.spent += token.text === undefined ? 1 : 1 + (token.text.length >> 4);
       const result = this.apply(token);
       if (result) this.settle(result);
     }
     if (this.waiting && !this.busy && this.queue.empty && this.ended) this.settle({ kind: 'end' });
-    if (this.waiting && !this.busy && !this.queue.empty && !this.pumping) this.pumping = setImmediate(() => this.pump());
+    this.turn ??= setImmediate(() => {
+      this.turn = undefined;
+      this.spent = 0;
+      if (!this.queue.empty && !this.closed) this.pump();
+    });
     this.scheduleFlush();
     this.updateFlow();
   }

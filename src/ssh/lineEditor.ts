@@ -7,7 +7,9 @@
 // and the line is marked too long, to be refused when Enter is pressed.
 import type { Token } from './bracketedPaste.js';
 import { textWidth } from './charWidth.js';
-import { isHigh, isLow, LineBuffer, snapshotOf, type Snapshot } from './lineBuffer.js';
+import { isHigh, isLow, LineBuffer, type Snapshot } from './lineBuffer.js';
+import { LineHistory } from './lineHistory.js';
+import { KEYS, type Edit } from './lineKeys.js';
 import { LineView } from './lineView.js';
 
 export const LINE_LIMIT = 64 * 1024;
@@ -27,10 +29,7 @@ export class LineEditor {
   private cursor = 0;
   private tooLong = false;
   private readonly view: LineView;
-  /** Newest first; entries are snapshots, so recalling one costs O(blocks). */
-  private history: Snapshot[] = [];
-  private historyIndex = -1;
-  private draft: Snapshot | undefined;
+  readonly history = new LineHistory(LINE_LIMIT);
   private lastWasTab = false;
 
   constructor(
@@ -38,18 +37,6 @@ export class LineEditor {
     private readonly columns: () => number,
   ) {
     this.view = new LineView(write, columns);
-  }
-
-  setHistory(lines: string[]): void {
-    this.history = lines.filter((l) => l.length <= LINE_LIMIT).map((l) => snapshotOf(l));
-  }
-
-  /** Adds a submitted line to this session's history (newest first, each line once). */
-  remember(text: string, limit: number): void {
-    if (!text.trim() || text.length > LINE_LIMIT) return;
-    this.history = this.history.filter((s) => s.length !== text.length || s.blocks.join('') !== text);
-    this.history.unshift(snapshotOf(text));
-    if (this.history.length > limit) this.history.length = limit;
   }
 
   /** Shows the prompt with an empty line. */
@@ -90,7 +77,7 @@ export class LineEditor {
       return this.insert(prefix);
     }
     if (!listing) return;
-    const width = Math.max(...candidates.map(textWidth)) + 2;
+    const width = candidates.reduce((w, c) => Math.max(w, textWidth(c)), 0) + 2;
     const perRow = Math.max(1, Math.floor(this.columns() / width));
     let list = '';
     candidates.forEach((c, i) => (list += c.padEnd(c.length + width - textWidth(c)) + ((i + 1) % perRow === 0 ? '\n' : '')));
@@ -116,8 +103,7 @@ export class LineEditor {
     this.line.clear();
     this.cursor = 0;
     this.tooLong = false;
-    this.historyIndex = -1;
-    this.draft = undefined;
+    this.history.rewind();
     this.lastWasTab = false;
   }
 
@@ -197,39 +183,21 @@ export class LineEditor {
   }
 
   up(): void {
-    if (this.historyIndex >= this.history.length) return;
-    if (this.historyIndex === -1) this.draft = this.line.snapshot();
-    this.recall(++this.historyIndex);
+    this.show(this.history.older(() => this.line.snapshot()));
   }
 
   down(): void {
-    if (this.historyIndex < 0) return;
-    this.recall(--this.historyIndex);
+    this.show(this.history.newer());
   }
 
-  /** History entry `index`; -1 and past the oldest entry show what was typed before (the draft). */
-  private recall(index: number): void {
-    this.line.restore(index >= 0 && index < this.history.length ? this.history[index] : this.draft!);
+  private show(entry: Snapshot | undefined): void {
+    if (!entry) return;
+    this.line.restore(entry);
     this.cursor = this.line.length;
     this.tooLong = false;
     this.view.invalidate();
   }
 }
-
-type Edit = 'left' | 'right' | 'home' | 'end' | 'backspace' | 'deleteRight' | 'killToEnd' | 'killToStart' | 'deleteWord' | 'up' | 'down';
-type Action = 'enter' | 'interrupt' | 'tab' | Edit;
-
-const KEYS: Record<string, Action | undefined> = {
-  '\r': 'enter', '\n': 'enter', '\x03': 'interrupt', '\t': 'tab',
-  '\x1b[D': 'left', '\x1bOD': 'left', '\x02': 'left',
-  '\x1b[C': 'right', '\x1bOC': 'right', '\x06': 'right',
-  '\x1b[H': 'home', '\x1bOH': 'home', '\x1b[1~': 'home', '\x1b[7~': 'home', '\x01': 'home',
-  '\x1b[F': 'end', '\x1bOF': 'end', '\x1b[4~': 'end', '\x1b[8~': 'end', '\x05': 'end',
-  '\x7f': 'backspace', '\b': 'backspace', '\x1b[3~': 'deleteRight', '\x04': 'deleteRight',
-  '\x0b': 'killToEnd', '\x15': 'killToStart', '\x17': 'deleteWord', '\x1b\x7f': 'deleteWord', '\x1b\b': 'deleteWord',
-  '\x1b[A': 'up', '\x1bOA': 'up', '\x10': 'up',
-  '\x1b[B': 'down', '\x1bOB': 'down', '\x0e': 'down',
-};
 
 function classify(code: number): 'space' | 'word' | 'other' {
   if (code === 0x20 || code === 0x09 || code === 0xa0) return 'space';

@@ -63,7 +63,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
     const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
     // Newest first, each line once.
-    reader.editor?.setHistory([...new Set(await loadHistory(deps.db, user.id))]);
+    reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
     reader.complete = (line) => complete(deps.registry, ctx, line);
     const prompt = `${out.c.bold.cyan('gatehouse')} ${out.c.white('▶')} `;
@@ -79,7 +79,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
   async function handleLine(ctx: CommandContext, line: string): Promise<boolean> {
     const result = await runLine(deps.registry, ctx, line, (m, e) => deps.log.error(m, e));
     if (line.trim() && !result.secret) {
-      reader.editor?.remember(line, HISTORY_LIMIT);
+      reader.editor?.history.remember(line, HISTORY_LIMIT);
       await appendHistory(deps.db, ctx.user.id, line).catch((err) => deps.log.error('saving history failed', err));
     }
     return result.exit;

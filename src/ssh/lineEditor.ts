@@ -82,11 +82,17 @@ export class LineEditor {
     let list = '';
     candidates.forEach((c, i) => (list += c.padEnd(c.length + width - textWidth(c)) + ((i + 1) % perRow === 0 ? '\n' : '')));
     this.view.leave(this.line, this.cursor, '\n' + list.trimEnd() + '\n', true);
+    this.flush(); // the prompt again under the listing, right away, as readline did
   }
 
   /** Brings the screen up to date (once per batch of input). */
   flush(): void {
     this.view.flush(this.line, this.cursor);
+  }
+
+  /** Milliseconds the next flush should wait (long lines are redrawn at a bounded rate). */
+  flushDelay(): number {
+    return this.view.flushDelay(this.line.length);
   }
 
   /** Leaves the line on screen, says `echo` after it and forgets it (^C, a cancelled question). */

@@ -16,7 +16,7 @@ import { PlainLine } from './plainLine.js';
 
 // Work per turn of the event loop: about one unit per key (a run of text costs 1 per 16 code
 // units), so that a session's input never holds the loop for more than a few milliseconds.
-const TURN_BUDGET = 8192;
+const TURN_BUDGET = 4096;
 const QUEUE_HIGH = 64 * 1024; // stop reading the channel with this much waiting (code units)
 
 type Result = Outcome | { kind: 'end' };
@@ -34,7 +34,7 @@ export class LineReader {
   private ended = false;
   private closed = false;
   private lastWasCR = false;
-  private flushing: NodeJS.Immediate | undefined;
+  private flushing: NodeJS.Timeout | undefined;
   /** Set while this turn's budget is being spent; the next turn resets it and pumps again. */
   private turn: NodeJS.Immediate | undefined;
   private spent = 0;
@@ -83,7 +83,7 @@ export class LineReader {
   close(): void {
     this.closed = true;
     this.queue.clear();
-    clearImmediate(this.flushing);
+    clearTimeout(this.flushing);
     clearImmediate(this.turn);
     this.channel.off('data', this.onData);
     this.settle({ kind: 'end' });
@@ -164,14 +164,17 @@ export class LineReader {
     waiting?.(result);
   }
 
-  /** The screen follows the line once per turn of the event loop, however many packets came. */
+  /**
+   * The screen follows the line once per turn of the event loop (or less often for a long line
+   * redrawn again and again), however many packets came.
+   */
   private scheduleFlush(): void {
     if (!this.editor || this.flushing || this.closed) return;
-    this.flushing = setImmediate(() => {
+    this.flushing = setTimeout(() => {
       this.flushing = undefined;
       this.editor!.flush();
       this.updateFlow();
-    });
+    }, this.editor.flushDelay());
   }
 
   private updateFlow(): void {

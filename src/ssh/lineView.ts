@@ -19,6 +19,7 @@ export class LineView {
   private stale = false;
   /** A prompt is on screen: between start() and leave() (a completion listing keeps it). */
   private active = false;
+  private lastRedraw = 0;
 
   constructor(
     private readonly write: (text: string) => void,
@@ -50,6 +51,16 @@ export class LineView {
   invalidate(): void {
     this.stale = true;
     this.appended = '';
+  }
+
+  /**
+   * How long to wait before the next flush: a redraw costs O(line), so a long line is redrawn at
+   * most about every length/1024 ms (64 ms at the cap), however fast edits come. Typing at the end
+   * is never delayed.
+   */
+  flushDelay(length: number): number {
+    if (!this.stale || !this.active || !this.echo) return 0;
+    return Math.max(0, this.lastRedraw + (length >> 10) - performance.now());
   }
 
   /** Brings the screen up to date with the line and the cursor (a position in code units). */
@@ -104,6 +115,7 @@ export class LineView {
     const col = cursorOff % cols;
     out += '\r' + (col ? `\x1b[${col}C` : '') + (endRow > row ? `\x1b[${endRow - row}A` : '');
     this.write(out);
+    this.lastRedraw = performance.now();
     this.row = row;
     this.end = off;
     this.stale = false;

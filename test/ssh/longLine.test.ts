@@ -119,6 +119,13 @@ describe('issue 11.2: a long line typed at the prompt', () => {
     return flood(t, { flood: 'ls ' + 'q'.repeat(60_000) + KEYS.left.repeat(30_000) + cycle.repeat(Math.floor(MiB / cycle.length)) + KEYS.enter, refused: 'No VMs match' });
   });
 
+  it('issue 11.2: a flood of ↑/↓ over a 60 000-character history entry', (t) =>
+    flood(t, {
+      setup: { keys: 'ls ' + 'h'.repeat(60_000) + KEYS.enter, marker: 'No VMs match' },
+      flood: `${KEYS.up}${KEYS.down}x`.repeat(Math.floor(MiB / 7)) + KEYS.enter, // the draft grows past the cap
+      refused: REFUSED.source,
+    }));
+
   it('issue 11.2: a flood inside a secret question', (t) =>
     flood(t, {
       setup: { keys: 'integrations add llm --name flooded --anthropic=byok --anthropic-key=-\r', marker: 'Anthropic API key:' },

@@ -5,7 +5,8 @@
 // At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
 // out, then undefined. Text left on the line at EOF was never submitted and is dropped: a
 // half-typed `rm devbox` must not run because the client left.
-// Work per call is bounded (PUMP_BUDGET), and every key costs O(1) or what it edits (issue 11.2).
+// Work per turn of the event loop is bounded (TURN_BUDGET) and every key costs O(1) or what it
+// edits (issue 11.2): one session, however hostile, cannot hold the loop that serves everyone.
 import type { ServerChannel } from 'ssh2';
 import { GatehouseError } from '../errors.js';
 import { BracketedPaste, KeyQueue, type Token } from './bracketedPaste.js';

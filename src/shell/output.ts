@@ -1,6 +1,8 @@
 // Per-session output: the one place that knows about colors and JSON. Colors only when a PTY
 // was requested and NO_COLOR is unset; never under --json. Line-ending quirks live in the SSH layer.
+// `failure` is the shell's one rendering of a refusal (the gateway's handler is the other door).
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { GatehouseError } from '../errors.js';
 
 export type Sink = (stream: 'stdout' | 'stderr', text: string) => void;
 
@@ -38,6 +40,12 @@ export class Output {
   error(message: string, hint?: string): void {
     this.sink('stderr', this.c.red(`error: ${escapeUnprintable(message)}`) + '\n');
     if (hint) this.sink('stderr', this.c.dim(escapeUnprintable(hint)) + '\n');
+  }
+
+  /** A refusal: `error: message` and its hint, or under --json one object with the stable code. */
+  failure(err: GatehouseError, json = false): void {
+    if (json) this.plain().json({ error: err.message, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
+    else this.error(err.message, err.hint);
   }
 
   /** JSON.stringify leaves DEL, C1 controls and bidi overrides raw; \u-escape them (same JSON value). */

@@ -58,8 +58,7 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     // Secrets never reach the log: a line that may carry one is named by its first word only.
     const logged = result.secret ? `${line.trim().split(/\s+/)[0].slice(0, 40)} … (withheld: may carry a secret)` : line.slice(0, 200);
     if (pub.code === 'internal') log(`command failed: ${logged}`, err);
-    if (json) ctx.out.plain().json({ error: pub.message, ...(pub.hint ? { hint: pub.hint } : {}) });
-    else ctx.out.error(pub.message, pub.hint);
+    ctx.out.failure(pub, json);
     return { ...result, status: pub.exitStatus };
   }
 }

@@ -1,6 +1,5 @@
 // Writing to and reading from an SSH channel. Under a PTY the client's terminal is raw, so
 // this is the one place that maps LF to CR LF; writes after the client left are dropped.
-import { Writable } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import { GatehouseError } from '../errors.js';
 import type { Sink } from '../shell/output.js';
@@ -22,30 +21,28 @@ export function channelSink(channel: ServerChannel, pty: boolean): Sink {
   };
 }
 
-/** The terminal as node:readline sees it: size, resize events, and a mute switch for secrets. */
-export class TerminalOutput extends Writable {
-  readonly isTTY = true;
-  muted = false;
-
+/** The interactive session's terminal: its size, and writes that follow its line ending. */
+export class TerminalOutput {
   constructor(
     private readonly channel: ServerChannel,
     public columns: number,
     public rows: number,
     /** Under a PTY the client's terminal is raw: LF must become CR LF. Without one, LF stays. */
     private readonly crlf = true,
-  ) {
-    super({ decodeStrings: false });
-  }
+  ) {}
 
   resize(columns: number, rows: number): void {
-    this.columns = columns > 0 ? columns : this.columns;
-    this.rows = rows > 0 ? rows : this.rows;
-    this.emit('resize');
+    this.columns = columns > 0 ? Math.min(columns, 10_000) : this.columns;
+    this.rows = rows > 0 ? Math.min(rows, 10_000) : this.rows;
   }
 
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (!this.muted && open(this.channel)) this.channel.write(this.crlf ? toCrlf(chunk.toString()) : chunk.toString());
-    done();
+  write(text: string): void {
+    if (open(this.channel)) this.channel.write(this.crlf ? toCrlf(text) : text);
+  }
+
+  /** The client is not reading what we send: stop reading what it types until it catches up. */
+  get backedUp(): boolean {
+    return this.channel.writableNeedDrain;
   }
 }
 

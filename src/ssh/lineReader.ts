@@ -1,62 +1,71 @@
-// Pull-style reading of lines from node:readline, for the interactive prompt and its questions.
+// Pull-style reading of lines from the SSH channel, for the interactive prompt and its questions.
 // Nothing is read until the first prompt: keys typed early wait in the channel (typeahead), and
-// each line pauses the input until it has been handled, so later keys echo after the next prompt.
+// each line stops the reading until it has been handled, so later keys echo after the next prompt.
+// Reading also stops while a Tab completion runs and while the client is not reading our output.
 // At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
-// out, then undefined. Text left on the line at EOF was never submitted and is dropped: readline
-// would hand it out as a line, and a half-typed `rm devbox` must not run because the client left.
-import type { EventEmitter } from 'node:events';
-import type readline from 'node:readline';
+// out, then undefined. Text left on the line at EOF was never submitted and is dropped: a
+// half-typed `rm devbox` must not run because the client left.
+// Work per turn of the event loop is bounded (TURN_BUDGET) and every key costs O(1) or what it
+// edits (issue 11.2): one session, however hostile, cannot hold the loop that serves everyone.
+import type { ServerChannel } from 'ssh2';
 import { GatehouseError } from '../errors.js';
+import { BracketedPaste, KeyQueue, type Token } from './bracketedPaste.js';
 import type { TerminalOutput } from './channel.js';
+import { cancelled } from './channel.js';
+import { LineEditor, LINE_LIMIT, type Completion, type Outcome } from './lineEditor.js';
+import { PlainLine } from './plainLine.js';
 
-type KeyHandler = (s: string | undefined, key: readline.Key | undefined) => void;
+// Work per turn of the event loop: about one unit per key (a run of text costs 1 per 16 code
+// units), so that a session's input never holds the loop for more than a few milliseconds.
+const TURN_BUDGET = 4096;
+const QUEUE_HIGH = 64 * 1024; // stop reading the channel with this much waiting (code units)
+
+type Result = Outcome | { kind: 'end' };
+
+export const lineTooLong = () => new GatehouseError('too_large', `line too long (at most ${LINE_LIMIT / 1024} KiB); it was not run`);
 
 export class LineReader {
-  private readonly lines: string[] = [];
+  private readonly decoder = new BracketedPaste();
+  private readonly queue = new KeyQueue();
+  /** The line editor under a PTY; without one, input is plain lines. */
+  readonly editor: LineEditor | undefined;
+  private readonly plain = new PlainLine(LINE_LIMIT);
+  private waiting: ((r: Result) => void) | undefined;
+  private busy = false; // a completion is running
   private ended = false;
-  /** The input ended: whatever readline hands out from now on was not submitted with Enter. */
-  private eof = false;
-  /** A command's question is waiting: ^C, and ^D on an empty line, cancel it. */
-  private question = false;
-  private cancelled = false;
-  private wake: (() => void) | undefined;
+  private closed = false;
+  private lastWasCR = false;
+  private flushing: NodeJS.Timeout | undefined;
+  /** Set while this turn's budget is being spent; the next turn resets it and pumps again. */
+  private turn: NodeJS.Immediate | undefined;
+  private spent = 0;
 
   constructor(
-    private readonly rl: readline.Interface,
-    input: EventEmitter,
+    private readonly channel: ServerChannel,
     private readonly term: TerminalOutput,
+    pty: boolean,
+    /** Tab completion of the text before the cursor. */
+    public complete: (before: string) => Promise<Completion> = async () => [[], ''],
   ) {
-    rl.pause();
-    rl.on('line', (line) => {
-      rl.pause();
-      if (this.cancelled) return forget(rl, line); // the line a cancel cleared (see cancel())
-      if (this.eof) {
-        if (!this.term.muted) this.term.write('\n'); // leave the dropped text on its own line
-        return;
+    if (pty) this.editor = new LineEditor((t) => term.write(t), () => term.columns);
+    channel.on('data', this.onData);
+    channel.on('end', this.onEnd);
+    channel.on('drain', this.onDrain);
+    channel.pause();
+  }
+
+  /** Shows `prompt` and resolves with the next line; undefined at EOF, ^D or ^C on an empty line. */
+  async next(prompt: string, onTooLong: (err: GatehouseError) => void): Promise<string | undefined> {
+    for (;;) {
+      const r = await this.read(prompt, true);
+      if (r.kind === 'line' && !r.tooLong) return r.line;
+      if (r.kind === 'line') onTooLong(lineTooLong());
+      else if (r.kind === 'interrupt' && !r.empty) this.editor!.abandon('^C');
+      else {
+        if (r.kind !== 'end') this.editor?.abandon('');
+        return undefined;
       }
-      this.lines.push(line);
-      this.wakeReader();
-    });
-    rl.on('close', () => this.end());
-    // Runs before readline's own 'end' listener, which emits the unfinished line as if submitted.
-    input.prependListener('end', () => (this.eof = true));
-    if (rl.terminal) this.interceptKeys(input); // without a PTY there are no keys, only lines
-  }
-
-  /** The session is over: lines typed ahead are dropped and a pending next() returns undefined. */
-  close(): void {
-    this.lines.length = 0;
-    this.end();
-  }
-
-  private end(): void {
-    this.ended = true;
-    this.wakeReader();
-  }
-
-  /** Shows `prompt` and resolves with the next line; undefined once no more lines will come. */
-  next(prompt: string, secret = false): Promise<string | undefined> {
-    return this.read(prompt, secret, false);
+    }
   }
 
   /**
@@ -64,73 +73,114 @@ export class LineReader {
    * session cancel it: the command fails with "cancelled" instead of going on with no answer.
    */
   async ask(label: string, secret: boolean): Promise<string> {
-    const answer = await this.read(label, secret, true);
-    if (answer === undefined) throw new GatehouseError('invalid_input', 'cancelled');
-    if (secret) forget(this.rl, answer);
-    return answer.trim();
+    const r = await this.read(label, !secret);
+    if (r.kind === 'line' && r.tooLong) throw new GatehouseError('too_large', `answer too long (at most ${LINE_LIMIT / 1024} KiB)`);
+    if (r.kind === 'line') return r.line.trim();
+    if (r.kind !== 'end') this.editor?.abandon(r.kind === 'interrupt' ? '^C' : '');
+    throw cancelled();
   }
 
-  private async read(prompt: string, secret: boolean, question: boolean): Promise<string | undefined> {
-    this.cancelled = false;
-    if (this.lines.length === 0 && !this.ended) {
-      this.rl.setPrompt(prompt);
-      this.rl.prompt();
-      this.term.muted = secret; // after the prompt is drawn: from here on, typed characters are not echoed
-      this.question = question;
-      while (this.lines.length === 0 && !this.ended && !this.cancelled) await new Promise<void>((resolve) => (this.wake = resolve));
-      this.question = false;
+  /** The session is over: lines typed ahead are dropped and a pending read ends. */
+  close(): void {
+    this.closed = true;
+    this.queue.clear();
+    clearTimeout(this.flushing);
+    clearImmediate(this.turn);
+    this.channel.off('data', this.onData);
+    this.settle({ kind: 'end' });
+  }
+
+  resize(): void {
+    this.editor?.resize();
+    this.scheduleFlush();
+  }
+
+  private read(prompt: string, echo: boolean): Promise<Result> {
+    if (this.closed) return Promise.resolve({ kind: 'end' });
+    if (this.editor) this.editor.begin(prompt, echo);
+    else this.term.write(prompt);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.pump();
+    });
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    this.queue.push(this.decoder.write(chunk));
+    this.pump();
+  };
+
+  private readonly onEnd = () => {
+    this.queue.push(this.decoder.end());
+    this.ended = true;
+    this.pump();
+  };
+
+  private readonly onDrain = () => this.updateFlow();
+
+  /**
+   * Hands queued input to the editor while a read waits, within this turn's budget; the rest waits
+   * for the next turn (and past QUEUE_HIGH, in the channel: the client's window closes). A channel
+   * resumed after a pause emits everything it buffered in one go; the budget spans those calls.
+   */
+  private pump(): void {
+    while (this.waiting && !this.busy && this.spent < TURN_BUDGET) {
+      const token = this.queue.next();
+      if (!token) break;
+      this.spent += token.text === undefined ? 1 : 1 + (token.text.length >> 4);
+      const result = this.apply(token);
+      if (result) this.settle(result);
     }
-    if (secret && this.term.muted) {
-      this.term.muted = false;
-      this.term.write('\n'); // the Enter that ended the secret was not echoed either
-    }
-    return this.cancelled ? undefined : this.lines.shift();
+    if (this.waiting && !this.busy && this.queue.empty && this.ended) this.settle({ kind: 'end' });
+    this.turn ??= setImmediate(() => {
+      this.turn = undefined;
+      this.spent = 0;
+      if (!this.queue.empty && !this.closed) this.pump();
+    });
+    this.scheduleFlush();
+    this.updateFlow();
+  }
+
+  private apply(token: Token): Result | undefined {
+    if (token.key === '\n' && this.lastWasCR) return (this.lastWasCR = false), undefined; // CR LF is one Enter
+    this.lastWasCR = token.key === '\r';
+    if (!this.editor) return this.plain.feed(token);
+    const result = this.editor.feed(token);
+    if (result?.kind !== 'complete') return result;
+    this.busy = true;
+    const editor = this.editor;
+    this.complete(result.before)
+      .then((c) => !this.closed && editor.completed(c, result.listing), () => {})
+      .finally(() => {
+        this.busy = false;
+        this.pump();
+      });
+    return undefined;
+  }
+
+  private settle(result: Result): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (result.kind === 'end' && this.editor && !this.editor.empty) this.editor.abandon(''); // dropped, on its own line
+    waiting?.(result);
   }
 
   /**
-   * Cancels the waiting question. The line is submitted while muted, then dropped: that clears it
-   * without showing it, and readline forgets its undo steps too (^_ must not bring a secret back).
+   * The screen follows the line once per turn of the event loop (or less often for a long line
+   * redrawn again and again), however many packets came.
    */
-  private cancel(echo: string): void {
-    this.cancelled = true;
-    this.question = false;
-    this.term.muted = true;
-    this.rl.write(null, { name: 'return' });
-    this.term.muted = false;
-    this.term.write(echo + '\n');
-    this.wakeReader();
+  private scheduleFlush(): void {
+    if (!this.editor || this.flushing || this.closed) return;
+    this.flushing = setTimeout(() => {
+      this.flushing = undefined;
+      this.editor!.flush();
+      this.updateFlow();
+    }, this.editor.flushDelay());
   }
 
-  /**
-   * readline handles each key in one 'keypress' listener on the input, and ^D on an empty line
-   * closes it for good; a question must see ^C and ^D first. So wrap that listener.
-   */
-  private interceptKeys(input: EventEmitter): void {
-    const listeners = input.listeners('keypress') as KeyHandler[];
-    if (listeners.length !== 1) throw new Error(`expected readline's one keypress listener, found ${listeners.length}`);
-    const [readlineKeys] = listeners;
-    const keys: KeyHandler = (s, key) => {
-      if (this.question && key?.ctrl && !key.meta) {
-        if (key.name === 'c') return this.cancel('^C');
-        if (key.name === 'd' && this.rl.line === '') return this.cancel('');
-      }
-      readlineKeys(s, key);
-    };
-    input.off('keypress', readlineKeys);
-    input.on('keypress', keys);
-    this.rl.once('close', () => input.off('keypress', keys));
+  private updateFlow(): void {
+    const want = !this.closed && this.waiting !== undefined && !this.busy && this.queue.size < QUEUE_HIGH && !this.term.backedUp;
+    if (want && this.channel.isPaused()) this.channel.resume();
+    else if (!want && !this.channel.isPaused()) this.channel.pause();
   }
-
-  private wakeReader(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-/** node:readline keeps answered lines in its in-memory history; secrets must not stay there. */
-export function forget(rl: readline.Interface, line: string): void {
-  const history = (rl as unknown as { history: string[] }).history;
-  const at = history.indexOf(line);
-  if (at !== -1) history.splice(at, 1);
 }

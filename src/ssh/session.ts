@@ -2,6 +2,7 @@
 // or the interactive prompt (shell). Both go through the same shell runner.
 import type { ServerChannel, Session } from 'ssh2';
 import { findUserById } from '../db/users.js';
+import { asPublicError } from '../errors.js';
 import { Output } from '../shell/output.js';
 import { runLine } from '../shell/run.js';
 import type { CommandContext, InputSource } from '../shell/types.js';
@@ -49,11 +50,13 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
     const channel = accept();
     const crlf = Boolean(pty);
     const abort = new AbortController();
-    const done = runExec(deps, identity, channel, info.command, pty, env, abort.signal).then(
+    const out = new Output(channelSink(channel, crlf), { color: crlf && !('NO_COLOR' in env), prettyJson: false });
+    const done = runExec(deps, identity, channel, out, info.command, pty, abort.signal).then(
       (status) => finish(channel, status),
       (err) => {
         deps.log.error('exec session failed', err);
-        finish(channel, 1, 'error: internal error; the operator can find details in the server log', crlf);
+        out.failure(asPublicError(err)); // rendered like any refusal, never the error itself
+        finish(channel, 1);
       },
     );
     const close = (reason: string) => {
@@ -79,8 +82,7 @@ export function finish(channel: ServerChannel, status: number, message?: string,
   channel.end();
 }
 
-async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, command: string, pty: PtyInfo | undefined, env: Record<string, string>, signal: AbortSignal): Promise<number> {
-  const out = new Output(channelSink(channel, Boolean(pty)), { color: Boolean(pty) && !('NO_COLOR' in env), prettyJson: false });
+async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, out: Output, command: string, pty: PtyInfo | undefined, signal: AbortSignal): Promise<number> {
   const user = identity.account && (await findUserById(deps.db, identity.account.userId));
   if (!identity.account || !user) {
     channelSink(channel, Boolean(pty))('stderr', strangerMessage(deps) + '\n');

@@ -3,16 +3,20 @@
 // echoes unless we send it, so reading stdin "to EOF" would wait forever. A read is a prompt
 // instead: the label, typed text echoed unless secret, Enter (CR or LF) ends it, ^C cancels,
 // ^D on an empty line is EOF (an empty answer). Keys typed ahead wait for the next question.
+// Linear in what was received (issue 11.2): keys are taken from a queue without copying it, the
+// answer is a stack of code points, and the echo of a batch of keys is written once.
 import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel } from 'ssh2';
 import { GatehouseError } from '../errors.js';
-import { splitKeys } from './bracketedPaste.js';
+import { KeyQueue } from './bracketedPaste.js';
 import { cancelled, channelSink } from './channel.js';
+import { utf8Length } from './lineBuffer.js';
 
 const LIMIT = 64 * 1024; // a key or a secret, not a file
+const tooLarge = () => new GatehouseError('too_large', 'input is too large (at most 64 KiB)');
 
 export class TypedLines {
-  private readonly keys: string[] = [];
+  private readonly queue = new KeyQueue();
   private ended = false;
   private overflow = false;
   private wake: (() => void) | undefined;
@@ -20,11 +24,11 @@ export class TypedLines {
 
   constructor(channel: ServerChannel) {
     const sink = channelSink(channel, true);
-    this.write = (text) => sink('stderr', text);
+    this.write = (text) => text && sink('stderr', text);
     const decoder = new StringDecoder('utf8');
     channel.on('data', (chunk: Buffer) => {
-      if (this.keys.length + chunk.length > LIMIT) this.overflow = true;
-      else this.keys.push(...splitKeys(decoder.write(chunk)));
+      if (this.queue.size + chunk.length > LIMIT) this.overflow = true;
+      else this.queue.push([{ text: decoder.write(chunk), paste: false }]);
       this.wakeUp();
     });
     const end = () => {
@@ -38,52 +42,53 @@ export class TypedLines {
 
   async read(label: string, secret: boolean, signal?: AbortSignal): Promise<string> {
     this.write(label);
-    let line = '';
-    for (;;) {
-      if (signal?.aborted) throw cancelled(String(signal.reason));
-      if (this.overflow) throw new GatehouseError('too_large', 'input is too large (at most 64 KiB)');
-      const key = this.keys.shift();
-      if (key === undefined) {
-        if (!this.ended) {
-          await this.nextKey(signal);
+    const line = new Answer(secret);
+    try {
+      for (;;) {
+        if (signal?.aborted) throw cancelled(String(signal.reason));
+        if (this.overflow) throw tooLarge();
+        const token = this.queue.next();
+        if (token === undefined) {
+          if (!this.ended) {
+            this.write(line.takeEcho()); // before waiting: the user sees what they typed
+            await this.nextKey(signal);
+            continue;
+          }
+          // Text not submitted with Enter is not an answer (the client may have been cut off).
+          if (!line.empty) throw cancelled('input ended before Enter');
+          line.echo('\n');
+          return '';
+        }
+        if (token.text !== undefined) {
+          if (!line.add(token.text)) throw tooLarge();
           continue;
         }
-        // Text not submitted with Enter is not an answer (the client may have been cut off).
-        if (line) throw cancelled('input ended before Enter');
-        this.write('\n');
-        return '';
+        const key = token.key;
+        if (key === '\r' || key === '\n') {
+          if (key === '\r') this.skipLf();
+          line.echo('\n');
+          return line.text().trim();
+        }
+        if (key === '\x03') {
+          line.echo('^C\n');
+          throw cancelled();
+        }
+        if (key === '\x04' && line.empty) {
+          line.echo('\n');
+          return '';
+        }
+        if (key === '\x7f' || key === '\b') line.backspace();
+        else if (key === '\x15') line.clear();
+        // Other control keys and escape sequences do nothing.
       }
-      if (key === '\r' || key === '\n') {
-        if (key === '\r' && this.keys[0] === '\n') this.keys.shift(); // CR LF is one Enter
-        this.write('\n');
-        return line.trim();
-      }
-      if (key === '\x03') {
-        this.write('^C\n');
-        throw cancelled();
-      }
-      if (key === '\x04' && line === '') {
-        this.write('\n');
-        return '';
-      }
-      line = this.edit(line, key, secret);
+    } finally {
+      this.write(line.takeEcho());
     }
   }
 
-  /** Applies one key to the line: text, backspace, ^U; other control keys and escapes do nothing. */
-  private edit(line: string, key: string, secret: boolean): string {
-    const chars = [...line];
-    if (key === '\x7f' || key === '\b') {
-      if (chars.length && !secret) this.write('\b \b');
-      return chars.slice(0, -1).join('');
-    }
-    if (key === '\x15') {
-      if (!secret) this.write('\b \b'.repeat(chars.length));
-      return '';
-    }
-    if (key < ' ' || key.startsWith('\x1b')) return line;
-    if (!secret) this.write(key);
-    return line + key;
+  /** CR LF is one Enter. */
+  private skipLf(): void {
+    if (this.queue.peekKey() === '\n') this.queue.next();
   }
 
   private nextKey(signal?: AbortSignal): Promise<void> {
@@ -101,5 +106,55 @@ export class TypedLines {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+  }
+}
+
+/** The answer being typed: code points on a stack, and the echo not yet written. */
+class Answer {
+  private chars: string[] = [];
+  private bytes = 0;
+  private pending = '';
+
+  constructor(private readonly secret: boolean) {}
+
+  get empty(): boolean {
+    return this.chars.length === 0;
+  }
+
+  /** Adds typed text; false once the answer would pass the limit. */
+  add(text: string): boolean {
+    this.bytes += utf8Length(text);
+    if (this.bytes > LIMIT) return false;
+    for (const c of text) this.chars.push(c);
+    if (!this.secret) this.pending += text;
+    return true;
+  }
+
+  backspace(): void {
+    const c = this.chars.pop();
+    if (c === undefined) return;
+    this.bytes -= utf8Length(c);
+    if (!this.secret) this.pending += '\b \b';
+  }
+
+  clear(): void {
+    if (!this.secret) this.pending += '\b \b'.repeat(this.chars.length);
+    this.chars = [];
+    this.bytes = 0;
+  }
+
+  text(): string {
+    return this.chars.join('');
+  }
+
+  /** Queues text to show even for a secret (^C, the final line break). */
+  echo(text: string): void {
+    this.pending += text;
+  }
+
+  takeEcho(): string {
+    const text = this.pending;
+    this.pending = '';
+    return text;
   }
 }

@@ -147,7 +147,7 @@ describe('every command', () => {
 describe('the shell', () => {
   it('an unknown command exits 2 with command not found, in text and JSON', async () => {
     assert.equal(await fails(bob, 'x', 2, /./), 'error: command not found: "x"\ntype "help" to see the commands\n');
-    assert.deepEqual(await failsJson(bob, 'x', 2, /./), { error: 'command not found: "x"', hint: 'type "help" to see the commands' });
+    assert.deepEqual(await failsJson(bob, 'x', 2, /./), { error: 'command not found: "x"', code: 'usage', hint: 'type "help" to see the commands' });
     await fails(bob, 'WHOAMI', 2, /command not found: "WHOAMI"/);
     await fails(bob, 'whoamï', 2, /command not found: "whoamï"/);
   });
@@ -160,7 +160,7 @@ describe('the shell', () => {
   });
 
   it('an error under --json is one line {"error"} on stdout with the same status', async () => {
-    assert.deepEqual(await failsJson(bob, 'rm nobox', 1, /./), { error: 'VM "nobox" not found', hint: 'run "ls" to see your VMs' });
+    assert.deepEqual(await failsJson(bob, 'rm nobox', 1, /./), { error: 'VM "nobox" not found', code: 'not_found', hint: 'run "ls" to see your VMs' });
     await failsJson(bob, 'rm', 2, /^missing argument VM$/);
     await failsJson(bob, 'whoami | cat --json', 2, /shell operator "\|"/);
   });

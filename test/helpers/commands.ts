@@ -42,7 +42,7 @@ export function commandAsserts(port: () => number, checkOutput?: (output: string
     return r.stderr;
   }
 
-  /** A --json failure: one line `{"error": …}` (hint optional) on stdout, nothing on stderr. */
+  /** A --json failure: one line `{"error": …, "code": …}` (hint optional) on stdout, nothing on stderr. */
   async function failsJson(key: KeyPair, command: string, code: number, message: RegExp, stdin?: string): Promise<any> {
     const r = await sh(key, command.includes('--json') ? command : `${command} --json`, { stdin });
     assert.equal(r.code, code);
@@ -50,7 +50,8 @@ export function commandAsserts(port: () => number, checkOutput?: (output: string
     assert.equal(r.stdout.split('\n').length, 2);
     const body = JSON.parse(r.stdout);
     assert.match(body.error, message);
-    assert.deepEqual(Object.keys(body).filter((k) => k !== 'hint'), ['error']);
+    assert.deepEqual(Object.keys(body).filter((k) => k !== 'hint'), ['error', 'code']);
+    assert.match(body.code, /^[a-z_]+$/, 'the stable code from src/errors.ts');
     if ('hint' in body) assert.equal(typeof body.hint, 'string');
     return body;
   }

@@ -328,6 +328,44 @@ describe('interactive prompt', () => {
     });
   }
 
+  it('issue 11.2 editor: UTF-8 and wide characters edit in place, also where the line wraps', async () => {
+    const term = await shell(alice, { cols: 20, rows: 30 });
+    term.type(`ls 漢字é${left}${left}X`);
+    await term.waitFor((s) => s.endsWith('gatehouse ▶ ls 漢X字\né')); // 21 columns: é wraps
+    // 12 columns of prompt + "ls " + wide characters: the third one does not fit in column 19 and wraps whole.
+    term.type(`${end}${ctrlU}ls 漢字漢`);
+    await term.waitFor((s) => s.endsWith('gatehouse ▶ ls 漢字\n漢'));
+    term.type(`${home}${right}${backspace}`);
+    await term.waitFor((s) => s.endsWith('gatehouse ▶ s 漢字漢'));
+    assert.match(await term.run(`${end}${ctrlU}whoami --json\r`), /"name": "alice"/);
+  });
+
+  it('issue 11.2 editor: ↓ past the newest history entry gives back the line being typed', async () => {
+    const term = await shell();
+    await term.run('ls --json\r');
+    term.type(`whoami --js${up}`);
+    await term.waitFor(() => term.currentLine() === 'gatehouse ▶ ls --json');
+    term.type(down);
+    await term.waitFor(() => term.currentLine() === 'gatehouse ▶ whoami --js');
+    assert.match(await term.run('on\r'), /"name": "alice"/);
+  });
+
+  it('issue 11.2 editor: CR LF is one Enter, and lines typed in one packet run in order', async () => {
+    const term = await shell();
+    const before = term.screen().match(/gatehouse ▶/g)!.length;
+    term.type('ls --json\r\nwhoami --json\r\n');
+    const screen = await term.waitFor(/"name": "alice"[\s\S]*\ngatehouse ▶$/);
+    assert.equal(screen.match(/gatehouse ▶/g)!.length, before + 2, screen);
+  });
+
+  it('issue 11.2 editor: a paste over 64 KiB is refused at Enter; the line after it runs', async () => {
+    const term = await shell();
+    term.type(`${pasteStart}${'p'.repeat(100_000)}${pasteEnd}`);
+    const out = await term.run('\r', 20_000);
+    assert.match(out, /error: line too long \(at most 64 KiB\); it was not run$/);
+    assert.match(await term.run('whoami --json\r'), /"name": "alice"/);
+  });
+
   it('bracketed paste lands on the line without running pasted newlines', async () => {
     const term = await shell();
     assert.ok(term.raw.includes('\x1b[?2004h'), 'bracketed paste mode is enabled');

@@ -53,12 +53,13 @@ class Flight {
 
   /**
    * Ends a response that has begun: an SSE stream with the provider's error event, after the
-   * last whole event (the incomplete one is dropped), then the close; any other body is cut.
+   * last whole event (the incomplete one is dropped), then the close; any other body is cut, as
+   * is a stream caught inside an event too large to hold (SseFramer's MAX_HELD).
    */
   fail(message: string): void {
     if (this.closed || !this.res.headersSent || this.res.destroyed || this.res.writableEnded) return;
     this.closed = true;
-    if (!this.framer) return void this.res.destroy();
+    if (!this.framer?.atBoundary) return void this.res.destroy();
     this.framer.drop();
     this.res.end(sseErrorEvent(this.style, { status: 502, code: 'upstream_unreachable', message }, this.framer.nextSequence()));
   }
@@ -129,7 +130,7 @@ export class Forwarder {
     // length carries them in its first write, saving a packet.
     if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
-    const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
+    const keepalive = framer ? new SseKeepalive(f.res, this.keepaliveMs, framer) : undefined;
     try {
       await relay(upstream.body, f.res, (chunk) => {
         outcome.firstByteMs ??= performance.now() - started;

@@ -2,7 +2,7 @@
 // CRLF framing, a blank line split between chunks), holding back only the incomplete tail.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseFramer } from '../../src/gateway/sse.js';
+import { MAX_HELD, SseFramer } from '../../src/gateway/sse.js';
 import { fixtureBytes } from '../metering/helpers.js';
 
 const FILES = ['anthropic/messages-stream.sse', 'openai/chat-stream-usage.sse', 'openai/responses-stream.sse', 'gemini/stream.sse'];
@@ -48,5 +48,19 @@ describe('issue 11.6: SseFramer', () => {
     assert.equal(framer.nextSequence(), 0);
     framer.push(Buffer.from('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":41,"delta":"x"}\n\nevent: response.output_text.delta\ndata: {"sequence_number":42,"delta":"y'));
     assert.equal(framer.nextSequence(), 42);
+  });
+
+  it('an event larger than MAX_HELD passes on as it comes (memory stays bounded), off a boundary until its end', () => {
+    const framer = new SseFramer();
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    let passed = 0;
+    for (let i = 0; passed === 0; i++) {
+      assert.ok(i * piece.length <= MAX_HELD + piece.length, 'held beyond MAX_HELD');
+      passed = framer.push(i === 0 ? Buffer.concat([Buffer.from('data: '), piece]) : piece).length;
+    }
+    assert.equal(framer.atBoundary, false);
+    assert.equal(framer.push(piece).length, piece.length, 'the rest of the event passes too');
+    assert.equal(framer.push(Buffer.from('x\n\ndata: {}')).toString(), 'x\n\n');
+    assert.equal(framer.atBoundary, true);
   });
 });

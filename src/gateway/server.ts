@@ -20,12 +20,12 @@ const TLS_HANDSHAKE = 0x16;
 
 /**
  * Codex's built-in provider first opens a WebSocket on GET /v1/responses and falls back to HTTP at
- * once only on 426 (anything else costs it retries, then the turn): refuse every upgrade so, in
- * OpenAI's shape, the only API that speaks WebSockets.
+ * once only on 426 (anything else costs it retries, then the turn): every upgrade, on any path, is
+ * refused so, with a body in OpenAI's shape (the only API here that speaks WebSockets).
  */
 function refuseUpgrade(_req: http.IncomingMessage, socket: Duplex): void {
   socket.on('error', () => socket.destroy());
-  socket.end(rawError('openai', new GatehouseError('upgrade_required', 'WebSocket is not supported by this gateway; use HTTP streaming (Upgrade Required)')));
+  socket.end(rawError('openai', new GatehouseError('upgrade_required', 'WebSocket is not supported by this gateway; use HTTP streaming')));
 }
 
 /** Bytes that are not HTTP: answer as node:http would (only if nothing was written yet), with a request id, then close. */

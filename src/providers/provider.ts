@@ -79,7 +79,7 @@ export function errorBody(style: ErrorStyle, e: PublicError): object {
  */
 export function sseErrorEvent(style: ErrorStyle, e: PublicError, sequence = 0): string {
   if (style === 'responses') {
-    const error = { type: e.status >= 500 ? 'server_error' : 'invalid_request_error', code: e.code, message: e.message, param: null };
+    const { error } = errorBody('openai', e) as { error: object };
     return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null, sequence_number: sequence, error })}\n\n`;
   }
   const data = JSON.stringify(errorBody(style, e));

@@ -103,7 +103,7 @@ describe('issue 11.7: a WebSocket upgrade is answered 426 Upgrade Required, on e
       assert.match(r.text, /\r\nx-gatehouse-request-id: [0-9a-f-]{36}\r\n/i);
       assert.match(r.text, /\r\ncontent-type: application\/json\r\n/i);
       const body = JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4));
-      assert.equal(errorOf('openai', body).message, 'WebSocket is not supported by this gateway; use HTTP streaming (Upgrade Required)');
+      assert.equal(errorOf('openai', body).message, 'WebSocket is not supported by this gateway; use HTTP streaming');
       assert.equal(body.error.code, 'upgrade_required');
       assert.equal(env.mock.requests.length, 0);
     });

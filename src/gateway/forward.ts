@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
 import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
+import { publicError } from './errors.js';
 import { clientHeaders } from './headers.js';
 import { Abort, relay } from './relay.js';
 import { SseFramer, SseKeepalive } from './sse.js';
@@ -35,7 +36,6 @@ export interface ForwardOutcome {
   firstByteMs?: number;
 }
 
-const LOST = 'the upstream connection was lost mid-stream';
 
 /** One request in flight: what it takes to end its response early, the same way whoever ends it. */
 class Flight {
@@ -43,7 +43,7 @@ class Flight {
   /** Set once the client's response was ended here: nothing more is written to it. */
   closed = false;
   /** Why the gateway ended it (endStreams), when it did. */
-  endedBy?: string;
+  endedBy?: GatehouseError;
   framer?: SseFramer;
 
   constructor(
@@ -56,12 +56,12 @@ class Flight {
    * last whole event (the incomplete one is dropped), then the close; any other body is cut, as
    * is a stream caught inside an event too large to hold (SseFramer's MAX_HELD).
    */
-  fail(message: string): void {
+  fail(err: GatehouseError): void {
     if (this.closed || !this.res.headersSent || this.res.destroyed || this.res.writableEnded) return;
     this.closed = true;
     if (!this.framer?.atBoundary) return void this.res.destroy();
     this.framer.drop();
-    this.res.end(sseErrorEvent(this.style, { status: 502, code: 'upstream_unreachable', message }, this.framer.nextSequence()));
+    this.res.end(sseErrorEvent(this.style, publicError(err), this.framer.nextSequence()));
   }
 }
 
@@ -115,7 +115,7 @@ export class Forwarder {
       upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort });
     } catch (err) {
       f.res.off('close', onClientGone);
-      if (flight.endedBy) throw new GatehouseError('upstream_unreachable', flight.endedBy, { cause: err });
+      if (flight.endedBy) throw flight.endedBy;
       if (abort.aborted) return { status: 499, complete: false };
       throw upstreamFailure(err);
     }
@@ -148,10 +148,10 @@ export class Forwarder {
       });
       outcome.complete = !abort.aborted;
       if (!flight.closed) f.res.end(this.rest(framer, rewrite));
-    } catch {
+    } catch (err) {
       // The client left (nothing to tell it), or upstream failed or was ended: tell the client.
       if (abort.aborted && !flight.endedBy) f.res.destroy();
-      else flight.fail(LOST);
+      else flight.fail(midStreamFailure(err));
     } finally {
       keepalive?.stop();
       f.res.off('close', onClientGone);
@@ -173,9 +173,10 @@ export class Forwarder {
    * resolves once each has settled (and been metered). For what outlives a shutdown's drain.
    */
   endStreams(reason: string): Promise<void> {
+    const ended = new GatehouseError('upstream_unreachable', reason);
     for (const flight of this.flights) {
-      flight.endedBy = reason;
-      flight.fail(reason);
+      flight.endedBy = ended;
+      flight.fail(ended);
       flight.abort.abort();
     }
     if (this.flights.size === 0) return Promise.resolve();
@@ -186,6 +187,14 @@ export class Forwarder {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
   }
+}
+
+/** What ends a stream that failed after it began: upstream went silent (bodyTimeout) or away. */
+function midStreamFailure(err: unknown): GatehouseError {
+  if ((err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GatehouseError('upstream_timeout', 'the upstream provider stopped sending mid-stream', { cause: err });
+  }
+  return new GatehouseError('upstream_unreachable', 'the upstream connection was lost mid-stream', { cause: err });
 }
 
 function upstreamFailure(err: unknown): GatehouseError {

@@ -137,6 +137,22 @@ describe('issue 11.6: an upstream reset inside an event ends the client’s stre
   });
 });
 
+describe('issue 11.6: an upstream that goes silent mid-stream', () => {
+  it('past GATEHOUSE_UPSTREAM_TIMEOUT_MS the client’s stream ends with the error event, at a boundary', async () => {
+    const slow = await startGatewayEnv({ env: { GATEHOUSE_UPSTREAM_TIMEOUT_MS: '300' } });
+    try {
+      const reply = await slow.request({ host: LLM, path: '/v1/messages', body: { ...ANTHROPIC_BODY, stream: true }, headers: { 'x-mock-scenario': JSON.stringify({ chunks: 3, gapAfterChunk: 1, gapInsideEvent: true, gapMs: 3000 }) } });
+      assert.ok(reply.ended);
+      const events = parseSse(reply.text);
+      assert.ok(events.some((e) => e.data.includes('Hello')), 'what came before the silence arrived');
+      assert.ok(!reply.text.includes(' token1'), 'the event split by the silence never arrives in part');
+      assert.deepEqual([events.at(-1)!.event, JSON.parse(events.at(-1)!.data)], ['error', { type: 'error', error: { type: 'api_error', message: 'the upstream provider stopped sending mid-stream' } }]);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
 describe('issue 11.6: Forwarder.endStreams ends what is in flight the same way', () => {
   let mock: MockProvider;
   let server: http.Server;

@@ -5,10 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
-import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
-import { publicError } from './errors.js';
+import type { ErrorStyle } from '../providers/provider.js';
+import { Flight } from './flight.js';
 import { clientHeaders } from './headers.js';
-import { Abort, relay } from './relay.js';
+import { relay } from './relay.js';
 import { SseFramer, SseKeepalive } from './sse.js';
 
 export interface ForwardRequest {
@@ -36,34 +36,6 @@ export interface ForwardOutcome {
   firstByteMs?: number;
 }
 
-
-/** One request in flight: what it takes to end its response early, the same way whoever ends it. */
-class Flight {
-  readonly abort = new Abort();
-  /** Set once the client's response was ended here: nothing more is written to it. */
-  closed = false;
-  /** Why the gateway ended it (endStreams), when it did. */
-  endedBy?: GatehouseError;
-  framer?: SseFramer;
-
-  constructor(
-    readonly res: ServerResponse,
-    readonly style: ErrorStyle,
-  ) {}
-
-  /**
-   * Ends a response that has begun: an SSE stream with the provider's error event, after the
-   * last whole event (the incomplete one is dropped), then the close; any other body is cut, as
-   * is a stream caught inside an event too large to hold (SseFramer's MAX_HELD).
-   */
-  fail(err: GatehouseError): void {
-    if (this.closed || !this.res.headersSent || this.res.destroyed || this.res.writableEnded) return;
-    this.closed = true;
-    if (!this.framer?.atBoundary) return void this.res.destroy();
-    this.framer.drop();
-    this.res.end(sseErrorEvent(this.style, publicError(err), this.framer.nextSequence()));
-  }
-}
 
 export class Forwarder {
   private readonly pools = new Map<string, Pool>();

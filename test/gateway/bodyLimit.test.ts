@@ -3,9 +3,13 @@
 // after the answer and a bounded drain of the rest of the upload (a lingering close).
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Agent, fetch } from 'undici';
+import { tempDir } from '../helpers/gatehouse.js';
 import { ANTHROPIC_BODY, CHAT_BODY, errorOf, intHost, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
 
 const MIB = 1024 * 1024;
@@ -65,9 +69,9 @@ function upload(path: string, chunks: Buffer[], headers: Record<string, string>)
  * A client that writes its whole upload before it reads anything (as many do): with the answer
  * waiting unread in its socket, a reset would throw it away. Resolves with all it read, once closed.
  */
-function uploadThenRead(head: string, body: Buffer[]): Promise<{ text: string; error?: string }> {
+function uploadThenRead(head: string, body: Buffer[], connect = () => net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' })): Promise<{ text: string; error?: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' });
+    const socket = connect();
     const timer = setTimeout(() => reject(new Error('deadline: the connection did not close')), DEADLINE_MS);
     socket.pause();
     let text = '';
@@ -191,5 +195,29 @@ describe('issue 11.4: a body over the limit gets a readable 413', () => {
     assert.deepEqual(text.match(/HTTP\/1\.1 \d+/g), ['HTTP/1.1 413']);
     assert.equal(env.mock.requests.length, 0);
     assert.equal((await env.request({ path: '/v1/messages', host: LLM, body: ANTHROPIC_BODY })).status, 200, 'the gateway still serves');
+  });
+});
+
+describe('issue 11.4 over HTTPS (and plain HTTP on the same sniffing port)', { skip: spawnSync('openssl', ['version']).status === 0 ? false : 'openssl is not installed' }, () => {
+  let secure: GatewayEnv;
+  before(async () => {
+    const dir = tempDir('gatehouse-tls-');
+    const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=x', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+    assert.equal(made.status, 0, made.stderr.toString());
+    secure = await startGatewayEnv({ env: { GATEHOUSE_TLS_CERT: cert, GATEHOUSE_TLS_KEY: key } });
+  });
+  after(() => secure?.stop());
+
+  it('a client that writes all 64 MiB before reading reads the 413, over TLS and plain', async () => {
+    const head = `POST /v1/messages HTTP/1.1\r\nHost: ${LLM}\r\nContent-Type: application/json\r\nContent-Length: ${UPLOAD}\r\n\r\n`;
+    const to = { host: '127.0.0.1', port: secure.port, localAddress: '127.0.0.2' };
+    for (const connect of [() => tls.connect({ ...to, rejectUnauthorized: false }), () => net.connect(to)]) {
+      const r = await uploadThenRead(head, slices(payload, MIB), connect);
+      assert.equal(r.error, undefined, `the client saw ${r.error}`);
+      assert.match(r.text, /^HTTP\/1\.1 413 /);
+      assert.equal(errorOf('anthropic', bodyOf(r.text)).message, `request body is larger than ${LIMIT} bytes`);
+    }
+    assert.equal(secure.mock.requests.length, 0);
   });
 });

@@ -143,7 +143,8 @@ describe('issue 11.4: a body over the limit gets a readable 413', () => {
   });
 
   it('the drain is bounded: a client that never stops sending is closed, and others are served meanwhile', async () => {
-    const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' });
+    // allowHalfOpen: it goes on sending after the gateway's FIN (a plain net socket would stop there).
+    const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2', allowHalfOpen: true });
     socket.on('error', () => {});
     let text = '';
     let answeredAt = 0;
@@ -172,10 +173,37 @@ describe('issue 11.4: a body over the limit gets a readable 413', () => {
     assert.match(text, /connection: close/i);
     assert.ok(answeredAt > 0, 'the 413 body arrived');
     const lingered = closedAt - answeredAt;
-    // LINGER_MS is 2 s; the close comes at the next check after it (every 100 ms).
+    // At most LINGER_MS (2 s) or LINGER_BYTES (128 MiB, a fraction of a second on loopback), checked every 100 ms.
     assert.ok(lingered < 2000 + 1500, `closed ${Math.round(lingered)} ms after the answer`);
+    assert.ok(socket.bytesWritten > UPLOAD, `the client went on sending (${socket.bytesWritten} bytes)`);
     assert.ok(helloMs < 2000, `another client waited ${Math.round(helloMs)} ms`);
     assert.equal(env.mock.requests.length, 0);
+  });
+
+  it('a slow upload that never ends is closed LINGER_MS (2 s) after the answer', async () => {
+    const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2', allowHalfOpen: true });
+    socket.on('error', () => {});
+    let answeredAt = 0;
+    let text = '';
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (!answeredAt && text.includes('\r\n\r\n{')) answeredAt = performance.now();
+    });
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+    const chunk = Buffer.from(`${MIB.toString(16)}\r\n${'x'.repeat(MIB)}\r\n`);
+    // Fast up to the limit, then 20 MiB/s: below the byte budget, so only the time bound can end it.
+    const send = (): void => {
+      if (!socket.writable) return;
+      socket.write(chunk);
+      setTimeout(send, answeredAt ? 50 : 0);
+    };
+    socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${LLM}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    send();
+    const timer = setTimeout(() => socket.destroy(), DEADLINE_MS);
+    const lingered = (await closed) - answeredAt;
+    clearTimeout(timer);
+    assert.match(text, /^HTTP\/1\.1 413 /);
+    assert.ok(lingered >= 1500 && lingered < 3500, `closed ${Math.round(lingered)} ms after the answer`);
   });
 
   it('a request pipelined after an oversized body is never served', async () => {

@@ -5,6 +5,7 @@ import type { IndexedApiKey } from '../core/apiKeyIndex.js';
 import type { IndexedIntegration, IndexedVm, Snapshot } from '../core/integrationIndex.js';
 import { sourceAddress } from '../core/sourceAddress.js';
 import { GatehouseError } from '../errors.js';
+import type { ProviderId } from '../config.js';
 
 export interface Caller {
   userId: number;
@@ -37,4 +38,16 @@ export function integrationFor(caller: Caller, snapshot: Snapshot, name: string)
   if (!integration) throw new GatehouseError('not_found', `integration "${name}" not found`);
   if (!caller.may(integration)) throw new GatehouseError('forbidden', caller.denyHint(integration));
   return integration;
+}
+
+/**
+ * LLM routes serve llm integrations only. Naming one of another type there (the metadata path
+ * /gateway/reflection/anthropic/…, an LLM path on a reflection hostname) is the caller's mistake:
+ * said plainly, in the caller's shape, rather than found out later as a missing setting.
+ */
+export function llmOnly(integration: IndexedIntegration, domain: string, provider?: ProviderId): void {
+  if (integration.type === 'llm') return;
+  const example = provider ? `/gateway/llm/${provider}/…` : `http://llm.int.${domain}/v1/…`;
+  const what = integration.type === 'reflection' ? ' (it answers GET / on its hostname, to VMs)' : '';
+  throw new GatehouseError('not_found', `integration "${integration.name}" is a ${integration.type} integration${what}; LLM calls go to an llm integration, such as ${example}`);
 }

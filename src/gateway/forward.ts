@@ -1,12 +1,15 @@
 // Forwarding: one keep-alive undici pool per upstream origin; the response streams back as it
-// arrives (never buffered); a client that leaves aborts the upstream request; quiet SSE streams
-// get keep-alive comments, only between events.
+// arrives (never buffered); a client that leaves aborts the upstream request; an SSE stream
+// passes whole events only, so that it ends, whatever ends it, with the provider's own error
+// event at an event boundary (DESIGN.md §4, §9), and quiet streams get keep-alive comments.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
-import { sseErrorEvent, type ErrorStyle } from '../providers/provider.js';
+import type { ErrorStyle } from '../providers/provider.js';
+import { Flight } from './flight.js';
 import { clientHeaders } from './headers.js';
-import { Abort, relay } from './relay.js';
+import { relay } from './relay.js';
+import { SseFramer, SseKeepalive } from './sse.js';
 
 export interface ForwardRequest {
   req: IncomingMessage;
@@ -33,8 +36,12 @@ export interface ForwardOutcome {
   firstByteMs?: number;
 }
 
+
 export class Forwarder {
   private readonly pools = new Map<string, Pool>();
+  private readonly flights = new Set<Flight>();
+  /** Who waits for no request to be in flight (endStreams). */
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly keepaliveMs: number,
@@ -58,8 +65,19 @@ export class Forwarder {
   }
 
   async forward(f: ForwardRequest): Promise<ForwardOutcome> {
+    const flight = new Flight(f.res, f.style);
+    this.flights.add(flight);
+    try {
+      return await this.run(f, flight);
+    } finally {
+      this.flights.delete(flight);
+      if (this.flights.size === 0 && this.waiters.length) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  private async run(f: ForwardRequest, flight: Flight): Promise<ForwardOutcome> {
     const started = performance.now();
-    const abort = new Abort();
+    const { abort } = flight;
     const onClientGone = () => {
       if (!f.res.writableFinished) abort.abort();
     };
@@ -69,41 +87,43 @@ export class Forwarder {
       upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort });
     } catch (err) {
       f.res.off('close', onClientGone);
+      if (flight.endedBy) throw flight.endedBy;
       if (abort.aborted) return { status: 499, complete: false };
       throw upstreamFailure(err);
     }
     const contentType = upstream.headers['content-type'] as string | undefined;
     const isSse = /text\/event-stream/i.test(contentType ?? '');
     const rewrite = isSse && upstream.statusCode < 300 ? f.rewrite : undefined;
+    const framer = isSse ? new SseFramer(f.style === 'responses') : undefined;
+    flight.framer = framer;
     f.onStart?.(contentType);
     f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     // A stream's headers go out at once (its first event may be long coming); a body of known
     // length carries them in its first write, saving a packet.
     if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
-    const keepalive = isSse ? new SseKeepalive(f.res, this.keepaliveMs) : undefined;
+    const keepalive = framer ? new SseKeepalive(f.res, this.keepaliveMs, framer) : undefined;
     try {
       await relay(upstream.body, f.res, (chunk) => {
         outcome.firstByteMs ??= performance.now() - started;
-        const out = rewrite ? rewrite.push(chunk) : chunk;
         let more = true;
-        if (out.length) {
-          keepalive?.saw(out);
-          more = f.res.write(out);
+        if (!flight.closed) {
+          const whole = framer ? framer.push(chunk) : chunk;
+          const out = rewrite && whole.length ? rewrite.push(whole) : whole;
+          if (out.length) {
+            keepalive?.wrote();
+            more = f.res.write(out);
+          }
         }
         f.tap?.(chunk);
         return more;
       });
       outcome.complete = !abort.aborted;
-      f.res.end(rewrite?.end());
+      if (!flight.closed) f.res.end(this.rest(framer, rewrite));
     } catch (err) {
-      if (!abort.aborted && isSse && keepalive?.atBoundary && !f.res.destroyed) {
-        // Once streaming has begun, report as the provider would: an SSE error event, then close.
-        f.res.end(sseErrorEvent(f.style, { status: 502, code: 'upstream_unreachable', message: 'the upstream connection was lost mid-stream' }));
-      } else {
-        f.res.destroy();
-      }
-      void err;
+      // The client left (nothing to tell it), or upstream failed or was ended: tell the client.
+      if (abort.aborted && !flight.endedBy) f.res.destroy();
+      else flight.fail(midStreamFailure(err));
     } finally {
       keepalive?.stop();
       f.res.off('close', onClientGone);
@@ -111,9 +131,42 @@ export class Forwarder {
     return outcome;
   }
 
+  /** The end of a stream that ended normally: an unfinished last event passes as it came. */
+  private rest(framer: SseFramer | undefined, rewrite: ForwardRequest['rewrite']): Buffer | undefined {
+    const tail = framer?.flush();
+    if (!rewrite) return tail;
+    return Buffer.concat([tail?.length ? rewrite.push(tail) : Buffer.alloc(0), rewrite.end()]);
+  }
+
+  /**
+   * Ends every response in flight as a failed stream ends (SSE: the error event with `reason`
+   * at an event boundary, then the close; other bodies are cut; requests still waiting for
+   * upstream are answered with a 502 saying `reason`), aborts their upstream requests, and
+   * resolves once each has settled (and been metered). For what outlives a shutdown's drain.
+   */
+  endStreams(reason: string): Promise<void> {
+    const ended = new GatehouseError('upstream_unreachable', reason);
+    for (const flight of this.flights) {
+      flight.endedBy = ended;
+      flight.fail(ended);
+      flight.abort.abort();
+    }
+    if (this.flights.size === 0) return Promise.resolve();
+    // setImmediate: after the callers' own settling (their usage rows) has run.
+    return new Promise((resolve) => this.waiters.push(() => setImmediate(resolve)));
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
   }
+}
+
+/** What ends a stream that failed after it began: upstream went silent (bodyTimeout) or away. */
+function midStreamFailure(err: unknown): GatehouseError {
+  if ((err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GatehouseError('upstream_timeout', 'the upstream provider stopped sending mid-stream', { cause: err });
+  }
+  return new GatehouseError('upstream_unreachable', 'the upstream connection was lost mid-stream', { cause: err });
 }
 
 function upstreamFailure(err: unknown): GatehouseError {
@@ -122,33 +175,4 @@ function upstreamFailure(err: unknown): GatehouseError {
     return new GatehouseError('upstream_timeout', 'the upstream provider did not answer in time', { cause: err });
   }
   return new GatehouseError('upstream_unreachable', 'the upstream provider could not be reached', { cause: err });
-}
-
-/** Writes ": keep-alive" comments after `quietMs` without upstream bytes, only between events. */
-class SseKeepalive {
-  atBoundary = true;
-  private tail = '';
-  private timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly quietMs: number,
-  ) {
-    this.timer = setTimeout(() => this.tick(), quietMs);
-  }
-
-  saw(chunk: Buffer): void {
-    this.tail = (this.tail + chunk.toString('latin1', Math.max(0, chunk.length - 4))).slice(-4);
-    this.atBoundary = this.tail.endsWith('\n\n') || this.tail.endsWith('\r\n\r\n');
-    this.timer.refresh();
-  }
-
-  private tick(): void {
-    if (this.atBoundary && !this.res.destroyed) this.res.write(': keep-alive\n\n');
-    this.timer = setTimeout(() => this.tick(), this.quietMs);
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
 }

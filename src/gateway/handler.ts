@@ -13,11 +13,12 @@ import type { Log } from '../log.js';
 import { providers } from '../providers/index.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { parseJsonBody, readBody } from './body.js';
-import { identify, integrationFor, type Caller } from './caller.js';
+import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
+import { isLingering } from './linger.js';
 import { keyCaller } from './keyCaller.js';
 import { admitCaller } from './rateLimit.js';
 import { Credentials } from './credentials.js';
-import { sendError, sendJson, styleForPath } from './errors.js';
+import { sendError, sendJson, styleFor } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
 import { RequestMetering } from './metering.js';
 import { askForUsage, UsageChunkHider } from './usageChunk.js';
@@ -52,14 +53,16 @@ export class Gateway {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // A request pipelined behind a refused upload, on a connection that is closing: never served.
+    if (isLingering(req.socket)) return void req.socket.destroy();
     res.setHeader('x-gatehouse-request-id', randomUUID());
-    let style: ErrorStyle = 'openai';
+    // The one choice of error shape for this request: every refusal and stream error uses it.
+    const style = styleFor(req.url ?? '');
     req.on('error', () => res.destroy());
-    this.serve(req, res, (s) => (style = s)).catch((err) => sendError(res, style, err, this.deps.log));
+    this.serve(req, res, style).catch((err) => sendError(res, style, err, this.deps.log));
   };
 
-  private async serve(req: IncomingMessage, res: ServerResponse, setStyle: (s: ErrorStyle) => void): Promise<void> {
-    setStyle(styleForPath(req.url ?? ''));
+  private async serve(req: IncomingMessage, res: ServerResponse, style: ErrorStyle): Promise<void> {
     const target = parseTarget(req.url);
     const method = req.method ?? 'GET';
     const host = hostRoute(req.headers.host, this.deps.config.domain);
@@ -70,18 +73,20 @@ export class Gateway {
       if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
       const snapshot = await this.deps.services.index.current();
       const caller = await this.identify(req, res, snapshot);
-      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, setStyle);
+      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, style);
     }
     const snapshot = await this.deps.services.index.current();
     const caller = await this.identify(req, res, snapshot);
     const integration = integrationFor(caller, snapshot, host.name);
     if (integration.type === 'reflection') {
+      const llmPath = llmHostRoute(method, target.pathname);
+      if (llmPath && llmPath.kind !== 'hello') llmOnly(integration, this.deps.config.domain);
       if (method !== 'GET' && method !== 'HEAD') throw new GatehouseError('invalid_input', 'reflection answers GET only');
       return sendJson(res, 200, await reflect(this.deps.db, snapshot, this.deps.config.domain, caller, integration, target.pathname));
     }
     const route = llmHostRoute(method, target.pathname);
     if (!route) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname} on integration "${integration.name}"; try GET /v1/models`);
-    return this.llm(req, res, caller, integration, route, target.search, setStyle);
+    return this.llm(req, res, caller, integration, route, target.search, style);
   }
 
   /** Who is calling, admitted by their rate limits (429 before anything is read or reserved). */
@@ -91,8 +96,9 @@ export class Gateway {
     return caller;
   }
 
-  private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, setStyle: (s: ErrorStyle) => void): Promise<void> {
+  private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, style: ErrorStyle): Promise<void> {
     const { catalog } = this.deps.services;
+    llmOnly(integration, this.deps.config.domain, route.kind === 'proxy' ? route.provider : undefined);
     if (route.kind === 'hello') return hello(res, req.method ?? 'GET');
     if (route.kind === 'models') {
       const models = usableModels(integration, catalog, caller.apiKey?.models);
@@ -107,8 +113,6 @@ export class Gateway {
     const ref: ModelRef | undefined = named ? parseModel(named) : undefined;
     const providerId: ProviderId = route.kind === 'proxy' ? route.provider : providerForModel(ref, catalog);
     const provider = providers[providerId];
-    const style = errorStyleFor(route, provider.errorStyle);
-    setStyle(style);
     if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
     const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
     let path = route.rest;
@@ -162,17 +166,11 @@ export class Gateway {
     }
   }
 
-  close(): Promise<void> {
-    return this.forwarder.close();
+  /** Ends what is still in flight cleanly (a shutdown calls it after its drain period), then closes the upstream pools. */
+  async close(): Promise<void> {
+    await this.forwarder.endStreams('the gateway is shutting down; retry the request');
+    await this.forwarder.close();
   }
-}
-
-/** The error shape the client speaks: OpenAI's on OpenAI-shaped paths whoever serves them. */
-function errorStyleFor(route: LlmRoute, native: ErrorStyle): ErrorStyle {
-  if (route.kind === 'by_model') return 'openai';
-  if (route.kind === 'proxy' && route.rest.includes('/messages')) return 'anthropic';
-  if (route.kind === 'proxy' && /\/(chat\/completions|completions|responses|embeddings)$/.test(route.rest)) return 'openai';
-  return native;
 }
 
 function hello(res: ServerResponse, method: string): void {

@@ -1,6 +1,5 @@
 // The gateway listeners: plain node:http on every GATEHOUSE_GATEWAY_LISTEN address; with a TLS
 // certificate, the same ports also speak HTTPS (the first byte of a connection tells them apart).
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { GatehouseError } from '../errors.js';
+import { rawError } from './errors.js';
 import type { Gateway } from './handler.js';
 
 export interface GatewayServer {
@@ -18,28 +18,27 @@ export interface GatewayServer {
 
 const TLS_HANDSHAKE = 0x16;
 
-/** A complete answer written straight to a socket that node:http will not answer for us. */
-function rawAnswer(status: string, code: string, message: string): string {
-  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
-  // Every answer carries a request id, even these (DESIGN.md §4 "Forwarding").
-  return `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-gatehouse-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`;
-}
-
-/** Codex first tries a WebSocket on GET /v1/responses: refuse it at once so it falls back to HTTP. */
+/**
+ * Codex's built-in provider first opens a WebSocket on GET /v1/responses and falls back to HTTP at
+ * once only on 426 (anything else costs it retries, then the turn): every upgrade, on any path, is
+ * refused so, with a body in OpenAI's shape (the only API here that speaks WebSockets).
+ */
 function refuseUpgrade(_req: http.IncomingMessage, socket: Duplex): void {
-  socket.end(rawAnswer('400 Bad Request', 'websocket_unsupported', 'WebSocket is not supported by this gateway; use HTTP streaming'));
+  socket.on('error', () => socket.destroy());
+  socket.end(rawError('openai', new GatehouseError('upgrade_required', 'WebSocket is not supported by this gateway; use HTTP streaming')));
 }
 
 /** Bytes that are not HTTP: answer as node:http would (only if nothing was written yet), with a request id, then close. */
 function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
   const s = socket as net.Socket;
   if (err.code === 'ECONNRESET' || !s.writable || s.bytesWritten > 0) return void s.destroy();
+  // Before a request is parsed there is no path to choose a shape by: OpenAI's, the most common.
   const answer =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? rawAnswer('431 Request Header Fields Too Large', 'headers_too_large', 'request headers are too large')
+      ? rawError('openai', new GatehouseError('too_large', 'request headers are too large'), 431)
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? rawAnswer('408 Request Timeout', 'request_timeout', 'the request headers did not arrive in time')
-        : rawAnswer('400 Bad Request', 'malformed_request', 'malformed HTTP request');
+        ? rawError('openai', new GatehouseError('invalid_input', 'the request headers did not arrive in time'), 408)
+        : rawError('openai', new GatehouseError('invalid_input', 'malformed HTTP request'));
   s.end(answer, () => s.destroy());
 }
 

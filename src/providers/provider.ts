@@ -2,8 +2,14 @@
 // API, as data and pure functions. Code outside providers/ never branches on a provider's id.
 import type { ProviderId } from '../config.js';
 
-/** The error wire shapes SDKs parse. Fireworks speaks OpenAI's. */
-export type ErrorStyle = 'anthropic' | 'openai' | 'gemini';
+/** The error shapes of the providers' native APIs. Fireworks speaks OpenAI's. */
+export type NativeStyle = 'anthropic' | 'openai' | 'gemini';
+
+/**
+ * The error wire shapes SDKs parse: a native one, or 'responses', OpenAI's Responses API, whose
+ * JSON errors are OpenAI's but whose streams report a failure with their own `error` event.
+ */
+export type ErrorStyle = NativeStyle | 'responses';
 
 export interface PublicError {
   status: number;
@@ -29,7 +35,7 @@ export interface Provider {
   /** Statuses with which the API refuses a bad key (Gemini answers 400 API_KEY_INVALID). */
   badKeyStatuses: number[];
   /** The error shape its own native API uses. */
-  errorStyle: ErrorStyle;
+  errorStyle: NativeStyle;
 }
 
 const ANTHROPIC_TYPES: Record<number, string> = {
@@ -64,8 +70,18 @@ export function errorBody(style: ErrorStyle, e: PublicError): object {
   return { error: { message: e.message, type, param: null, code: e.code } };
 }
 
-/** The SSE event that reports an error once a stream has begun, in the caller's style. */
-export function sseErrorEvent(style: ErrorStyle, e: PublicError): string {
+/**
+ * The SSE event that ends a stream which failed after it began, in the caller's style, as the
+ * provider itself ends one: Anthropic `event: error`, OpenAI chat and Gemini a data line holding
+ * their error object. The Responses `error` event carries code, message and param at the top
+ * level (the documented schema) and inside `error` (what OpenAI sends on the wire, and what the
+ * OpenAI SDKs raise an APIError on); `sequence` is the one after the last event the client saw.
+ */
+export function sseErrorEvent(style: ErrorStyle, e: PublicError, sequence = 0): string {
+  if (style === 'responses') {
+    const { error } = errorBody('openai', e) as { error: object };
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null, sequence_number: sequence, error })}\n\n`;
+  }
   const data = JSON.stringify(errorBody(style, e));
   return style === 'anthropic' ? `event: error\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }

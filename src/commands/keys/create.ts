@@ -1,10 +1,11 @@
 import { displayPrefix, generateApiKey, parseExpiry } from '../../core/apiKeys.js';
 import { listIntegrations } from '../../core/integrationStore.js';
+import type { Integration } from '../../core/integrations.js';
 import { parseModelGlobs } from '../../core/integrations.js';
 import { checkKeyName, shown } from '../../core/names.js';
 import { findApiKey, insertApiKey } from '../../db/apiKeys.js';
 import { GatehouseError } from '../../errors.js';
-import type { CommandDef } from '../../shell/types.js';
+import type { CommandContext, CommandDef } from '../../shell/types.js';
 import { integrationNames } from '../integrations/shared.js';
 
 export const keysCreate: CommandDef = {
@@ -22,9 +23,10 @@ export const keysCreate: CommandDef = {
     const name = checkKeyName(String(args.name));
     if (await findApiKey(ctx.db, ctx.user.id, name)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}` });
     const wanted = [...new Set((args.integration as string[] | undefined) ?? [])];
-    const mine = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.name, i.id]));
+    const mine = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.name, i]));
     for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${shown(i)}" not found`, { hint: 'run "integrations list" to see yours' });
-    const scope = wanted.length ? wanted.map((i) => mine.get(i)!) : null; // ids: a renamed integration stays in scope
+    checkKeyTypes(ctx, wanted.map((i) => mine.get(i)!));
+    const scope = wanted.length ? wanted.map((i) => mine.get(i)!.id) : null; // ids: a renamed integration stays in scope
     const models = args.models === undefined ? null : parseModelGlobs(String(args.models));
     const expiresAt = parseExpiry(args.expires === undefined ? 'never' : String(args.expires));
     const secret = generateApiKey();
@@ -43,3 +45,17 @@ export const keysCreate: CommandDef = {
     ctx.out.line(`Scope: integrations ${wanted.length ? wanted.join(', ') : 'all'}; models ${models ? models.join(', ') : 'all'}; expires ${row.expires_at ?? 'never'}`);
   },
 };
+
+/**
+ * A key calls llm integrations: the others (reflection) answer VMs only. A scope of nothing but
+ * those is refused, as the key could call nothing; in a wider scope they are pointed out.
+ */
+function checkKeyTypes(ctx: CommandContext, scope: Integration[]): void {
+  const others = scope.filter((i) => i.type !== 'llm');
+  if (others.length === 0) return;
+  const what = others.map((i) => `"${i.name}" is a ${i.type} integration`).join(', ');
+  if (others.length === scope.length) {
+    throw new GatehouseError('invalid_input', `an API key calls llm integrations only: ${what}, which answers VMs only`, { hint: 'e.g. keys create --name NAME --integration llm' });
+  }
+  ctx.out.warn(`${what}, which answers VMs only: this key cannot use it`);
+}

@@ -37,6 +37,14 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Metering and credits; off only for benchmarks that measure their cost. */
   metering: boolean;
+  /** On SIGTERM/SIGINT, how long requests and streams in flight may take to finish (0: cut at once). */
+  drainMs: number;
+  /** How long a gateway client may take to send a request's headers (408 and close beyond). */
+  gatewayHeadersTimeoutMs: number;
+  /** How long a request body may go without a byte (408 beyond). */
+  gatewayBodyTimeoutMs: number;
+  /** Gateway connections open at once from one source address; more are closed at once. */
+  gatewayMaxConnectionsPerAddress: number;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -62,6 +70,10 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_METERING', flag: 'metering', default: 'on', help: 'on, or off to measure its cost in benchmarks (no usage rows, no credits)' },
   { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
+  { env: 'GATEHOUSE_DRAIN_MS', flag: 'drain-ms', default: '30000', help: 'on SIGTERM/SIGINT, time for requests and streams in flight to finish (0: cut at once)' },
+  { env: 'GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', flag: 'gateway-headers-timeout-ms', default: '30000', help: 'time a client may take to send request headers (then 408, closed)' },
+  { env: 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', flag: 'gateway-body-timeout-ms', default: '60000', help: 'time a request body may go without a byte (then 408)' },
+  { env: 'GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', flag: 'gateway-max-connections-per-address', default: '256', help: 'gateway connections open at once from one address; more are closed' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -95,6 +107,12 @@ function parseCredits(value: string): number {
 function positiveInt(setting: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw bad(setting, `"${value}" must be a positive whole number`);
+  return n;
+}
+
+function nonNegativeInt(setting: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw bad(setting, `"${value}" must be a whole number, 0 or more`);
   return n;
 }
 
@@ -163,6 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxBodyBytes: 0,
     upstreamTimeoutMs: 0,
     metering: (get('GATEHOUSE_METERING') ?? 'on') !== 'off',
+    drainMs: nonNegativeInt('GATEHOUSE_DRAIN_MS', get('GATEHOUSE_DRAIN_MS') ?? '30000'),
+    gatewayHeadersTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS') ?? '30000'),
+    gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),
+    gatewayMaxConnectionsPerAddress: positiveInt('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', get('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS') ?? '256'),
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   unauthenticated: { http: 401, exit: 1 },
   forbidden: { http: 403, exit: 1 },
   payment_required: { http: 402, exit: 1 },
+  request_timeout: { http: 408, exit: 1 },
   too_large: { http: 413, exit: 1 },
   rate_limited: { http: 429, exit: 1 },
   upgrade_required: { http: 426, exit: 1 },

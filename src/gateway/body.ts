@@ -1,11 +1,27 @@
 // Reads a request body up to the configured limit. Oversized bodies are refused with 413 as soon
-// as Content-Length (or the running count) says so, without reading the rest.
+// as Content-Length (or the running count) says so, without reading the rest; a body that stops
+// arriving is refused with 408 (a slow client holds a connection, never the process, for long).
 import type { IncomingMessage } from 'node:http';
 import { GatehouseError } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export interface BodyProgress {
+  /** The longest silence allowed between two chunks of the body (and before the first). */
+  idleMs: number;
+  /** Called when it stalls, before the 408: the connection must not be reused (the rest may still come). */
+  onStall?: () => void;
+}
+
+// Set per request by the listener (server.ts), which knows the settings, so that every reader of
+// a body is bounded without threading configuration through each route.
+const progressOf = new WeakMap<IncomingMessage, BodyProgress>();
+
+export function bodyProgress(req: IncomingMessage, progress: BodyProgress): void {
+  progressOf.set(req, progress);
+}
+
+export function readBody(req: IncomingMessage, limit: number, progress: BodyProgress | undefined = progressOf.get(req)): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = () => new GatehouseError('too_large', `request body is larger than ${limit} bytes`);
   if (declared > limit) return Promise.reject(tooLarge());
@@ -17,12 +33,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stalled = () => {
+      progress!.onStall?.();
+      done(new GatehouseError('request_timeout', `the request body stalled: no bytes for ${progress!.idleMs / 1000} s`));
+    };
+    const timer = progress && setTimeout(stalled, progress.idleMs);
     const done = (err?: Error) => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
       if (err) reject(err);
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     const onData = (chunk: Buffer) => {
+      timer?.refresh();
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       // The rest of the upload flows on to no listener and is dropped; the 413 closes the

@@ -95,6 +95,9 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
     }
     secure = https.createServer({ ...options, cert, key, handshakeTimeout: headersMs }, handle);
+    // A handshake that failed or timed out has no channel to answer on: close it before the
+    // clientError handler queues an answer that would wait for the handshake forever.
+    secure.prependListener('tlsClientError', (_err: Error, conn: Duplex) => conn.destroy());
   }
   const protocols = secure ? [plain, secure] : [plain];
   for (const server of protocols) {

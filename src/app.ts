@@ -68,7 +68,8 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     gatewayPorts: gateway.ports,
     gatewayPort: gateway.ports[0],
     async stop({ drainMs = 0 } = {}) {
-      if (drainMs > 0) log.info(`draining: ${gateway.inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS)`);
+      const inFlight = gateway.inFlight;
+      if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
       services.usage.close(); // every finished request's row is committed before the database closes

@@ -68,7 +68,7 @@ async function serve(args: string[]): Promise<number> {
   config.gatewayListen.forEach((l, i) => console.log(`gatehouse: gateway on http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}`));
   console.log(`gatehouse: data in ${config.dataDir}; sign-up is ${config.signup}`);
   const signal = await nextSignal();
-  console.log(`gatehouse: ${signal} received, shutting down: draining for up to ${config.drainMs} ms (${signal} again stops at once)`);
+  console.log(`gatehouse: ${signal} received, shutting down`);
   void nextSignal().then(async (again) => {
     console.log(`gatehouse: ${again} received again, stopping now`);
     await app.halt();

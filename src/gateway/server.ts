@@ -71,58 +71,23 @@ function refuseNonHttp(server: http.Server | https.Server): void {
 
 export async function startGateway(config: Readonly<Config>, gateway: Gateway): Promise<GatewayServer> {
   const connections = new Connections(config.gatewayMaxConnectionsPerAddress);
-  const headersMs = config.gatewayHeadersTimeoutMs;
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     connections.track(res);
     bodyProgress(req, { idleMs: config.gatewayBodyTimeoutMs, onStall: () => (res.shouldKeepAlive = false) });
     gateway.handle(req, res);
   };
-  const options: http.ServerOptions = {
-    keepAliveTimeout: KEEPALIVE_MS,
-    requestTimeout: 0, // a long upload is fine while it progresses: readBody bounds the silence
-    headersTimeout: headersMs,
-    // node checks headersTimeout only this often (default 30 s): a trickle would get up to twice its time.
-    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
-  };
-  const plain = http.createServer(options, handle);
-  let secure: https.Server | undefined;
-  if (config.tlsCert && config.tlsKey) {
-    let cert: Buffer, key: Buffer;
-    try {
-      cert = fs.readFileSync(config.tlsCert);
-      key = fs.readFileSync(config.tlsKey);
-    } catch (err) {
-      throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
-    }
-    secure = https.createServer({ ...options, cert, key, handshakeTimeout: headersMs }, handle);
-    // A handshake that failed or timed out has no channel to answer on: close it before the
-    // clientError handler queues an answer that would wait for the handshake forever.
-    secure.prependListener('tlsClientError', (_err: Error, conn: Duplex) => conn.destroy());
-  }
+  const { plain, secure } = protocolServers(config, handle);
   const protocols = secure ? [plain, secure] : [plain];
-  for (const server of protocols) {
-    refuseNonHttp(server);
-    connections.serveWith(server);
-    // These servers never listen (the acceptors below do), and node starts the checker that
-    // enforces headersTimeout, and the list of connections it keeps, only on 'listening'.
-    server.emit('listening');
-  }
+  for (const server of protocols) connections.serveWith(server);
   // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
   const acceptors = config.gatewayListen.map(() =>
     net.createServer({ noDelay: true }, (socket) => {
       if (!connections.admit(socket)) return;
       if (!secure) return void handOver(plain, socket, connections);
-      sniff(socket, headersMs, (tls) => handOver(tls ? secure! : plain, socket, connections));
+      sniff(socket, config.gatewayHeadersTimeoutMs, (tls) => handOver(tls ? secure : plain, socket, connections));
     }),
   );
-  const ports: number[] = [];
-  for (const [i, server] of acceptors.entries()) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${config.gatewayListen[i].host}:${config.gatewayListen[i].port} (${err.code})`)));
-      server.listen(config.gatewayListen[i].port, config.gatewayListen[i].host, () => resolve());
-    });
-    ports.push((server.address() as AddressInfo).port);
-  }
+  const ports = await listenAll(acceptors, config);
   const cut = async () => {
     connections.cut();
     await connections.settled(CUT_MS);
@@ -148,6 +113,53 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       for (const server of protocols) server.close(); // stops their header-timeout checkers
     },
   };
+}
+
+/** The HTTP server, and the HTTPS one when there is a certificate; they never listen themselves. */
+function protocolServers(config: Readonly<Config>, handle: http.RequestListener): { plain: http.Server; secure?: https.Server } {
+  const headersMs = config.gatewayHeadersTimeoutMs;
+  const options: http.ServerOptions = {
+    keepAliveTimeout: KEEPALIVE_MS,
+    requestTimeout: 0, // a long upload is fine while it progresses: readBody bounds the silence
+    headersTimeout: headersMs,
+    // node checks headersTimeout only this often (default 30 s): a trickle would get up to twice its time.
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
+  };
+  const plain = http.createServer(options, handle);
+  let secure: https.Server | undefined;
+  if (config.tlsCert && config.tlsKey) {
+    let cert: Buffer, key: Buffer;
+    try {
+      cert = fs.readFileSync(config.tlsCert);
+      key = fs.readFileSync(config.tlsKey);
+    } catch (err) {
+      throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
+    }
+    secure = https.createServer({ ...options, cert, key, handshakeTimeout: headersMs }, handle);
+    // A handshake that failed or timed out has no channel to answer on: close it before the
+    // clientError handler queues an answer that would wait for the handshake forever.
+    secure.prependListener('tlsClientError', (_err: Error, conn: Duplex) => conn.destroy());
+  }
+  for (const server of secure ? [plain, secure] : [plain]) {
+    refuseNonHttp(server);
+    // node starts the checker that enforces headersTimeout, and the connection list that
+    // closeIdleConnections reads, on 'listening': these servers get their sockets from the acceptors.
+    server.emit('listening');
+  }
+  return { plain, secure };
+}
+
+async function listenAll(acceptors: net.Server[], config: Readonly<Config>): Promise<number[]> {
+  const ports: number[] = [];
+  for (const [i, server] of acceptors.entries()) {
+    const { host, port } = config.gatewayListen[i];
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${host}:${port} (${err.code})`)));
+      server.listen(port, host, () => resolve());
+    });
+    ports.push((server.address() as AddressInfo).port);
+  }
+  return ports;
 }
 
 /** node:http takes the connection over: from here its parser, timeouts and idle list apply. */

@@ -35,8 +35,8 @@ beforeEach(() => {
 });
 
 /** A gatehouse with alice and her VM at 127.0.0.2, registered over SSH. */
-async function served(env: Record<string, string>): Promise<Served> {
-  const s = await serve(mock.url, env);
+async function served(env: Record<string, string>, flags: string[] = []): Promise<Served> {
+  const s = await serve(mock.url, env, flags);
   const alice = await signUp(s.sshPort, 'alice', 'alice@example.com');
   const r = await exec(s.sshPort, alice, 'new --name alice-box --address 127.0.0.2');
   assert.equal(r.code, 0, r.stderr);
@@ -110,11 +110,12 @@ describe('serve drains on SIGTERM', () => {
     assert.match(s.stdout(), /SIGTERM received[\s\S]*gatehouse: stopped/);
   });
 
-  it('issue 11.5: streams that outlive a short drain are ended, metered, and the process exits 0 promptly', async () => {
-    const s = await served({ GATEHOUSE_DRAIN_MS: '500' });
+  it('issue 11.5: streams that outlive a short drain (--drain-ms 500) are ended, metered, and the process exits 0 promptly', async () => {
+    const s = await served({}, ['--drain-ms', '500']);
     const pending = await streams(s, 20, { chunks: 200, chunkDelayMs: 50 });
     const signalled = performance.now();
     s.child.kill('SIGTERM');
+    await s.waitFor(/draining: 20 gateway requests in flight, waiting up to 500 ms/);
     const replies = await Promise.all(pending);
     const { code, at } = await s.exited;
     assert.equal(code, 0, s.stderr());

@@ -8,6 +8,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../helpers/gatehouse.js';
 import { ANTHROPIC_BODY, errorOf, intHost, request, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
 
@@ -182,3 +183,15 @@ function httpsHello(port: number, ca: Buffer): Promise<number> {
 
 suite('plain HTTP', false);
 suite('TLS-sniffing listener', true);
+
+describe('gateway socket settings', () => {
+  it('default to limits an honest client never meets, and refuse nonsense naming the variable', () => {
+    const c = loadConfig({});
+    assert.deepEqual([c.gatewayHeadersTimeoutMs, c.gatewayBodyTimeoutMs, c.gatewayMaxConnectionsPerAddress, c.drainMs], [30_000, 60_000, 256, 30_000]);
+    for (const name of ['GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', 'GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS']) {
+      for (const bad of ['0', '-1', '1.5', 'soon']) assert.throws(() => loadConfig({ [name]: bad }), (err: Error) => err.message.startsWith(`${name}: "${bad}"`));
+    }
+    assert.equal(loadConfig({ GATEHOUSE_DRAIN_MS: '0' }).drainMs, 0, 'no drain: cut at once');
+    assert.throws(() => loadConfig({ GATEHOUSE_DRAIN_MS: '-5' }), /GATEHOUSE_DRAIN_MS: "-5"/);
+  });
+});

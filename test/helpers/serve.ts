@@ -26,7 +26,7 @@ export interface Served {
   usageRows(): { request_id: string; status: number; output_tokens: number }[];
 }
 
-export async function serve(upstream: string, env: Record<string, string> = {}): Promise<Served> {
+export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = []): Promise<Served> {
   const dataDir = tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
   Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
@@ -35,7 +35,7 @@ export async function serve(upstream: string, env: Record<string, string> = {}):
     childEnv[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
   }
   Object.assign(childEnv, env);
-  const child = spawn(process.execPath, [BIN, 'serve'], { cwd: dataDir, env: childEnv });
+  const child = spawn(process.execPath, [BIN, 'serve', ...flags], { cwd: dataDir, env: childEnv });
   let out = '';
   let err = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));

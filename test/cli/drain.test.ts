@@ -71,7 +71,7 @@ function assertMetered(s: Served, replies: Reply[]): void {
 
 describe('serve drains on SIGTERM', () => {
   it(`issue 11.5: SIGTERM with ${STREAMS} paced streams in flight: every stream completes whole, each is metered, exit 0 within the drain`, async () => {
-    const drainMs = 10_000;
+    const drainMs = 20_000;
     const s = await served({ GATEHOUSE_DRAIN_MS: String(drainMs) });
     // A kept-alive idle connection, and one connected but silent (its request comes during the drain).
     const idle = net.connect({ host: '127.0.0.1', port: s.gatewayPort, localAddress: '127.0.0.2' });
@@ -85,7 +85,7 @@ describe('serve drains on SIGTERM', () => {
     const silentClosed = new Promise((resolve) => silent.once('close', resolve));
     await new Promise((resolve) => silent.once('connect', resolve));
 
-    const pending = await streams(s, STREAMS, { chunks: 25, chunkDelayMs: 100 });
+    const pending = await streams(s, STREAMS, { chunks: 50, chunkDelayMs: 100 }); // 5 s each
     const signalled = performance.now();
     s.child.kill('SIGTERM');
     await s.waitFor(new RegExp(`draining: ${STREAMS} gateway requests in flight`));

@@ -1,27 +1,23 @@
 // Reads a request body up to the configured limit. Oversized bodies are refused with 413 as soon
 // as Content-Length (or the running count) says so, without reading the rest; a body that stops
 // arriving is refused with 408 (a slow client holds a connection, never the process, for long).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatehouseError } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export interface BodyProgress {
+/**
+ * What the listener (server.ts) gives its requests, on their prototype so it costs nothing per
+ * request: every reader of a body is bounded without threading settings through each route.
+ */
+export interface BodyBounds {
   /** The longest silence allowed between two chunks of the body (and before the first). */
-  idleMs: number;
-  /** Called when it stalls, before the 408: the connection must not be reused (the rest may still come). */
-  onStall?: () => void;
+  readonly bodyIdleMs?: number;
+  /** The request's response: when the body stalls, its connection must not be reused (the rest may still come). */
+  readonly response?: ServerResponse;
 }
 
-// Set per request by the listener (server.ts), which knows the settings, so that every reader of
-// a body is bounded without threading configuration through each route.
-const progressOf = new WeakMap<IncomingMessage, BodyProgress>();
-
-export function bodyProgress(req: IncomingMessage, progress: BodyProgress): void {
-  progressOf.set(req, progress);
-}
-
-export function readBody(req: IncomingMessage, limit: number, progress: BodyProgress | undefined = progressOf.get(req)): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, idleMs = (req as BodyBounds).bodyIdleMs): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = () => new GatehouseError('too_large', `request body is larger than ${limit} bytes`);
   if (declared > limit) return Promise.reject(tooLarge());
@@ -34,10 +30,11 @@ export function readBody(req: IncomingMessage, limit: number, progress: BodyProg
     const chunks: Buffer[] = [];
     let size = 0;
     const stalled = () => {
-      progress!.onStall?.();
-      done(new GatehouseError('request_timeout', `the request body stalled: no bytes for ${progress!.idleMs / 1000} s`));
+      const res = (req as BodyBounds).response;
+      if (res) res.shouldKeepAlive = false; // the 408 says `connection: close` and closes it
+      done(new GatehouseError('request_timeout', `the request body stalled: no bytes for ${idleMs! / 1000} s`));
     };
-    const timer = progress && setTimeout(stalled, progress.idleMs);
+    const timer = idleMs ? setTimeout(stalled, idleMs) : undefined;
     const done = (err?: Error) => {
       clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { GatehouseError } from '../errors.js';
-import { bodyProgress } from './body.js';
+import type { BodyBounds } from './body.js';
 import type { Gateway } from './handler.js';
 import { Connections } from './sockets.js';
 
@@ -73,7 +73,6 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
   const connections = new Connections(config.gatewayMaxConnectionsPerAddress);
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     connections.track(res);
-    bodyProgress(req, { idleMs: config.gatewayBodyTimeoutMs, onStall: () => (res.shouldKeepAlive = false) });
     gateway.handle(req, res);
   };
   const { plain, secure } = protocolServers(config, handle);
@@ -119,6 +118,7 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
 function protocolServers(config: Readonly<Config>, handle: http.RequestListener): { plain: http.Server; secure?: https.Server } {
   const headersMs = config.gatewayHeadersTimeoutMs;
   const options: http.ServerOptions = {
+    ...boundedMessages(config.gatewayBodyTimeoutMs),
     keepAliveTimeout: KEEPALIVE_MS,
     requestTimeout: 0, // a long upload is fine while it progresses: readBody bounds the silence
     headersTimeout: headersMs,
@@ -147,6 +147,24 @@ function protocolServers(config: Readonly<Config>, handle: http.RequestListener)
     server.emit('listening');
   }
   return { plain, secure };
+}
+
+/** Request and response classes whose requests carry the body bounds readBody applies (see BodyBounds). */
+function boundedMessages(bodyIdleMs: number): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+  class Request extends http.IncomingMessage implements BodyBounds {
+    declare readonly bodyIdleMs: number;
+    response: http.ServerResponse | undefined = undefined;
+  }
+  Object.defineProperty(Request.prototype, 'bodyIdleMs', { value: bodyIdleMs });
+  // node passes options (highWaterMark …) its typings do not declare.
+  const ServerResponse = http.ServerResponse as unknown as new (req: http.IncomingMessage, options?: object) => http.ServerResponse;
+  class Response extends ServerResponse {
+    constructor(req: Request, options?: object) {
+      super(req, options);
+      req.response = this;
+    }
+  }
+  return { IncomingMessage: Request, ServerResponse: Response as unknown as typeof http.ServerResponse };
 }
 
 async function listenAll(acceptors: net.Server[], config: Readonly<Config>): Promise<number[]> {

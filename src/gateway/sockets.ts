@@ -55,12 +55,15 @@ export class Connections {
     this.responses.add(res);
     // During a drain every answer says `connection: close`, so no client sends another request here.
     if (this.draining) res.shouldKeepAlive = false;
-    res.once('close', () => {
-      this.responses.delete(res);
-      if (this.draining) this.closeIdle();
-      if (this.responses.size === 0) for (const wake of this.waiting) wake();
-    });
+    res.on('close', this.responseClosed); // one shared listener: nothing allocated per request
   }
+
+  private readonly responseClosed = ((connections: Connections) =>
+    function (this: http.ServerResponse) {
+      connections.responses.delete(this);
+      if (connections.draining) connections.closeIdle();
+      if (connections.responses.size === 0) for (const wake of connections.waiting) wake();
+    })(this);
 
   get inFlight(): number {
     return this.responses.size;

@@ -70,7 +70,7 @@ function assertMetered(s: Served, replies: Reply[]): void {
 }
 
 describe('serve drains on SIGTERM', () => {
-  it(`issue 11.5: SIGTERM with ${STREAMS} paced streams in flight: every stream completes whole, each is metered, exit 0 within the drain`, async () => {
+  it(`issue 11.5: SIGTERM with ${STREAMS} paced streams in flight: every stream completes whole, each is metered, exit 0 within the drain`, async (t) => {
     const drainMs = 20_000;
     const s = await served({ GATEHOUSE_DRAIN_MS: String(drainMs) });
     // A kept-alive idle connection, and one connected but silent (its request comes during the drain).
@@ -100,6 +100,7 @@ describe('serve drains on SIGTERM', () => {
     const { code, at } = await s.exited;
     assert.equal(code, 0, s.stderr());
     assert.ok(at - signalled < drainMs, `exited ${Math.round(at - signalled)} ms after SIGTERM, within the ${drainMs} ms drain`);
+    t.diagnostic(`exited ${Math.round(at - signalled)} ms after SIGTERM`);
     for (const r of replies) {
       assert.ok(r.ended, 'the stream ended normally');
       assert.equal(r.text, sent[Number(r.headers['x-mock-request-index'])], 'the client got exactly what the mock sent');
@@ -110,7 +111,7 @@ describe('serve drains on SIGTERM', () => {
     assert.match(s.stdout(), /SIGTERM received[\s\S]*gatehouse: stopped/);
   });
 
-  it('issue 11.5: streams that outlive a short drain (--drain-ms 500) are ended, metered, and the process exits 0 promptly', async () => {
+  it('issue 11.5: streams that outlive a short drain (--drain-ms 500) are ended, metered, and the process exits 0 promptly', async (t) => {
     const s = await served({}, ['--drain-ms', '500']);
     const pending = await streams(s, 20, { chunks: 200, chunkDelayMs: 50 });
     const signalled = performance.now();
@@ -120,11 +121,12 @@ describe('serve drains on SIGTERM', () => {
     const { code, at } = await s.exited;
     assert.equal(code, 0, s.stderr());
     assert.ok(at - signalled < 5_000, `exited ${Math.round(at - signalled)} ms after SIGTERM`);
+    t.diagnostic(`exited ${Math.round(at - signalled)} ms after SIGTERM`);
     for (const r of replies) assert.notEqual(parseSse(r.text).at(-1)?.event, 'message_stop', 'the stream was ended before its end');
     assertMetered(s, replies);
   });
 
-  it('issue 11.5: a second SIGTERM or SIGINT during the drain stops at once (exit 128 + signal)', async () => {
+  it('issue 11.5: a second SIGTERM or SIGINT during the drain stops at once (exit 128 + signal)', async (t) => {
     for (const [second, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
       const s = await served({ GATEHOUSE_DRAIN_MS: '30000' });
       const pending = await streams(s, 10, { chunks: 200, chunkDelayMs: 100 });
@@ -135,6 +137,7 @@ describe('serve drains on SIGTERM', () => {
       const { code, at } = await s.exited;
       assert.equal(code, status, s.stderr());
       assert.ok(at - signalled < 2_000, `exited ${Math.round(at - signalled)} ms after the second signal`);
+      t.diagnostic(`${second}: exited ${code} ${Math.round(at - signalled)} ms after the second signal`);
       const replies = await Promise.all(pending);
       for (const r of replies) assert.notEqual(parseSse(r.text).at(-1)?.event, 'message_stop');
       assertMetered(s, replies);

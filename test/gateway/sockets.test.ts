@@ -60,7 +60,7 @@ function received(conn: Conn, pattern: RegExp, ms = 5000): Promise<void> {
 /**
  * GET /api/hello from an honest address, again and again until `done` settles. The bar is 200 ms
  * each; on a shared 2-core test machine the scheduler alone can add that much now and then, so
- * nine in ten must make it and none may take a second (a stalled loop or a refused connection
+ * nine in ten must make it and none may take two seconds (a stalled loop or a refused connection
  * fails this at once).
  */
 async function servedThroughout(port: number, done: Promise<unknown>): Promise<number[]> {
@@ -75,7 +75,7 @@ async function servedThroughout(port: number, done: Promise<unknown>): Promise<n
   }
   const sorted = [...times].sort((a, b) => a - b);
   assert.ok(sorted[Math.floor(sorted.length * 0.9) - 1] < 200, `honest requests (ms): ${times.map(Math.round).join(' ')}`);
-  assert.ok(sorted.at(-1)! < 1000, `slowest honest request: ${Math.round(sorted.at(-1)!)} ms`);
+  assert.ok(sorted.at(-1)! < 2000, `slowest honest request: ${Math.round(sorted.at(-1)!)} ms`);
   return times;
 }
 
@@ -97,7 +97,7 @@ function suite(name: string, tls: boolean): void {
     });
     after(() => env?.stop());
 
-    it('issue 11: 200 connections trickling headers one byte a second are closed, honest requests are served throughout', async () => {
+    it('issue 11: 200 connections trickling headers one byte a second are closed, honest requests are served throughout', async (t) => {
       const request = Buffer.from(`GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ${'x'.repeat(100)}\r\n\r\n`);
       // A TLS record header announcing a 512-byte ClientHello, then the trickle.
       const hello = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]), Buffer.alloc(506, 1)]);
@@ -111,8 +111,9 @@ function suite(name: string, tls: boolean): void {
       const pace = setInterval(() => (sent++, tick()), 1000);
       try {
         const all = Promise.all([...trickling, ...silent].map((c) => c.closed));
-        await servedThroughout(env.port, all);
+        const times = await servedThroughout(env.port, all);
         const lasted = Math.max(...(await all)) - opened;
+        t.diagnostic(`last trickle closed after ${Math.round(lasted)} ms; ${times.length} honest requests, slowest ${Math.round(Math.max(...times))} ms`);
         assert.ok(lasted < HEADERS_MS + CHECK_MS + 1500, `the last trickle was closed after ${Math.round(lasted)} ms`);
         for (const [i, c] of trickling.entries()) if (!(tls && i % 2)) assert.match(c.text, /^HTTP\/1\.1 408 /);
       } finally {

@@ -24,7 +24,13 @@ export interface Gatehouse {
   gatewayPorts: number[];
   /** The first gateway port, for tests. */
   gatewayPort: number;
-  stop(): Promise<void>;
+  /**
+   * Stops: no new SSH logins or gateway connections; gateway requests and streams in flight get up
+   * to `drainMs` (default 0: cut at once) to finish; then usage is flushed and the database closed.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /** Stops now, during a drain (a second signal): cuts every gateway request, flushes usage. */
+  halt(): Promise<void>;
 }
 
 export async function startGatehouse(config: Readonly<Config>, options: { log?: Log } = {}): Promise<Gatehouse> {
@@ -63,11 +69,17 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     sshPort,
     gatewayPorts: gateway.ports,
     gatewayPort: gateway.ports[0],
-    async stop() {
-      await ssh.stop(); // returns once running commands are done (bounded): they may still use the database
-      await gateway.stop();
+    async stop({ drainMs = 0 } = {}) {
+      const inFlight = gateway.inFlight;
+      if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
+      // ssh.stop returns once running commands are done (bounded): they may still use the database.
+      await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
       services.usage.close(); // every finished request's row is committed before the database closes
       await db.destroy();
+    },
+    async halt() {
+      await gateway.cut(); // bounded: the cut requests queue their usage rows
+      services.usage.flush(); // synchronous: the rows are committed before the process exits
     },
   };
 }

@@ -61,6 +61,14 @@ export interface Config {
   sshMacs?: string[];
   sshHostKeyAlgorithms?: string[];
   sshCompression?: string[];
+  /** On SIGTERM/SIGINT, how long requests and streams in flight may take to finish (0: cut at once). */
+  drainMs: number;
+  /** How long a gateway client may take to send a request's headers (408 and close beyond). */
+  gatewayHeadersTimeoutMs: number;
+  /** How long a request body may go without a byte (408 beyond). */
+  gatewayBodyTimeoutMs: number;
+  /** Gateway connections open at once from one source address; more are closed at once. */
+  gatewayMaxConnectionsPerAddress: number;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -100,6 +108,10 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_SSH_MACS', flag: 'ssh-macs', default: 'hmac-sha2-256/512-etm@openssh.com', help: 'comma list of SSH MACs offered' },
   { env: 'GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', flag: 'ssh-host-key-algorithms', default: 'ed25519, ECDSA, rsa-sha2-512/256', help: 'comma list of host key signature algorithms (for the keys given)' },
   { env: 'GATEHOUSE_SSH_COMPRESSION', flag: 'ssh-compression', default: 'none', help: 'comma list: none, zlib@openssh.com (after login), zlib' },
+  { env: 'GATEHOUSE_DRAIN_MS', flag: 'drain-ms', default: '30000', help: 'on SIGTERM/SIGINT, time for requests and streams in flight to finish (0: cut at once)' },
+  { env: 'GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', flag: 'gateway-headers-timeout-ms', default: '30000', help: 'time a client may take to send request headers (then 408, closed)' },
+  { env: 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', flag: 'gateway-body-timeout-ms', default: '60000', help: 'time a request body may go without a byte (then 408)' },
+  { env: 'GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', flag: 'gateway-max-connections-per-address', default: '256', help: 'gateway connections open at once from one address; more are closed' },
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -143,6 +155,12 @@ function commaList(setting: string, value: string | undefined): string[] | undef
   if (names.length === 0) throw bad(setting, 'names nothing');
   if (new Set(names).size !== names.length) throw bad(setting, 'names an algorithm twice');
   return names;
+}
+
+function nonNegativeInt(setting: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw bad(setting, `"${value}" must be a whole number, 0 or more`);
+  return n;
 }
 
 function parseUpstream(setting: string, value: string): string {
@@ -219,6 +237,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sshHandshakeTimeoutMs: 0,
     sshAuthFreeFailures: 0,
     sshAuthDelayMs: 0,
+    drainMs: nonNegativeInt('GATEHOUSE_DRAIN_MS', get('GATEHOUSE_DRAIN_MS') ?? '30000'),
+    gatewayHeadersTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS') ?? '30000'),
+    gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),
+    gatewayMaxConnectionsPerAddress: positiveInt('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', get('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS') ?? '256'),
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');

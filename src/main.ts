@@ -1,6 +1,7 @@
 // The operator CLI: `gatehouse serve | user add | user list`. Process concerns only: argv, env,
 // signals, exit codes. Everything else is in app.ts and the rooms.
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startGatehouse } from './app.js';
 import { loadConfig, SETTINGS, type Config } from './config.js';
@@ -66,17 +67,29 @@ async function serve(args: string[]): Promise<number> {
   console.log(`gatehouse: SSH control plane on ${ssh}  (try: ssh -p ${app.sshPort} ${config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host})`);
   config.gatewayListen.forEach((l, i) => console.log(`gatehouse: gateway on http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}`));
   console.log(`gatehouse: data in ${config.dataDir}; sign-up is ${config.signup}`);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      console.log(`gatehouse: ${signal} received, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  const signal = await nextSignal();
+  console.log(`gatehouse: ${signal} received, shutting down`);
+  void nextSignal().then(async (again) => {
+    console.log(`gatehouse: ${again} received again, stopping now`);
+    await app.halt();
+    // 128 + signal number, as a shell reports a process ended by that signal: the stop was not clean
+    // (streams were cut), and a supervisor or script can tell it from a drained stop (0).
+    process.exit(128 + os.constants.signals[again]);
   });
-  await app.stop();
+  await app.stop({ drainMs: config.drainMs });
   console.log('gatehouse: stopped');
   return 0;
+}
+
+/** Resolves on the next SIGINT or SIGTERM (handled: neither ends the process by itself). */
+function nextSignal(): Promise<'SIGINT' | 'SIGTERM'> {
+  return new Promise((resolve) => {
+    const on = (signal: 'SIGINT' | 'SIGTERM') => {
+      process.off('SIGINT', on).off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on).on('SIGTERM', on);
+  });
 }
 
 async function userAdd(args: string[]): Promise<number> {

@@ -1,5 +1,7 @@
-// The gateway listeners: plain node:http on every GATEHOUSE_GATEWAY_LISTEN address; with a TLS
-// certificate, the same ports also speak HTTPS (the first byte of a connection tells them apart).
+// The gateway listeners: a TCP acceptor on every GATEHOUSE_GATEWAY_LISTEN address hands each
+// connection to node:http; with a TLS certificate, the same ports also speak HTTPS (the first byte
+// of a connection tells them apart). Slow clients are bounded here: headers, body progress, and
+// connections per source address; stop() drains before it cuts.
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,12 +11,31 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { GatehouseError } from '../errors.js';
 import { rawError } from './errors.js';
+import type { BodyBounds } from './body.js';
 import type { Gateway } from './handler.js';
+import { Connections } from './sockets.js';
 
 export interface GatewayServer {
   ports: number[];
-  stop(): Promise<void>;
+  /** Requests being answered now, streams included. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting at once; requests in flight get up to `drainMs` to finish (their connections
+   * close as they do), then gateway.close() ends what remains and, a moment later, anything still
+   * open is cut.
+   */
+  stop(drainMs?: number): Promise<void>;
+  /** Cuts every connection now; resolves once the cut requests are done (bounded). */
+  cut(): Promise<void>;
 }
+
+/** Idle keep-alive connections: above the 60 s idle timeout of common clients and load balancers, so we are not the side that closes a connection being reused. */
+const KEEPALIVE_MS = 65_000;
+/** After the drain, how long gateway.close() has to end the remaining streams before they are cut. */
+const END_GRACE_MS = 1_000;
+const CLOSE_MS = 3_000;
+/** After a cut, how long the cut requests get to record their usage (ticks, in practice). */
+const CUT_MS = 500;
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -35,9 +56,9 @@ function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
   // Before a request is parsed there is no path to choose a shape by: OpenAI's, the most common.
   const answer =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? rawError('openai', new GatehouseError('too_large', 'request headers are too large'), 431)
+      ? rawError('openai', new GatehouseError('headers_too_large', 'request headers are too large'))
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? rawError('openai', new GatehouseError('invalid_input', 'the request headers did not arrive in time'), 408)
+        ? rawError('openai', new GatehouseError('request_timeout', 'the request headers did not arrive in time'))
         : rawError('openai', new GatehouseError('invalid_input', 'malformed HTTP request'));
   s.end(answer, () => s.destroy());
 }
@@ -48,9 +69,62 @@ function refuseNonHttp(server: http.Server | https.Server): void {
 }
 
 export async function startGateway(config: Readonly<Config>, gateway: Gateway): Promise<GatewayServer> {
-  const options: http.ServerOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 };
-  const plain = http.createServer(options, gateway.handle);
-  refuseNonHttp(plain);
+  const connections = new Connections(config.gatewayMaxConnectionsPerAddress);
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    connections.track(res);
+    gateway.handle(req, res);
+  };
+  const { plain, secure } = protocolServers(config, handle);
+  const protocols = secure ? [plain, secure] : [plain];
+  for (const server of protocols) connections.serveWith(server);
+  // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
+  const acceptors = config.gatewayListen.map(() =>
+    net.createServer({ noDelay: true }, (socket) => {
+      if (!connections.admit(socket)) return;
+      if (!secure) return void handOver(plain, socket, connections);
+      sniff(socket, config.gatewayHeadersTimeoutMs, (tls) => handOver(tls ? secure : plain, socket, connections));
+    }),
+  );
+  const ports = await listenAll(acceptors, config);
+  const cut = async () => {
+    connections.cut();
+    await connections.settled(CUT_MS);
+    // The cut requests finish (and are metered) in the callbacks that follow their close events.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return {
+    ports,
+    get inFlight() {
+      return connections.inFlight;
+    },
+    cut,
+    async stop(drainMs = 0) {
+      // Closed listeners refuse new connections at once; the promise waits for the open ones.
+      const closed = Promise.all(acceptors.map((s) => new Promise((resolve) => s.close(resolve))));
+      connections.drain();
+      await connections.settled(drainMs);
+      const ending = gateway.close();
+      if (drainMs > 0) await connections.settled(END_GRACE_MS);
+      await cut();
+      await within(ending, CLOSE_MS);
+      await within(closed, CLOSE_MS);
+      for (const server of protocols) server.close(); // stops their header-timeout checkers
+    },
+  };
+}
+
+/** The HTTP server, and the HTTPS one when there is a certificate; they never listen themselves. */
+function protocolServers(config: Readonly<Config>, handle: http.RequestListener): { plain: http.Server; secure?: https.Server } {
+  const headersMs = config.gatewayHeadersTimeoutMs;
+  const options: http.ServerOptions = {
+    ...boundedMessages(config.gatewayBodyTimeoutMs),
+    keepAliveTimeout: KEEPALIVE_MS,
+    requestTimeout: 0, // a long upload is fine while it progresses: readBody bounds the silence
+    headersTimeout: headersMs,
+    // node checks headersTimeout only this often (default 30 s): a trickle would get up to twice its time.
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
+  };
+  const plain = http.createServer(options, handle);
   let secure: https.Server | undefined;
   if (config.tlsCert && config.tlsKey) {
     let cert: Buffer, key: Buffer;
@@ -60,55 +134,79 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
     } catch (err) {
       throw new GatehouseError('config', `GATEHOUSE_TLS_CERT/KEY: cannot read ${(err as NodeJS.ErrnoException).path}`);
     }
-    secure = https.createServer({ ...options, cert, key }, gateway.handle);
-    refuseNonHttp(secure);
+    secure = https.createServer({ ...options, cert, key, handshakeTimeout: headersMs }, handle);
+    // A handshake that failed or timed out has no channel to answer on: close it before the
+    // clientError handler queues an answer that would wait for the handshake forever.
+    secure.prependListener('tlsClientError', (_err: Error, conn: Duplex) => conn.destroy());
   }
-  // Without TLS each address gets a plain HTTP server; with TLS a sniffing TCP server hands
-  // each connection to the HTTPS or the HTTP server by its first byte.
-  const servers: net.Server[] = config.gatewayListen.map(() => {
-    if (!secure) {
-      const server = http.createServer(options, gateway.handle);
-      refuseNonHttp(server);
-      return server;
+  for (const server of secure ? [plain, secure] : [plain]) {
+    refuseNonHttp(server);
+    // node starts the checker that enforces headersTimeout, and the connection list that
+    // closeIdleConnections reads, on 'listening': these servers get their sockets from the acceptors.
+    server.emit('listening');
+  }
+  return { plain, secure };
+}
+
+/** Request and response classes whose requests carry the body bounds readBody applies (see BodyBounds). */
+function boundedMessages(bodyIdleMs: number): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+  class Request extends http.IncomingMessage implements BodyBounds {
+    declare readonly bodyIdleMs: number;
+    response: http.ServerResponse | undefined = undefined;
+  }
+  Object.defineProperty(Request.prototype, 'bodyIdleMs', { value: bodyIdleMs });
+  // node passes options (highWaterMark …) its typings do not declare.
+  const ServerResponse = http.ServerResponse as unknown as new (req: http.IncomingMessage, options?: object) => http.ServerResponse;
+  class Response extends ServerResponse {
+    constructor(req: Request, options?: object) {
+      super(req, options);
+      req.response = this;
     }
-    // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
-    return net.createServer({ noDelay: true }, (socket) => {
-      socket.once('data', (first: Buffer) => {
-        socket.pause();
-        socket.unshift(first);
-        // node:http reads straight from the socket's handle unless told it is taken; the byte we
-        // peeked at is back in the JS stream, so the servers must read from there.
-        const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
-        if (handle) handle._consumed = true;
-        (first[0] === TLS_HANDSHAKE ? secure! : plain).emit('connection', socket);
-        process.nextTick(() => socket.resume());
-      });
-      socket.on('error', () => socket.destroy());
-    });
-  });
+  }
+  return { IncomingMessage: Request, ServerResponse: Response as unknown as typeof http.ServerResponse };
+}
+
+async function listenAll(acceptors: net.Server[], config: Readonly<Config>): Promise<number[]> {
   const ports: number[] = [];
-  for (const [i, server] of servers.entries()) {
+  for (const [i, server] of acceptors.entries()) {
+    const { host, port } = config.gatewayListen[i];
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${config.gatewayListen[i].host}:${config.gatewayListen[i].port} (${err.code})`)));
-      server.listen(config.gatewayListen[i].port, config.gatewayListen[i].host, () => resolve());
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${host}:${port} (${err.code})`)));
+      server.listen(port, host, () => resolve());
     });
     ports.push((server.address() as AddressInfo).port);
   }
-  return {
-    ports,
-    async stop() {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              if (s instanceof http.Server) s.closeAllConnections();
-            }),
-        ),
-      );
-      plain.closeAllConnections();
-      secure?.closeAllConnections();
-      await gateway.close();
-    },
-  };
+  return ports;
+}
+
+/** node:http takes the connection over: from here its parser, timeouts and idle list apply. */
+function handOver(server: http.Server, socket: net.Socket, connections: Connections): void {
+  connections.claimed(socket);
+  server.emit('connection', socket);
+}
+
+/** Waits for the first byte (bounded like headers: a silent connection is no one's), then says whether it opens a TLS handshake. */
+function sniff(socket: net.Socket, timeoutMs: number, route: (tls: boolean) => void): void {
+  const silent = () => socket.destroy();
+  socket.setTimeout(timeoutMs);
+  socket.once('timeout', silent);
+  socket.on('error', () => socket.destroy());
+  socket.once('data', (first: Buffer) => {
+    socket.setTimeout(0);
+    socket.off('timeout', silent);
+    socket.pause();
+    socket.unshift(first);
+    // node:http reads straight from the socket's handle unless told it is taken; the byte we
+    // peeked at is back in the JS stream, so the servers must read from there.
+    const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
+    if (handle) handle._consumed = true;
+    route(first[0] === TLS_HANDSHAKE);
+    process.nextTick(() => socket.resume());
+  });
+}
+
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,94 @@
+// `gatehouse serve` as an operator runs it: `node bin/gatehouse.js serve` in a child process,
+// temp data dir, ports 0 (the real ones are read from its stdout), upstreams at a mock provider.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { OPERATOR_KEYS } from './gateway.js';
+import { tempDir } from './gatehouse.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
+const DEADLINE_MS = 15_000;
+
+export interface Served {
+  child: ChildProcessWithoutNullStreams;
+  dataDir: string;
+  sshPort: number;
+  gatewayPort: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout or stderr matches; rejects at the deadline or if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code and the time it came (performance.now()). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /** The usage rows, read from the SQLite file (read-only) once the process is gone. */
+  usageRows(): { request_id: string; status: number; output_tokens: number }[];
+}
+
+export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = []): Promise<Served> {
+  const dataDir = tempDir('gatehouse-serve-');
+  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
+  Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
+  for (const [p, key] of Object.entries(OPERATOR_KEYS)) {
+    childEnv[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = upstream;
+    childEnv[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
+  }
+  Object.assign(childEnv, env);
+  const child = spawn(process.execPath, [BIN, 'serve', ...flags], { cwd: dataDir, env: childEnv });
+  let out = '';
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+  const waitFor = (pattern: RegExp, timeoutMs = DEADLINE_MS) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(out) && !pattern.test(err)) return;
+        stop();
+        resolve();
+      };
+      const gone = () => {
+        stop();
+        reject(new Error(`gatehouse exited before ${pattern}; stdout: ${out}; stderr: ${err}`));
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`deadline waiting for ${pattern}; stdout: ${out}; stderr: ${err}`));
+      }, timeoutMs);
+      const stop = () => {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        child.stderr.off('data', check);
+        child.off('exit', gone);
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+      child.once('exit', gone);
+      check();
+    });
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  try {
+    await waitFor(/gateway on http:\/\/127\.0\.0\.1:\d+/);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    child,
+    dataDir,
+    sshPort: Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(out)![1]),
+    gatewayPort: Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]),
+    stdout: () => out,
+    stderr: () => err,
+    waitFor,
+    exited,
+    usageRows() {
+      const db = new Database(path.join(dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare('SELECT request_id, status, output_tokens FROM usage').all() as never;
+      } finally {
+        db.close();
+      }
+    },
+  };
+}

@@ -21,10 +21,16 @@ describe('model globs on the gateway', () => {
   it('issue 11.1: the pathological glob refuses a 40-a model in under 50 ms while /api/hello answers in under 200 ms', async () => {
     const hello = env.request({ path: '/api/hello', from: '127.0.0.1' });
     const started = performance.now();
-    const reply = await env.request({ path: '/v1/messages', host: LLM, body: { model: FORTY_A, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] } });
-    const took = performance.now() - started;
-    assertRefused(reply, env.mock, 403, 'anthropic', /is not allowed by integration "llm"/);
-    assert.ok(took < 50, `refusal took ${took.toFixed(1)} ms`);
+    // The fastest of three: a backtracking matcher takes minutes every time; a loaded CI machine
+    // may delay any one request by a few milliseconds.
+    let fastest = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const reply = await env.request({ path: '/v1/messages', host: LLM, body: { model: FORTY_A, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] } });
+      fastest = Math.min(fastest, performance.now() - t0);
+      assertRefused(reply, env.mock, 403, 'anthropic', /is not allowed by integration "llm"/);
+    }
+    assert.ok(fastest < 50, `refusal took ${fastest.toFixed(1)} ms`);
     const h = await hello;
     assert.equal(h.status, 200);
     assert.ok(h.endedAt - started < 200, `hello took ${(h.endedAt - started).toFixed(1)} ms`);

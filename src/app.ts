@@ -9,6 +9,7 @@ import { CreditLedger } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
+import { LoopWatch } from './core/loopWatch.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
@@ -48,6 +49,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     credits: new CreditLedger(db, config.monthlyCreditsMicros),
     usage: new UsageWriter(db, log),
     apiKeys: new ApiKeyIndex(db, sealer, log, changes),
+    loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
   };
   let sshPort = config.sshListen.port;
@@ -75,11 +77,13 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
       services.usage.close(); // every finished request's row is committed before the database closes
+      services.loop.stop();
       await db.destroy();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
       services.usage.flush(); // synchronous: the rows are committed before the process exits
+      services.loop.stop();
     },
   };
 }

@@ -63,6 +63,8 @@ export interface Config {
   sshCompression?: string[];
   /** On SIGTERM/SIGINT, how long requests and streams in flight may take to finish (0: cut at once). */
   drainMs: number;
+  /** A single task holding the event loop longer than this is logged, with the work in flight. */
+  eventLoopWarnMs: number;
   /** How long a gateway client may take to send a request's headers (408 and close beyond). */
   gatewayHeadersTimeoutMs: number;
   /** How long a request body may go without a byte (408 beyond). */
@@ -108,6 +110,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_SSH_MACS', flag: 'ssh-macs', default: 'hmac-sha2-256/512-etm@openssh.com', help: 'comma list of SSH MACs offered' },
   { env: 'GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', flag: 'ssh-host-key-algorithms', default: 'ed25519, ECDSA, rsa-sha2-512/256', help: 'comma list of host key signature algorithms (for the keys given)' },
   { env: 'GATEHOUSE_SSH_COMPRESSION', flag: 'ssh-compression', default: 'none', help: 'comma list: none, zlib@openssh.com (after login), zlib' },
+  { env: 'GATEHOUSE_EVENT_LOOP_WARN_MS', flag: 'event-loop-warn-ms', default: '200', help: 'log a warning, naming the work in flight, when one task holds the event loop longer' },
   { env: 'GATEHOUSE_DRAIN_MS', flag: 'drain-ms', default: '30000', help: 'on SIGTERM/SIGINT, time for requests and streams in flight to finish (0: cut at once)' },
   { env: 'GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', flag: 'gateway-headers-timeout-ms', default: '30000', help: 'time a client may take to send request headers (then 408, closed)' },
   { env: 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', flag: 'gateway-body-timeout-ms', default: '60000', help: 'time a request body may go without a byte (then 408)' },
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sshHandshakeTimeoutMs: 0,
     sshAuthFreeFailures: 0,
     sshAuthDelayMs: 0,
+    eventLoopWarnMs: positiveInt('GATEHOUSE_EVENT_LOOP_WARN_MS', get('GATEHOUSE_EVENT_LOOP_WARN_MS') ?? '200'),
     drainMs: nonNegativeInt('GATEHOUSE_DRAIN_MS', get('GATEHOUSE_DRAIN_MS') ?? '30000'),
     gatewayHeadersTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS') ?? '30000'),
     gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),

@@ -5,6 +5,7 @@ import type { Catalog } from './catalog.js';
 import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
 import type { RateLimits } from './rateLimits.js';
+import type { LoopWatch } from './loopWatch.js';
 import type { Sealer } from './secrets.js';
 import type { UsageWriter } from './usageWriter.js';
 
@@ -16,4 +17,6 @@ export interface Services {
   usage: UsageWriter;
   apiKeys: ApiKeyIndex;
   limits: RateLimits;
+  /** Event-loop delay figures; work in flight is registered so a stall names it. */
+  loop: LoopWatch;
 }

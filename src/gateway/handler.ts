@@ -56,6 +56,8 @@ export class Gateway {
     // A request pipelined behind a refused upload, on a connection that is closing: never served.
     if (isLingering(req.socket)) return void req.socket.destroy();
     res.setHeader('x-gatehouse-request-id', randomUUID());
+    // Named without its query or headers (they may carry keys), for the event-loop watch.
+    res.once('close', this.deps.services.loop.begin(`gateway ${req.method} ${pathOf(req.url)} from ${req.socket.remoteAddress}`));
     // The one choice of error shape for this request: every refusal and stream error uses it.
     const style = styleFor(req.url ?? '');
     req.on('error', () => res.destroy());
@@ -180,4 +182,9 @@ function hello(res: ServerResponse, method: string): void {
     return;
   }
   sendJson(res, 200, { service: 'gatehouse', status: 'ok' });
+}
+
+function pathOf(url: string | undefined): string {
+  const q = (url ?? '').indexOf('?');
+  return (q === -1 ? url ?? '' : url!.slice(0, q)).slice(0, 120);
 }

@@ -51,7 +51,13 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
       return result;
     }
     const runCtx = json ? { ...ctx, out: ctx.out.plain() } : ctx;
-    result.status = (await def.run(runCtx, args)) ?? 0;
+    // Named by its command path only: argument values may be secrets.
+    const done = ctx.services.loop.begin(`ssh ${ctx.user.name}: ${def.path.join(' ')}`);
+    try {
+      result.status = (await def.run(runCtx, args)) ?? 0;
+    } finally {
+      done();
+    }
     return result;
   } catch (err) {
     const pub = asPublicError(err);

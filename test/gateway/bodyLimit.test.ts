@@ -142,6 +142,33 @@ describe('issue 11.4: a body over the limit gets a readable 413', () => {
     assert.equal(env.mock.requests.length, 0);
   });
 
+  it('Expect: 100-continue with a body declared over the limit: the 413 comes at once, no 100, nothing uploaded', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' });
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`deadline: ${text}`)), DEADLINE_MS);
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+      socket.on('error', () => {});
+      socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${LLM}\r\nContent-Type: application/json\r\nContent-Length: ${UPLOAD}\r\nExpect: 100-continue\r\n\r\n`);
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /, 'the final answer first, never 100 Continue');
+    errorOf('anthropic', JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)));
+    // A body within the limit still gets its 100 Continue and is served.
+    const ok = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(ANTHROPIC_BODY);
+      const req = http.request({ host: '127.0.0.1', port: env.port, method: 'POST', path: '/v1/messages', localAddress: '127.0.0.2', headers: { host: LLM, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
+      req.on('continue', () => req.end(body));
+      req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+    });
+    assert.equal(ok, 200);
+    assert.equal(env.mock.requests.length, 1);
+  });
+
   it('the drain is bounded: a client that never stops sending is closed, and others are served meanwhile', async () => {
     // allowHalfOpen: it goes on sending after the gateway's FIN (a plain net socket would stop there).
     const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2', allowHalfOpen: true });

@@ -81,7 +81,7 @@ let env: GatewayEnv;
 let bob: KeyPair;
 
 before(async () => {
-  env = await startGatewayEnv({ env: { GATEHOUSE_MAX_BODY_BYTES: String(4 << 20) } });
+  env = await startGatewayEnv({ env: { GATEHOUSE_MAX_BODY_BYTES: String(4 << 20), GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS: '2000' } });
   bob = await signUp(env.gh.sshPort, 'bob', 'bob@example.com');
 });
 after(() => env.stop());

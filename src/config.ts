@@ -97,9 +97,9 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_UPSTREAM_TIMEOUT_MS', flag: 'upstream-timeout-ms', default: '600000', help: 'upstream silence before 504 (before headers) or a cut (mid-stream)' },
   { env: 'GATEHOUSE_MAX_BODY_BYTES', flag: 'max-body-bytes', default: '33554432', help: 'largest request body the gateway accepts (32 MiB)' },
   { env: 'GATEHOUSE_RATE_LIMIT_RPM', flag: 'rate-limit-rpm', default: '600', help: 'gateway requests per minute per user (admin limits set overrides)' },
-  { env: 'GATEHOUSE_RATE_LIMIT_CONCURRENT', flag: 'rate-limit-concurrent', default: '64', help: 'gateway requests in flight per user, streams included' },
+  { env: 'GATEHOUSE_RATE_LIMIT_CONCURRENT', flag: 'rate-limit-concurrent', default: '128', help: 'gateway requests in flight per user, streams included' },
   { env: 'GATEHOUSE_KEY_RATE_LIMIT_RPM', flag: 'key-rate-limit-rpm', default: '600', help: 'gateway requests per minute per API key' },
-  { env: 'GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', flag: 'key-rate-limit-concurrent', default: '64', help: 'gateway requests in flight per API key' },
+  { env: 'GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', flag: 'key-rate-limit-concurrent', default: '128', help: 'gateway requests in flight per API key' },
   { env: 'GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', flag: 'ssh-max-sessions-per-user', default: '64', help: 'SSH sessions one user may have open at once, over all connections' },
   { env: 'GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', flag: 'ssh-max-unauthenticated-per-address', default: '64', help: 'SSH connections not yet logged in from one address (IPv6: /64); more are closed' },
   { env: 'GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', flag: 'ssh-handshake-timeout-ms', default: '60000', help: 'from TCP accept to logged in; longer is closed (covers a first host-key prompt)' },
@@ -251,9 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));
   config.rateLimitRpm = positiveInt('GATEHOUSE_RATE_LIMIT_RPM', get('GATEHOUSE_RATE_LIMIT_RPM') ?? '600');
-  config.rateLimitConcurrent = positiveInt('GATEHOUSE_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_RATE_LIMIT_CONCURRENT') ?? '64');
+  config.rateLimitConcurrent = positiveInt('GATEHOUSE_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_RATE_LIMIT_CONCURRENT') ?? '128');
   config.keyRateLimitRpm = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_RPM', get('GATEHOUSE_KEY_RATE_LIMIT_RPM') ?? '600');
-  config.keyRateLimitConcurrent = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT') ?? '64');
+  config.keyRateLimitConcurrent = positiveInt('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT', get('GATEHOUSE_KEY_RATE_LIMIT_CONCURRENT') ?? '128');
   config.sshMaxSessionsPerUser = positiveInt('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER', get('GATEHOUSE_SSH_MAX_SESSIONS_PER_USER') ?? '64');
   config.sshMaxUnauthenticatedPerAddress = positiveInt('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', get('GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS') ?? '64');
   config.sshHandshakeTimeoutMs = positiveInt('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS', get('GATEHOUSE_SSH_HANDSHAKE_TIMEOUT_MS') ?? '60000');

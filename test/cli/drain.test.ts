@@ -5,7 +5,7 @@ import net from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { ANTHROPIC_BODY, BASE_PATH, collect, intHost, open, parseSse, type Reply } from '../helpers/gateway.js';
-import { serve, type Served } from '../helpers/serve.js';
+import { killServed, serve, type Served } from '../helpers/serve.js';
 import { exec, signUp } from '../helpers/ssh.js';
 
 const LLM = intHost('llm');
@@ -16,7 +16,10 @@ let mock: MockProvider;
 let sent: string[];
 
 before(async () => (mock = await startMockProvider({ basePath: BASE_PATH })));
-after(() => mock.close());
+after(async () => {
+  killServed();
+  await mock.close();
+});
 beforeEach(() => {
   mock.reset();
   sent = [];

@@ -20,8 +20,8 @@ after(() => gh.stop());
 
 describe('issue 11 limits: admin limits show and set', () => {
   it('issue 11 limits: show lists the installation defaults and every override', async () => {
-    assert.deepEqual(await okJson(root, 'admin limits show'), { defaults: { rpm: 900, concurrent: 32, key_rpm: 300, key_concurrent: 64 }, overrides: [] });
-    assert.match(await ok(root, 'admin limits show'), /900 requests\/min and 32 in flight per user; 300 requests\/min and 64 in flight per API key[\s\S]*No per-user overrides/);
+    assert.deepEqual(await okJson(root, 'admin limits show'), { defaults: { rpm: 900, concurrent: 32, key_rpm: 300, key_concurrent: 128 }, overrides: [] });
+    assert.match(await ok(root, 'admin limits show'), /900 requests\/min and 32 in flight per user; 300 requests\/min and 128 in flight per API key[\s\S]*No per-user overrides/);
     await ok(root, 'admin limits set bob --rpm 1200 --key-concurrent 4');
     const shown = await okJson(root, 'admin limits show');
     assert.equal(shown.overrides.length, 1);
@@ -32,7 +32,7 @@ describe('issue 11 limits: admin limits show and set', () => {
   it('issue 11 limits: show USER gives effective limits, where each comes from, and current use', async () => {
     await ok(root, 'admin limits set bob --reset --concurrent 8');
     const one = await okJson(root, 'admin limits show bob');
-    assert.deepEqual(one.limits, { rpm: 900, concurrent: 8, key_rpm: 300, key_concurrent: 64 });
+    assert.deepEqual(one.limits, { rpm: 900, concurrent: 8, key_rpm: 300, key_concurrent: 128 });
     assert.deepEqual(one.source, { rpm: 'default', concurrent: 'override', key_rpm: 'default', key_concurrent: 'default' });
     assert.deepEqual(one.usage, { in_flight: 0, remaining_requests: 900, keys: [] });
     const text = await ok(root, 'admin limits show bob');
@@ -43,7 +43,7 @@ describe('issue 11 limits: admin limits show and set', () => {
   it('issue 11 limits: set merges with earlier overrides, "default" drops one, --reset drops all', async () => {
     await ok(root, 'admin limits set bob --reset --rpm 50');
     const merged = await okJson(root, 'admin limits set bob --concurrent 3');
-    assert.deepEqual(merged.limits, { rpm: 50, concurrent: 3, key_rpm: 300, key_concurrent: 64 });
+    assert.deepEqual(merged.limits, { rpm: 50, concurrent: 3, key_rpm: 300, key_concurrent: 128 });
     assert.deepEqual((await okJson(root, 'admin limits set bob --rpm default')).limits.rpm, 900);
     const out = await ok(root, 'admin limits set bob --reset');
     assert.match(out, /^Limits for bob changed; they apply from the next request\./);

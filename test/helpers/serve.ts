@@ -26,6 +26,15 @@ export interface Served {
   usageRows(): { request_id: string; status: number; output_tokens: number }[];
 }
 
+/** Every child still running: a test that fails before its SIGTERM must not leave one behind (the test file would never end). */
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+/** Kills every `serve` child still running; call it from the suite's after(). */
+export function killServed(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = []): Promise<Served> {
   const dataDir = tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
@@ -36,6 +45,8 @@ export async function serve(upstream: string, env: Record<string, string> = {}, 
   }
   Object.assign(childEnv, env);
   const child = spawn(process.execPath, [BIN, 'serve', ...flags], { cwd: dataDir, env: childEnv });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   let err = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));

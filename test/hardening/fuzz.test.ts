@@ -7,7 +7,7 @@ import type ssh2 from 'ssh2';
 import { commands } from '../../src/commands/index.js';
 import { STACK } from '../helpers/commands.js';
 import { intHost, open, collect, raw, startGatewayEnv, type GatewayEnv, type Req } from '../helpers/gateway.js';
-import { connect, signUp, type KeyPair } from '../helpers/ssh.js';
+import { connect, execOn, signUp, type KeyPair } from '../helpers/ssh.js';
 import { startBystander } from './watch.js';
 
 const RESPONSIVE_MS = 200;
@@ -51,30 +51,10 @@ async function runAll(client: ssh2.Client, lines: string[], width: number, check
   const worker = async () => {
     while (next < lines.length) {
       const line = lines[next++];
-      check(line, await run(client, line));
+      check(line, await execOn(client, line));
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
-}
-
-function run(client: ssh2.Client, command: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`deadline: ${command.slice(0, 80)}`)), 10_000);
-    client.exec(command, (err, stream) => {
-      if (err) return reject(err);
-      let stdout = '';
-      let stderr = '';
-      let code: number | null = null;
-      stream.on('data', (d: Buffer) => (stdout += d));
-      stream.stderr.on('data', (d: Buffer) => (stderr += d));
-      stream.on('exit', (c: number | null) => (code = c));
-      stream.on('close', () => {
-        clearTimeout(timer);
-        resolve({ stdout, stderr, code });
-      });
-      stream.end();
-    });
-  });
 }
 
 let env: GatewayEnv;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type ssh2 from 'ssh2';
-import { connect, type KeyPair } from '../helpers/ssh.js';
+import { connect, execOn, type KeyPair } from '../helpers/ssh.js';
 
 export interface Bystander {
   /** Stops asking and returns the slowest answers, in ms. */
@@ -25,21 +25,9 @@ function hello(port: number): Promise<void> {
   });
 }
 
-function whoami(client: ssh2.Client): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('whoami deadline')), DEADLINE_MS);
-    client.exec('whoami', (err, stream) => {
-      if (err) return reject(err);
-      let out = '';
-      stream.on('data', (d: Buffer) => (out += d));
-      stream.stderr.resume();
-      stream.on('close', () => {
-        clearTimeout(timer);
-        out.trim() ? resolve() : reject(new Error('whoami printed nothing'));
-      });
-      stream.end();
-    });
-  });
+async function whoami(client: ssh2.Client): Promise<void> {
+  const r = await execOn(client, 'whoami');
+  if (r.code !== 0 || !r.stdout.trim()) throw new Error(`whoami failed: ${r.code} ${r.stderr}`);
 }
 
 /** Asks every `everyMs` until stopped; one question of each kind in flight at a time. */

@@ -46,6 +46,32 @@ export function connect(port: number, key: KeyPair): Promise<ssh2.Client> {
   });
 }
 
+/** Runs one command on an open connection (a fresh exec channel), with a deadline. */
+export function execOn(client: ssh2.Client, command: string, options: { stdin?: string; pty?: boolean; env?: Record<string, string>; eof?: boolean } = {}): Promise<ExecResult> {
+  return new Promise<ExecResult>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`exec deadline: ${command.slice(0, 80)}`)), DEADLINE_MS);
+    client.exec(command, { pty: options.pty ? { cols: 100, rows: 30, term: 'xterm-256color' } : undefined, env: options.env }, (err, stream) => {
+      if (err) {
+        clearTimeout(timer);
+        return reject(err);
+      }
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      stream.on('data', (d: Buffer) => (stdout += d.toString()));
+      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      stream.on('exit', (c: number | null) => (code = c));
+      stream.on('close', () => {
+        clearTimeout(timer);
+        resolve({ stdout, stderr, code });
+      });
+      if (options.eof === false) stream.write(options.stdin ?? '');
+      else if (options.stdin !== undefined) stream.end(options.stdin);
+      else stream.end();
+    });
+  });
+}
+
 /**
  * Runs one command over a fresh connection, like `ssh -p PORT host COMMAND`. Stdin ends after
  * `stdin` unless `eof` is false: then it stays open, as a terminal's does under `ssh -t`.
@@ -53,25 +79,7 @@ export function connect(port: number, key: KeyPair): Promise<ssh2.Client> {
 export async function exec(port: number, key: KeyPair, command: string, options: { stdin?: string; pty?: boolean; env?: Record<string, string>; eof?: boolean } = {}): Promise<ExecResult> {
   const client = await connect(port, key);
   try {
-    return await new Promise<ExecResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`exec deadline: ${command}`)), DEADLINE_MS);
-      client.exec(command, { pty: options.pty ? { cols: 100, rows: 30, term: 'xterm-256color' } : undefined, env: options.env }, (err, stream) => {
-        if (err) return reject(err);
-        let stdout = '';
-        let stderr = '';
-        let code: number | null = null;
-        stream.on('data', (d: Buffer) => (stdout += d.toString()));
-        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () => {
-          clearTimeout(timer);
-          resolve({ stdout, stderr, code });
-        });
-        if (options.eof === false) stream.write(options.stdin ?? '');
-        else if (options.stdin !== undefined) stream.end(options.stdin);
-        else stream.end();
-      });
-    });
+    return await execOn(client, command, options);
   } finally {
     client.end();
   }

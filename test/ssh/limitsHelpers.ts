@@ -2,7 +2,7 @@
 // limits are kept per source address; every wait has a deadline.
 import net from 'node:net';
 import ssh2 from 'ssh2';
-import type { ExecResult, KeyPair } from '../helpers/ssh.js';
+import { execOn, type ExecResult, type KeyPair } from '../helpers/ssh.js';
 
 export const DEADLINE_MS = 10_000;
 
@@ -25,24 +25,7 @@ export function login(port: number, key: KeyPair, from: string): Promise<ssh2.Cl
 }
 
 /** Runs one command on an open connection. */
-export function run(client: ssh2.Client, command: string): Promise<ExecResult> {
-  return within(
-    new Promise((resolve, reject) => {
-      client.exec(command, (err, stream) => {
-        if (err) return reject(err);
-        let stdout = '';
-        let stderr = '';
-        let code: number | null = null;
-        stream.on('data', (d: Buffer) => (stdout += d));
-        stream.stderr.on('data', (d: Buffer) => (stderr += d));
-        stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () => resolve({ stdout, stderr, code }));
-        stream.end();
-      });
-    }),
-    `exec ${command}`,
-  );
-}
+export const run = (client: ssh2.Client, command: string): Promise<ExecResult> => execOn(client, command);
 
 /** Logs in from `from`, runs `command`, logs out. */
 export async function execFrom(port: number, key: KeyPair, from: string, command: string): Promise<ExecResult> {

@@ -28,6 +28,8 @@ export class LineEditor {
   private readonly line = new LineBuffer();
   private cursor = 0;
   private tooLong = false;
+  /** Whether the line being typed before ↑ (the history's draft) was over the cap. */
+  private draftTooLong = false;
   private readonly view: LineView;
   readonly history = new LineHistory(LINE_LIMIT);
   private lastWasTab = false;
@@ -189,7 +191,12 @@ export class LineEditor {
   }
 
   up(): void {
-    this.show(this.history.older(() => this.line.snapshot()));
+    this.show(
+      this.history.older(() => {
+        this.draftTooLong = this.tooLong; // the draft keeps its verdict: ↑ then ↓ must not make an over-long line runnable
+        return this.line.snapshot();
+      }),
+    );
   }
 
   down(): void {
@@ -200,7 +207,7 @@ export class LineEditor {
     if (!entry) return;
     this.line.restore(entry);
     this.cursor = this.line.length;
-    this.tooLong = false;
+    this.tooLong = this.history.isDraft(entry) && this.draftTooLong;
     this.view.invalidate();
   }
 }

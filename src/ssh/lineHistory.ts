@@ -37,6 +37,11 @@ export class LineHistory {
     return this.at(++this.index);
   }
 
+  /** Whether `entry` is the line that was being typed (which may be over the cap), not a history entry. */
+  isDraft(entry: Snapshot): boolean {
+    return entry === this.draft;
+  }
+
   newer(): Snapshot | undefined {
     if (this.index < 0) return undefined;
     return this.at(--this.index);

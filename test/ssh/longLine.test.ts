@@ -100,6 +100,18 @@ describe('issue 11.2: a long line typed at the prompt', () => {
     assert.doesNotMatch(term.screen(), /command not found/);
   });
 
+  it('issue 11.2: an over-long line stays refused after ↑ and ↓ bring it back (the draft keeps its verdict)', async () => {
+    const term = await shell();
+    const refusals = () => term.raw.match(/line too long/g)?.length ?? 0;
+    term.type('whoami ' + 'q'.repeat(70 * 1024) + KEYS.up + KEYS.enter);
+    await term.waitFor(() => refusals() === 1, 30_000);
+    term.type('whoami ' + 'q'.repeat(70 * 1024) + KEYS.up + KEYS.down + KEYS.enter);
+    await term.waitFor(() => refusals() === 2, 30_000);
+    await term.waitForPrompt(10_000);
+    assert.equal(term.raw.match(/error: /g)?.length, 2, 'no other error: the 64 KiB prefix never ran');
+    assert.match(await term.run('whoami --json\r', 10_000), /"name": "alice"/);
+  });
+
   it('issue 11.2: 1 MiB of q in one write, while another user runs whoami', (t) => flood(t, line('q'.repeat(MiB))));
 
   it('issue 11.2: the same flood split into 16 384 packets of 64 bytes', (t) => flood(t, line('q'.repeat(MiB), 64)));

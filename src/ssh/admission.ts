@@ -13,6 +13,11 @@ export interface AdmissionLimits {
 export interface Ticket {
   /** The client logged in: it no longer counts against its address, and its deadline is lifted. */
   loggedIn(): void;
+  /**
+   * A stranger's key verified (sign-up, or the "sign-up is closed" message, follows): it still
+   * counts against its address, with a new deadline long enough to type a name.
+   */
+  stranger(ms: number): void;
   socket: net.Socket;
 }
 
@@ -32,7 +37,7 @@ export class Admission {
     }
     this.pending.set(address, count + 1);
     const id = connectionId(socket.remoteAddress, socket.remotePort);
-    const timer = setTimeout(() => socket.destroy(), this.limits.timeoutMs);
+    let timer = setTimeout(() => socket.destroy(), this.limits.timeoutMs);
     let counted = true;
     const release = () => {
       clearTimeout(timer);
@@ -43,7 +48,11 @@ export class Admission {
       if (left > 0) this.pending.set(address, left);
       else this.pending.delete(address);
     };
-    this.tickets.set(id, { loggedIn: release, socket });
+    const stranger = (ms: number) => {
+      clearTimeout(timer);
+      if (counted) timer = setTimeout(() => socket.destroy(), ms);
+    };
+    this.tickets.set(id, { loggedIn: release, stranger, socket });
     socket.once('close', release);
     return true;
   }

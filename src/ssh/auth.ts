@@ -15,6 +15,8 @@ export interface Identity {
   publicKeyText: string;
   /** Set when the key belongs to an account; absent for a stranger (sign-up or refusal follows). */
   account?: { userId: number; keyId: number };
+  /** A stranger who signs up on this connection calls it: from then on it counts as logged in. */
+  signedUp?: () => void;
 }
 
 type Verdict = { kind: 'verified'; identity: Identity } | { kind: 'query' } | { kind: 'refused' };

@@ -21,6 +21,8 @@ const DRAIN_MS = 5_000;
 const CLOSE_MS = 3_000;
 /** As OpenSSH's MaxSessions: ControlMaster multiplexes every `ssh HOST CMD` over one connection. */
 const MAX_SESSIONS_PER_CONNECTION = 10;
+/** A stranger (no account yet) has this long from login to finish sign-up; the connection is closed after. */
+const SIGNUP_MS = 10 * 60_000;
 
 export interface SshServer {
   port: number;
@@ -53,9 +55,15 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       });
     });
     client.on('ready', () => {
-      ticket?.loggedIn();
       const id = identity;
       if (!id || stopping) return void client.end();
+      // A stranger (an unknown key: sign-up, or the "closed" message) is not logged in yet: it keeps
+      // counting against its address, or any key that signs would hold connections without limit.
+      if (id.account) ticket?.loggedIn();
+      else {
+        ticket?.stranger(SIGNUP_MS);
+        id.signedUp = () => ticket?.loggedIn();
+      }
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       serveSessions(client, id, perUser, () => stopping, (session) =>
         handleSession(deps, id, session, (s) => {

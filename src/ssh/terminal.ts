@@ -97,6 +97,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
       if (email === undefined) return void close('Goodbye!', 1); // EOF or disconnect mid-sign-up
       try {
         const user = await createAccount(deps.db, { name: name!.trim(), email: email.trim() || null, key: parsePublicKey(identity.publicKeyText) });
+        identity.signedUp?.(); // the connection now counts as logged in (no sign-up deadline)
         deps.changes.emit('users');
         out.line(`Account ${out.c.bold(user.name)} created${user.is_admin ? ' (admin: first account of this installation)' : ''}.`);
         return user;

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { exec, hasOpenSsh, openShell, runOpenSsh, signUp, type KeyPair } from '../helpers/ssh.js';
-import type { ScriptedTerminal } from '../helpers/terminal.js';
+import { exec, hasOpenSsh, newKey, openShell, runOpenSsh, signUp, type KeyPair } from '../helpers/ssh.js';
+import { ScriptedTerminal } from '../helpers/terminal.js';
 import { execFrom, login, rawConnect, run, within } from './limitsHelpers.js';
 
 describe('issue 11: SSH sessions per user', () => {
@@ -81,6 +81,28 @@ describe('issue 11: SSH connections not yet logged in, per address', () => {
     const next = await rawConnect(gh.sshPort, '127.0.0.3');
     assert.match(await within(next.firstData, 'server identification'), /^SSH-2\.0-gatehouse/);
     for (const c of [...idle, next]) c.socket.destroy();
+  });
+
+  it('a stranger (any key that signs, no account) keeps counting against its address until it signs up', async () => {
+    const strangers = [await login(gh.sshPort, newKey('s1'), '127.0.0.6'), await login(gh.sshPort, newKey('s2'), '127.0.0.6'), await login(gh.sshPort, newKey('s3'), '127.0.0.6')];
+    const excess = await rawConnect(gh.sshPort, '127.0.0.6');
+    await within(excess.closed, 'a fourth connection from the strangers\' address is closed');
+    assert.equal((await execFrom(gh.sshPort, alice, '127.0.0.7', 'whoami')).code, 0, 'another address is served');
+    for (const c of strangers) c.end();
+    // Signing up on the connection makes it a logged-in one: it no longer counts.
+    const client = await login(gh.sshPort, newKey('carol'), '127.0.0.8');
+    const term = await new Promise<ScriptedTerminal>((resolve, reject) =>
+      client.shell({ cols: 100, rows: 30, term: 'xterm-256color' }, (err, stream) => (err ? reject(err) : resolve(new ScriptedTerminal(client, stream, { cols: 100, rows: 30 })))),
+    );
+    await term.waitFor(/Choose a user name:/);
+    term.type('carol\r');
+    await term.waitFor(/Email/);
+    term.type('\r');
+    await term.waitFor(/gatehouse ▶/);
+    const more = await Promise.all([1, 2, 3].map(() => rawConnect(gh.sshPort, '127.0.0.8')));
+    for (const c of more) assert.match(await within(c.firstData, 'server identification'), /^SSH-2\.0-gatehouse/);
+    for (const c of more) c.socket.destroy();
+    term.close();
   });
 });
 

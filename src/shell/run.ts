@@ -17,15 +17,24 @@ export interface RunResult {
 
 export type Logger = (message: string, err?: unknown) => void;
 
+/**
+ * Words on one line, at most: far more than any command takes (`rm` of many VMs included), while
+ * parsing flags costs ~36 µs a word, so a 64 KiB line of `--x` words would hold the event loop for
+ * a third of a second.
+ */
+export const MAX_WORDS = 1000;
+
 // `key=VALUE` looks like a secret; `key=-` (read from stdin) and an empty `key=` do not.
 const SECRET_HINT = /(key|token|secret|password)\s*=(?!-?(\s|$))|\bsk-|\bgk_/i;
 
 export async function runLine(registry: Registry, ctx: CommandContext, line: string, log: Logger): Promise<RunResult> {
   const result: RunResult = { status: 0, secret: SECRET_HINT.test(line), exit: false };
   let json = /(^|\s)--json(\s|$)/.test(line);
+  let done: (() => void) | undefined;
   try {
     const words = tokenize(line);
     if (words.length === 0) return result;
+    if (words.length > MAX_WORDS) throw new GatehouseError('usage', `too many words on one line (${words.length}; at most ${MAX_WORDS})`);
     if (words[0] === 'exit' || words[0] === 'quit') return { ...result, exit: true };
     if (words[0] === 'help') {
       const args = parseArgs(HELP_DEF, words.slice(1));
@@ -40,6 +49,8 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
       return result;
     }
     const { def, rest } = found;
+    // Named by its command path only: argument values may be secrets.
+    done = ctx.services.loop.begin(`ssh ${ctx.user.name}: ${def.path.join(' ')}`);
     if (def.adminOnly && !ctx.user.is_admin) throw new GatehouseError('forbidden', `"${def.path.join(' ')}" is for admins only`);
     const args = parseArgs(def, rest);
     json = args.json;
@@ -51,13 +62,7 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
       return result;
     }
     const runCtx = json ? { ...ctx, out: ctx.out.plain() } : ctx;
-    // Named by its command path only: argument values may be secrets.
-    const done = ctx.services.loop.begin(`ssh ${ctx.user.name}: ${def.path.join(' ')}`);
-    try {
-      result.status = (await def.run(runCtx, args)) ?? 0;
-    } finally {
-      done();
-    }
+    result.status = (await def.run(runCtx, args)) ?? 0;
     return result;
   } catch (err) {
     const pub = asPublicError(err);
@@ -66,6 +71,8 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     if (pub.code === 'internal') log(`command failed: ${logged}`, err);
     ctx.out.failure(pub, json);
     return { ...result, status: pub.exitStatus };
+  } finally {
+    done?.();
   }
 }
 

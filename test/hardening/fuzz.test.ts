@@ -95,6 +95,26 @@ describe('issue 11: hostile input to every command, the loop stays responsive', 
   });
 });
 
+describe('issue 11: a command line of many words', () => {
+  it('is refused before its flags are parsed (1,000 words at most), and the loop stays responsive', async (t) => {
+    const bystander = await startBystander(env.port, env.gh.sshPort, bob);
+    const client = await connect(env.gh.sshPort, env.alice);
+    try {
+      for (const line of [`new ${'--zz '.repeat(6_000)}`, `tag x ${'--tag=a '.repeat(4_000)}`, `ls ${'a '.repeat(10_000)}`]) {
+        const r = await execOn(client, line);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /^error: too many words on one line \(\d+; at most 1000\)/);
+      }
+      assert.equal((await execOn(client, `ls ${'a '.repeat(990)}`)).code, 0, 'a long but legal line still runs');
+    } finally {
+      client.end();
+    }
+    const worst = await bystander.stop();
+    t.diagnostic(`bystander: ${worst.hellos} hellos, slowest ${worst.hello.toFixed(1)} ms; ${worst.whoamis} whoamis, slowest ${worst.whoami.toFixed(1)} ms`);
+    assert.ok(worst.hello < RESPONSIVE_MS && worst.whoami < RESPONSIVE_MS, `slowest bystander answers: hello ${worst.hello.toFixed(0)} ms, whoami ${worst.whoami.toFixed(0)} ms`);
+  });
+});
+
 const LLM = intHost('llm');
 const REFLECTION = intHost('reflection');
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);

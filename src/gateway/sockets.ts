@@ -3,6 +3,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { sourceAddress } from '../core/sourceAddress.js';
+import { LINGER_MS } from './linger.js';
 
 export class Connections {
   private readonly perAddress = new Map<string, number>();
@@ -61,6 +62,7 @@ export class Connections {
   private readonly responseClosed = ((connections: Connections) =>
     function (this: http.ServerResponse) {
       connections.responses.delete(this);
+      if (this.writableFinished && !this.req.complete) boundUnreadBody(this.req);
       if (connections.draining) connections.closeIdle();
       if (connections.responses.size === 0) for (const wake of connections.waiting) wake();
     })(this);
@@ -101,4 +103,18 @@ export class Connections {
     for (const server of this.servers) server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
   }
+}
+
+/**
+ * A request answered before its body was read (a refusal, a route that takes no body): node:http
+ * reads the rest and drops it, but nothing else bounds how long that may trickle in, and the
+ * connection holds a place of its address all the while. It gets as long as a refused upload does
+ * (LINGER_MS), then is closed.
+ */
+function boundUnreadBody(req: http.IncomingMessage): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  socket.once('close', done);
 }

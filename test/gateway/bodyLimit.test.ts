@@ -142,6 +142,27 @@ describe('issue 11.4: a body over the limit gets a readable 413', () => {
     assert.equal(env.mock.requests.length, 0);
   });
 
+  it('issue 11: a body never read (the request was answered first) cannot trickle in forever: closed 2 s after the answer', async () => {
+    const started = performance.now();
+    const { answer, closedAfter } = await new Promise<{ answer: string; closedAfter: number }>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' });
+      let text = '';
+      const drip = setInterval(() => socket.write('x'), 100);
+      const timer = setTimeout(() => reject(new Error(`deadline: still open; got ${text.slice(0, 100)}`)), DEADLINE_MS);
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      socket.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(timer);
+        resolve({ answer: text, closedAfter: performance.now() - started });
+      });
+      socket.on('error', () => {});
+      // A route that answers without reading the body, and a body that would take years at this pace.
+      socket.write(`POST /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n`);
+    });
+    assert.match(answer, /^HTTP\/1\.1 404 /, 'the answer came first');
+    assert.ok(closedAfter >= 1500 && closedAfter < 5000, `closed after ${closedAfter.toFixed(0)} ms`);
+  });
+
   it('Expect: 100-continue with a body declared over the limit: the 413 comes at once, no 100, nothing uploaded', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2' });

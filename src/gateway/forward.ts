@@ -40,6 +40,8 @@ export interface ForwardOutcome {
 export class Forwarder {
   private readonly pools = new Map<string, Pool>();
   private readonly flights = new Set<Flight>();
+  /** Set by endStreams: no new request goes upstream. */
+  private ended: GatehouseError | undefined;
   /** Who waits for no request to be in flight (endStreams). */
   private waiters: (() => void)[] = [];
 
@@ -65,6 +67,9 @@ export class Forwarder {
   }
 
   async forward(f: ForwardRequest): Promise<ForwardOutcome> {
+    // After endStreams (a shutdown past its drain), a request that was still being admitted must
+    // not start a stream that the final cut would truncate: it gets the same 502 at once.
+    if (this.ended) throw this.ended;
     const flight = new Flight(f.res, f.style);
     this.flights.add(flight);
     try {
@@ -146,6 +151,7 @@ export class Forwarder {
    */
   endStreams(reason: string): Promise<void> {
     const ended = new GatehouseError('upstream_unreachable', reason);
+    this.ended = ended;
     for (const flight of this.flights) {
       flight.endedBy = ended;
       flight.fail(ended);

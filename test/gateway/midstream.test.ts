@@ -199,5 +199,12 @@ describe('issue 11.6: Forwarder.endStreams ends what is in flight the same way',
     assert.deepEqual(refused.json(), { type: 'error', error: { type: 'api_error', message: reason } });
     await mock.waitFor((r) => r.every((x) => x.aborted));
     assert.equal(await Promise.race([forwarder.endStreams(reason).then(() => 'idle'), new Promise((r) => setTimeout(r, 1000, 'waiting'))]), 'idle', 'nothing left in flight');
+    // A request that reaches the forwarder after endStreams (it was still being admitted) is not
+    // started upstream, where the shutdown's final cut would truncate it: the same 502 at once.
+    const before = mock.requests.length;
+    const late = await collect((await open(port, { from: '127.0.0.1', path: '/v1/messages', body: { ...ANTHROPIC_BODY, stream: true } })).res);
+    assert.equal(late.status, 502);
+    assert.deepEqual(late.json(), { type: 'error', error: { type: 'api_error', message: reason } });
+    assert.equal(mock.requests.length, before, 'nothing went upstream');
   });
 });

@@ -5,6 +5,7 @@ import { allApiKeys, touchApiKey } from '../db/apiKeys.js';
 import type { Db } from '../db/open.js';
 import type { Log } from '../log.js';
 import type { Changes } from './changes.js';
+import { RebuiltOnChange } from './rebuiltOnChange.js';
 import type { Sealer } from './secrets.js';
 
 export interface IndexedApiKey {
@@ -21,9 +22,7 @@ export interface IndexedApiKey {
 const TOUCH_EVERY_MS = 60_000;
 
 export class ApiKeyIndex {
-  private byHash?: Map<string, IndexedApiKey>;
-  private building?: Promise<Map<string, IndexedApiKey>>;
-  private generation = 0;
+  private readonly byHash: RebuiltOnChange<Map<string, IndexedApiKey>>;
   private readonly touched = new Map<number, number>();
 
   constructor(
@@ -32,47 +31,15 @@ export class ApiKeyIndex {
     private readonly log: Log,
     changes: Changes,
   ) {
-    changes.on('keys', () => {
-      this.generation++;
-      this.byHash = undefined;
-    });
-    changes.on('users', () => {
-      this.generation++;
-      this.byHash = undefined;
-    });
+    this.byHash = new RebuiltOnChange(() => buildIndex(db), changes, ['keys', 'users']);
   }
 
   /** The live key for a presented secret; undefined when unknown, revoked or expired. */
   async find(secret: string, now = Date.now()): Promise<IndexedApiKey | undefined> {
-    const key = (await this.map()).get(this.sealer.pepperedHash(secret));
+    const key = (await this.byHash.get()).get(this.sealer.pepperedHash(secret));
     if (!key || (key.expiresAt !== null && key.expiresAt <= now)) return undefined;
     this.touch(key, now);
     return key;
-  }
-
-  private map(): Promise<Map<string, IndexedApiKey>> {
-    if (this.byHash) return Promise.resolve(this.byHash);
-    if (!this.building) {
-      const generation = this.generation;
-      this.building = allApiKeys(this.db).then(
-        (rows) => {
-          this.building = undefined;
-          const map = new Map(
-            rows.map((r) => [
-              r.hash,
-              { id: r.id, userId: r.user_id, name: r.name, integrations: r.integrations && JSON.parse(r.integrations), models: r.models && JSON.parse(r.models), expiresAt: r.expires_at ? Date.parse(r.expires_at) : null },
-            ]),
-          );
-          if (generation === this.generation) this.byHash = map;
-          return map;
-        },
-        (err) => {
-          this.building = undefined;
-          throw err;
-        },
-      );
-    }
-    return this.building;
   }
 
   /** "last used" is kept to the minute, written off the request path. */
@@ -81,4 +48,14 @@ export class ApiKeyIndex {
     this.touched.set(key.id, now);
     touchApiKey(this.db, key.id, new Date(now).toISOString()).catch((err) => this.log.error('recording key use failed', err));
   }
+}
+
+async function buildIndex(db: Db): Promise<Map<string, IndexedApiKey>> {
+  const rows = await allApiKeys(db);
+  return new Map(
+    rows.map((r) => [
+      r.hash,
+      { id: r.id, userId: r.user_id, name: r.name, integrations: r.integrations && JSON.parse(r.integrations), models: r.models && JSON.parse(r.models), expiresAt: r.expires_at ? Date.parse(r.expires_at) : null },
+    ]),
+  );
 }

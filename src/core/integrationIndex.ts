@@ -4,6 +4,7 @@
 import type { Db } from '../db/open.js';
 import { loadResolverData } from '../db/integrations.js';
 import type { Changes } from './changes.js';
+import { RebuiltOnChange } from './rebuiltOnChange.js';
 import { integrationFromRow, type IntegrationCore } from './integrations.js';
 
 export interface IndexedVm {
@@ -38,45 +39,15 @@ export class Snapshot {
 }
 
 export class IntegrationIndex {
-  private snapshot?: Snapshot;
-  private building?: Promise<Snapshot>;
-  private generation = 0;
+  private readonly snapshot: RebuiltOnChange<Snapshot>;
 
-  constructor(
-    private readonly db: Db,
-    changes: Changes,
-  ) {
-    const invalidate = () => {
-      this.generation++;
-      this.snapshot = undefined;
-      // A build already under way may have read the old rows: callers from now on get a new one.
-      this.building = undefined;
-    };
-    changes.on('vms', invalidate);
-    changes.on('integrations', invalidate);
-    changes.on('users', invalidate);
+  constructor(db: Db, changes: Changes) {
+    this.snapshot = new RebuiltOnChange(() => build(db), changes, ['vms', 'integrations', 'users']);
   }
 
   /** The current snapshot; cheap when nothing changed since the last call. */
   current(): Promise<Snapshot> {
-    if (this.snapshot) return Promise.resolve(this.snapshot);
-    if (!this.building) {
-      const generation = this.generation;
-      const building: Promise<Snapshot> = build(this.db).then(
-        (snap) => {
-          if (this.building === building) this.building = undefined;
-          // A change that landed while we were reading makes this snapshot stale: use it once, keep none.
-          if (generation === this.generation) this.snapshot = snap;
-          return snap;
-        },
-        (err) => {
-          if (this.building === building) this.building = undefined;
-          throw err;
-        },
-      );
-      this.building = building;
-    }
-    return this.building;
+    return this.snapshot.get();
   }
 }
 

@@ -5,6 +5,7 @@
 import { allUserLimits, saveUserLimits, type LimitChange } from '../db/limits.js';
 import type { Db } from '../db/open.js';
 import type { Changes } from './changes.js';
+import { RebuiltOnChange } from './rebuiltOnChange.js';
 import { RateLimiter, type Admission, type Limits } from './rateLimiter.js';
 
 export interface UserLimits {
@@ -16,31 +17,25 @@ export interface UserLimits {
 
 export class RateLimits {
   readonly limiter = new RateLimiter();
-  private byUser?: Map<number, UserLimits>;
-  private building?: Promise<Map<number, UserLimits>>;
-  private generation = 0;
+  /** Per-user overrides merged over the defaults; a user removed takes their overrides along. */
+  private readonly byUser: RebuiltOnChange<Map<number, UserLimits>>;
 
   constructor(
     private readonly db: Db,
     readonly defaults: Readonly<UserLimits>,
     private readonly changes: Changes,
   ) {
-    const invalidate = () => {
-      this.generation++;
-      this.byUser = undefined;
-    };
-    changes.on('limits', invalidate);
-    changes.on('users', invalidate); // a removed user's overrides go with it
+    this.byUser = new RebuiltOnChange(() => overrides(db, defaults), changes, ['limits', 'users']);
   }
 
   /** Admits one gateway request of a user, made with one of their API keys or from their VM. */
   async admit(userId: number, apiKeyId: number | undefined, now = Date.now()): Promise<Admission> {
-    const limits = (this.byUser ?? (await this.map())).get(userId) ?? this.defaults;
+    const limits = (this.byUser.cached ?? (await this.byUser.get())).get(userId) ?? this.defaults;
     return this.limiter.admit(userId, limits.user, apiKeyId, limits.key, now);
   }
 
   async effective(userId: number): Promise<UserLimits> {
-    return (await this.map()).get(userId) ?? this.defaults;
+    return (await this.byUser.get()).get(userId) ?? this.defaults;
   }
 
   /** Changes a user's overrides and publishes it; running requests keep their slots. */
@@ -48,30 +43,14 @@ export class RateLimits {
     await saveUserLimits(this.db, userId, change, reset, by);
     this.changes.emit('limits');
   }
+}
 
-  private map(): Promise<Map<number, UserLimits>> {
-    if (this.byUser) return Promise.resolve(this.byUser);
-    if (!this.building) {
-      const generation = this.generation;
-      this.building = allUserLimits(this.db).then(
-        (rows) => {
-          this.building = undefined;
-          const d = this.defaults;
-          const map = new Map<number, UserLimits>(
-            rows.map((r) => [
-              r.user_id,
-              { user: { rpm: r.rpm ?? d.user.rpm, concurrent: r.concurrent ?? d.user.concurrent }, key: { rpm: r.key_rpm ?? d.key.rpm, concurrent: r.key_concurrent ?? d.key.concurrent } },
-            ]),
-          );
-          if (generation === this.generation) this.byUser = map;
-          return map;
-        },
-        (err) => {
-          this.building = undefined;
-          throw err;
-        },
-      );
-    }
-    return this.building;
-  }
+async function overrides(db: Db, d: Readonly<UserLimits>): Promise<Map<number, UserLimits>> {
+  const rows = await allUserLimits(db);
+  return new Map(
+    rows.map((r) => [
+      r.user_id,
+      { user: { rpm: r.rpm ?? d.user.rpm, concurrent: r.concurrent ?? d.user.concurrent }, key: { rpm: r.key_rpm ?? d.key.rpm, concurrent: r.key_concurrent ?? d.key.concurrent } },
+    ]),
+  );
 }

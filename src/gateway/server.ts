@@ -14,6 +14,7 @@ import { rawError } from './errors.js';
 import type { BodyBounds } from './body.js';
 import type { Gateway } from './handler.js';
 import { Connections } from './sockets.js';
+import { within } from '../core/within.js';
 
 export interface GatewayServer {
   ports: number[];
@@ -209,10 +210,4 @@ function sniff(socket: net.Socket, timeoutMs: number, route: (tls: boolean) => v
     route(first[0] === TLS_HANDSHAKE);
     process.nextTick(() => socket.resume());
   });
-}
-
-function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -15,6 +15,7 @@ import { AuthThrottle } from './authThrottle.js';
 import type { SshDeps } from './deps.js';
 import { handleSession, type ActiveSession } from './session.js';
 import { refuseSession, SessionCounter } from './sessionLimit.js';
+import { within } from '../core/within.js';
 
 /** How long stop() lets running commands finish before the caller closes the database. */
 const DRAIN_MS = 5_000;
@@ -134,10 +135,4 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     if (release) serve(session);
     else refuseSession(session, perUser.tooMany());
   });
-}
-
-function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

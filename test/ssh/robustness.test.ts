@@ -10,6 +10,7 @@ import ssh2 from 'ssh2';
 import { generateEd25519 } from '../../src/ssh/hostKeys.js';
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js';
 import { connect, exec, newKey, openShell, signUp, type KeyPair } from '../helpers/ssh.js';
+import { within } from './limitsHelpers.js';
 
 /** Runs a command and resolves when its channel closes; `opened` acts on the open channel (e.g. stops the server). */
 function execUntilClosed(client: ssh2.Client, command: string, opened: (stream: ssh2.ClientChannel) => void): Promise<{ code: number | null; stderr: string }> {
@@ -330,9 +331,3 @@ describe('SSH server stop', () => {
     }
   });
 });
-
-function within<T>(promise: Promise<T>, what: string, ms = DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`deadline: ${what}`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}

@@ -39,7 +39,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   parsePool(config.vmPool); // fail fast on a bad pool, not at the first "new"
   const hostKeys = loadHostKeys(config.hostKeyFiles, config.dataDir);
   const catalog = loadCatalog(config.modelsFile);
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.database);
   const changes = new Changes();
   const registry = new Registry(commands, groups);
   const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));

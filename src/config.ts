@@ -13,9 +13,12 @@ export interface ListenAddress {
   port: number;
 }
 
+/** Where the state lives: one SQLite file (the embedded default), or a PostgreSQL that a fleet shares. */
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+
 export interface Config {
   dataDir: string;
-  databasePath: string;
+  database: DatabaseTarget;
   sshListen: ListenAddress;
   hostKeyFiles: string[]; // empty: generate one in the data dir
   gatewayListen: ListenAddress[];
@@ -76,7 +79,8 @@ export interface Config {
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
 export const SETTINGS: { env: string; flag: string; default: string; help: string }[] = [
   { env: 'GATEHOUSE_DATA_DIR', flag: 'data-dir', default: './data', help: 'database, host keys, secret key' },
-  { env: 'GATEHOUSE_DATABASE_URL', flag: 'database-url', default: 'SQLite file in the data dir', help: 'sqlite:PATH or a file path' },
+  { env: 'GATEHOUSE_DATABASE_URL', flag: 'database-url', default: 'SQLite file in the data dir', help: 'postgres://USER:PASSWORD@HOST:PORT/DB for a fleet, or sqlite:PATH / a file path' },
+  { env: 'GATEHOUSE_DATABASE_POOL_SIZE', flag: 'database-pool-size', default: '10', help: 'PostgreSQL connections per instance (plus one that listens for changes)' },
   { env: 'GATEHOUSE_SSH_LISTEN', flag: 'ssh-listen', default: '127.0.0.1:2222', help: 'SSH control plane address' },
   { env: 'GATEHOUSE_HOST_KEYS', flag: 'host-keys', default: 'generated ed25519 key in the data dir', help: 'comma list of private key files (see host-keys.example)' },
   { env: 'GATEHOUSE_GATEWAY_LISTEN', flag: 'gateway-listen', default: '127.0.0.1:8080', help: 'comma list; production 169.254.169.254:80' },
@@ -178,12 +182,32 @@ function parseUpstream(setting: string, value: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-function databasePathFrom(value: string | undefined, dataDir: string): string {
-  if (!value) return path.join(dataDir, 'gatehouse.db');
-  if (/^postgres(ql)?:/.test(value)) throw bad('GATEHOUSE_DATABASE_URL', 'only SQLite is supported in this version');
+function databaseFrom(value: string | undefined, poolSize: string | undefined, dataDir: string): DatabaseTarget {
+  if (!value) return { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db') };
+  if (/^postgres(ql)?:/i.test(value)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      // The URL may hold a password: never repeat it.
+      throw bad('GATEHOUSE_DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    if (!url.hostname && !url.searchParams.get('host')) throw bad('GATEHOUSE_DATABASE_URL', 'names no host');
+    const size = positiveInt('GATEHOUSE_DATABASE_POOL_SIZE', poolSize ?? '10');
+    if (size > 1000) throw bad('GATEHOUSE_DATABASE_POOL_SIZE', 'must be at most 1000');
+    return { kind: 'postgres', url: value, poolSize: size };
+  }
   const file = value.replace(/^sqlite:(\/\/)?/, '');
   if (!file) throw bad('GATEHOUSE_DATABASE_URL', 'names no file');
-  return path.resolve(file);
+  return { kind: 'sqlite', file: path.resolve(file) };
+}
+
+/** The database as an operator may see it in logs: the password is never shown. */
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.kind === 'sqlite') return `SQLite ${target.file}`;
+  const url = new URL(target.url);
+  const where = `${url.hostname || url.searchParams.get('host')}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+  return `PostgreSQL ${url.username ? `${decodeURIComponent(url.username)}@` : ''}${where} (pool ${target.poolSize})`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -209,7 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw bad('GATEHOUSE_TLS_CERT', 'GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY go together');
   const config: Config = {
     dataDir,
-    databasePath: databasePathFrom(get('GATEHOUSE_DATABASE_URL'), dataDir),
+    database: databaseFrom(get('GATEHOUSE_DATABASE_URL'), get('GATEHOUSE_DATABASE_POOL_SIZE'), dataDir),
     sshListen: parseListen('GATEHOUSE_SSH_LISTEN', get('GATEHOUSE_SSH_LISTEN') ?? '127.0.0.1:2222'),
     hostKeyFiles: (get('GATEHOUSE_HOST_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((f) => path.resolve(f)),
     gatewayListen: (get('GATEHOUSE_GATEWAY_LISTEN') ?? '127.0.0.1:8080')

@@ -113,7 +113,7 @@ async function userAdd(args: string[]): Promise<number> {
     }
   }
   const config = configFromFlags(values);
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.database);
   try {
     const user = await createAccount(db, { name: positionals[0], email: values.email as string | undefined, admin: Boolean(values.admin), key: parsePublicKey(keyText!) });
     console.log(`Added user ${user.name}${user.is_admin ? ' (admin)' : ''}`);
@@ -129,7 +129,7 @@ async function userList(args: string[]): Promise<number> {
     console.log('usage: gatehouse user list [--json] [--data-dir DIR]');
     return 0;
   }
-  const db = await openDatabase(configFromFlags(values).databasePath);
+  const db = await openDatabase(configFromFlags(values).database);
   try {
     const users = await listUsers(db);
     if (values.json) {

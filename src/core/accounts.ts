@@ -7,6 +7,7 @@ import { GatehouseError } from '../errors.js';
 import { createDefaultIntegrations } from './integrationStore.js';
 import { checkEmail, checkUserName } from './names.js';
 import type { PublicKey } from './publicKey.js';
+import { isUniqueViolation } from '../db/dialect.js';
 
 export interface NewAccount {
   name: string;
@@ -31,7 +32,7 @@ export async function createAccount(db: Db, account: NewAccount): Promise<User> 
     });
   } catch (cause) {
     // A concurrent sign-up can win the race between the checks above and the insert.
-    if (/UNIQUE/.test(String((cause as Error).message))) throw new GatehouseError('conflict', `user name "${name}" or this key is already registered`, { cause });
+    if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `user name "${name}" or this key is already registered`, { cause });
     throw cause;
   }
 }

@@ -1,17 +1,40 @@
-// Opens the SQLite database (WAL, foreign keys, busy timeout) and brings its schema up to date.
-// Safe to open from several processes at once: `gatehouse user add` runs beside `serve`.
+// Opens the database and brings its schema up to date: a SQLite file (WAL, foreign keys, busy
+// timeout), or PostgreSQL for a fleet. Safe to open from several processes at once: `gatehouse
+// user add` runs beside `serve`, and fleet instances start together (on PostgreSQL kysely's
+// migrator takes an advisory lock: one instance migrates, the others wait, then find it done).
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import type { DatabaseTarget } from '../config.js';
 import { GatehouseError } from '../errors.js';
 import { migrations } from './migrations/index.js';
+import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statementCache.js';
 
 export type Db = Kysely<Database>;
 
-export async function openDatabase(file: string): Promise<Db> {
+export interface OpenOptions {
+  /** Told about a PostgreSQL connection that broke while idle in the pool (the pool replaces it). */
+  onIdleError?: (err: Error) => void;
+}
+
+/** A file path is a SQLite database (tests and tools pass one). */
+export async function openDatabase(target: DatabaseTarget | string, options: OpenOptions = {}): Promise<Db> {
+  if (typeof target === 'string') return openSqlite(target);
+  if (target.kind === 'sqlite') return openSqlite(target.file);
+  const { db } = await openPostgres({ url: target.url, poolSize: target.poolSize, onIdleError: options.onIdleError ?? (() => {}) });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
+}
+
+async function openSqlite(file: string): Promise<Db> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Created owner-only: it holds sealed keys and usage. SQLite gives -wal and -shm the same mode.
   try {
@@ -40,8 +63,13 @@ const rawHandles = new WeakMap<Db, SqliteDatabase.Database>();
 /** The synchronous SQLite handle behind a Db, for the few writes that must not wait (usage rows). */
 export function rawHandle(db: Db): SqliteDatabase.Database {
   const handle = rawHandles.get(db);
-  if (!handle) throw new Error('not a database opened by openDatabase');
+  if (!handle) throw new Error('not a SQLite database opened by openDatabase');
   return handle;
+}
+
+/** The SQLite handle when the database is SQLite; undefined on PostgreSQL. */
+export function sqliteHandle(db: Db): SqliteDatabase.Database | undefined {
+  return rawHandles.get(db);
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -229,7 +229,7 @@ describe('a key at the interactive prompt', () => {
 
 describe('storage', () => {
   it('keeps keys sealed in the database, and deletes them when dropped', async () => {
-    const db = await openDatabase(gh.config.databasePath);
+    const db = await openDatabase(gh.config.database);
     try {
       const sealedOf = async (name: string) =>
         db

@@ -53,7 +53,7 @@ before(async () => {
   await ok(alice, 'integrations add llm --name keys --anthropic=byok --anthropic-key=- --attach tag:gpu', 'sk-ant-index-secret\n');
   // bob's tag:llm and auto:all must never reach alice's VMs, though her VMs carry the tag too.
   await ok(bob, 'integrations add llm --name bobs --attach tag:llm --attach auto:all');
-  db = await openDatabase(gh.config.databasePath);
+  db = await openDatabase(gh.config.database);
   changes = new Changes();
   index = new IntegrationIndex(db, changes);
 });

@@ -273,7 +273,7 @@ describe('an API key identifies a caller that is not a VM (issue #6)', () => {
     const key = await mint(alice, '--name brief --expires 1m');
     assert.equal((await call(port(), { path: '/gateway/llm/anthropic/v1/messages', headers: { authorization: `Bearer ${key}` }, body: ANTHROPIC_BODY })).status, 200);
     // A second reader of the same database, built from the same public pieces as the server's.
-    const db = await openDatabase(gh.config.databasePath);
+    const db = await openDatabase(gh.config.database);
     try {
       const index = new ApiKeyIndex(db, new Sealer(loadSecretKey(undefined, gh.dataDir)), silentLog, new Changes());
       const found = await index.find(key);

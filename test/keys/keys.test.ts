@@ -231,7 +231,7 @@ describe('a key exists only at its creation (issue #6)', () => {
     assert.ok(files.includes('gatehouse.db'), files.join());
     const bytes = Buffer.concat(files.map((f) => fs.readFileSync(path.join(gh.dataDir, f))));
     const sealer = new Sealer(loadSecretKey(undefined, gh.dataDir));
-    const db = await openDatabase(gh.config.databasePath);
+    const db = await openDatabase(gh.config.database);
     try {
       const rows = await allApiKeys(db);
       for (const key of minted) {

@@ -7,6 +7,7 @@ import { findApiKey, insertApiKey } from '../../db/apiKeys.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef } from '../../shell/types.js';
 import { integrationNames } from '../integrations/shared.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 
 export const keysCreate: CommandDef = {
   path: ['keys', 'create'],
@@ -32,7 +33,7 @@ export const keysCreate: CommandDef = {
     const secret = generateApiKey();
     const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: scope, models, expiresAt }).catch((cause) => {
       // Another session created this name between the check above and this insert.
-      if (/UNIQUE/.test(String(cause?.message))) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}`, cause });
+      if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}`, cause });
       throw cause;
     });
     ctx.changes.emit('keys');

@@ -4,6 +4,7 @@ import { allVmAddresses, insertVm, vmAddressTaken, vmNameTaken, type VmWithTags 
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef } from '../../shell/types.js';
 import { vmJson } from './shared.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 
 export const newVm: CommandDef = {
   path: ['new'],
@@ -34,7 +35,7 @@ export const newVm: CommandDef = {
       try {
         return report(ctx, args.json, await insertVm(ctx.db, ctx.user.id, { name, address, comment, tags }));
       } catch (cause) {
-        if (!/UNIQUE/.test(String((cause as Error)?.message))) throw cause;
+        if (!isUniqueViolation(cause)) throw cause;
         if (attempt === 5) throw new GatehouseError('conflict', 'concurrent registrations kept taking the same name or address; try again', { cause });
       }
     }

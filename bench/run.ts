@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   const load = startLoadGenerator();
   const ctx: BenchContext = {
     load,
-    origins: { direct: servers.mock.origin, floor: servers.floor.origin, gatehouse: `http://127.0.0.1:${servers.gatehouse.gatewayPort}`, meteringOff: `http://127.0.0.1:${servers.meteringOff.gatewayPort}` },
-    pids: { direct: servers.mock.child.pid!, floor: servers.floor.child.pid!, gatehouse: servers.gatehouse.pid, meteringOff: servers.meteringOff.pid, sshFloor: servers.sshFloor.child.pid! },
+    origins: { direct: servers.mock.origin, floor: servers.floor.origin, gatehouse: `http://127.0.0.1:${servers.gatehouse.gatewayPort}`, meteringOff: `http://127.0.0.1:${servers.meteringOff.gatewayPort}`, postgres: servers.postgres && `http://127.0.0.1:${servers.postgres.gatewayPort}` },
+    pids: { direct: servers.mock.child.pid!, floor: servers.floor.child.pid!, gatehouse: servers.gatehouse.pid, meteringOff: servers.meteringOff.pid, sshFloor: servers.sshFloor.child.pid!, postgres: servers.postgres?.pid },
     sshFloorPort: servers.sshFloor.port,
     gatehouse: servers.gatehouse,
     meteringOff: servers.meteringOff,

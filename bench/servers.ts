@@ -1,9 +1,11 @@
 // Starts everything under test, each in its own process pinned to the server CPU: the mock
-// upstream, the floor proxy, the SSH floor, gatehouse, and a second gatehouse with GATEHOUSE_METERING=off.
+// upstream, the floor proxy, the SSH floor, gatehouse, a second gatehouse with GATEHOUSE_METERING=off,
+// and (when PostgreSQL is installed) a third on PostgreSQL instead of SQLite.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchGatehouse, type BenchGatehouse } from './gatehouse.js';
+import { startBenchPostgres } from './postgres.js';
 import { SERVER_CPU, spawnPinned, stopChild, waitForLines } from './procs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,6 +16,8 @@ export interface Servers {
   sshFloor: { child: ChildProcess; port: number };
   gatehouse: BenchGatehouse;
   meteringOff: BenchGatehouse;
+  /** Gatehouse on PostgreSQL; undefined when PostgreSQL is not installed. */
+  postgres?: BenchGatehouse;
   stop(): Promise<void>;
 }
 
@@ -40,7 +44,14 @@ export async function startServers(key: { public: string; private: string }): Pr
     started.push(() => gatehouse.stop());
     const meteringOff = await startBenchGatehouse({ ...options, env: { GATEHOUSE_METERING: 'off' } });
     started.push(() => meteringOff.stop());
-    return { mock, floor, sshFloor: { child: sshFloor.child, port: Number(new URL(sshFloor.origin).port) }, gatehouse, meteringOff, stop };
+    const database = await startBenchPostgres();
+    let postgres: BenchGatehouse | undefined;
+    if (database) {
+      started.push(async () => database.stop());
+      postgres = await startBenchGatehouse({ ...options, env: { GATEHOUSE_DATABASE_URL: database.url } });
+      started.push(() => postgres!.stop());
+    }
+    return { mock, floor, sshFloor: { child: sshFloor.child, port: Number(new URL(sshFloor.origin).port) }, gatehouse, meteringOff, postgres, stop };
   } catch (err) {
     await stop();
     throw err;

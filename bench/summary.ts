@@ -53,6 +53,8 @@ export function summarize(r: Runs) {
     failures: r.streaming.reduce((s, x) => s + x.burst[t].failures + x.paced[t].failures, 0),
   }])) as Record<TargetName, { ttfb: number; total: number; addedTtfb: number; addedTotal: number; pacedGapP50: number; pacedChunks: number; failures: number }>;
   const ratio = med(r.throughput, (x) => x.gatehouse.rps / x.floor.rps);
+  const onPostgres = r.throughput[0]?.postgres ? { rps: med(r.throughput, (x) => x.postgres!.rps), p50: med(r.throughput, (x) => x.postgres!.p50), p99: med(r.throughput, (x) => x.postgres!.p99), cpuUs: med(r.throughput, (x) => x.postgres!.cpuUs), mockCpuUs: med(r.throughput, (x) => x.postgres!.mockCpuUs), failures: r.throughput.reduce((s, x) => s + x.postgres!.failures, 0) } : undefined;
+  const postgresRatio = onPostgres ? med(r.throughput, (x) => x.postgres!.rps / x.gatehouse.rps) : NaN;
   const meteringCost = r.meteringOff.honoured ? med(r.throughput, (x) => 1 - x.gatehouse.rps / x.meteringOff.rps) : NaN;
   const hold = { floor: holdWorst(r.hold.floor), gatehouse: { ...holdWorst(r.hold.gatehouse), hwmMb: round(r.hold.gatehouseHwmMb, 1) } };
   const sshOf = (t: 'floor' | 'gatehouse') => ({
@@ -77,9 +79,12 @@ export function summarize(r: Runs) {
     r.meteringOff.honoured
       ? { name: 'metering costs <= 10% req/s', met: meteringCost <= 0.1, detail: `${pct(meteringCost)} (on ${throughput.gatehouse.rps.toFixed(0)}, off ${throughput.meteringOff.rps.toFixed(0)} req/s)` }
       : { name: 'metering costs <= 10% req/s', met: 'n/a', detail: `n/a (not supported): GATEHOUSE_METERING=off still wrote ${r.meteringOff.rows} usage rows` },
+    onPostgres
+      ? { name: 'on PostgreSQL: req/s >= 90% of on SQLite', met: postgresRatio >= 0.9, detail: `${pct(postgresRatio)} (${onPostgres.rps.toFixed(0)} vs ${throughput.gatehouse.rps.toFixed(0)} req/s)` }
+      : { name: 'on PostgreSQL: req/s >= 90% of on SQLite', met: 'n/a', detail: 'n/a: PostgreSQL is not installed (initdb, pg_ctl)' },
     { name: 'SSH 100 sessions: p99 <= 150 ms, 0 failures', met: ssh.gatehouse.p99 <= 150 && ssh.gatehouse.failures === 0, detail: `p50 ${ssh.gatehouse.p50.toFixed(1)} ms, p99 ${ssh.gatehouse.p99.toFixed(1)} ms, ${ssh.gatehouse.failures} failures (ssh2 floor p99 ${ssh.floor.p99.toFixed(1)} ms)` },
   ];
-  return { throughput, throughputRatio: ratio, latency, streaming, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
+  return { throughput, onPostgres, postgresRatio, throughputRatio: ratio, latency, streaming, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
 }
 
 export type Summary = ReturnType<typeof summarize>;

@@ -7,8 +7,8 @@ export type TargetName = 'direct' | 'floor' | 'gatehouse';
 export interface BenchContext {
   load: LoadGenerator;
   /** Origins (http://127.0.0.1:PORT) of the mock, the floor proxy and gatehouse. */
-  origins: Record<TargetName, string> & { meteringOff: string };
-  pids: Record<TargetName | 'meteringOff' | 'sshFloor', number>;
+  origins: Record<TargetName, string> & { meteringOff: string; postgres?: string };
+  pids: Record<TargetName | 'meteringOff' | 'sshFloor', number> & { postgres?: number };
   /** The simplest correct ssh2 server (bench/sshFloor.ts), what gatehouse's SSH is compared with. */
   sshFloorPort: number;
   gatehouse: BenchGatehouse;

@@ -12,7 +12,7 @@ export interface Priced extends CannonResult {
   cpuUs: number;
   mockCpuUs: number;
 }
-export type ThroughputRun = Record<TargetName | 'meteringOff', Priced>;
+export type ThroughputRun = Record<TargetName | 'meteringOff', Priced> & { postgres?: Priced };
 export type LatencyRun = Record<TargetName, CannonResult>;
 export interface StreamRun {
   burst: Record<TargetName, StreamResult>;
@@ -21,10 +21,13 @@ export interface StreamRun {
 
 const JSON_REQUEST = benchRequest('anthropic', 'json');
 
-const LOADED = [...TARGETS, 'meteringOff'] as const;
+type Loaded = TargetName | 'meteringOff' | 'postgres';
+
+/** Every server under throughput load; the PostgreSQL-backed gatehouse only when PostgreSQL is installed. */
+const loaded = (ctx: BenchContext): Loaded[] => [...TARGETS, 'meteringOff', ...(ctx.origins.postgres ? ['postgres' as const] : [])];
 
 /** Unmeasured load on every server first: the first measured run would otherwise pay for JIT warm-up. */
-export async function warmUp(ctx: BenchContext, origins: string[] = LOADED.map((t) => ctx.origins[t])): Promise<void> {
+export async function warmUp(ctx: BenchContext, origins: string[] = loaded(ctx).map((t) => ctx.origins[t]!)): Promise<void> {
   for (const origin of origins) {
     await ctx.load.run('cannon', { origin, request: JSON_REQUEST, connections: 50, seconds: WARM_UP_SECONDS, warmupSeconds: 0, localAddress: ctx.localAddress });
   }
@@ -34,12 +37,13 @@ const WARM_UP_SECONDS = 3;
 export async function throughput(ctx: BenchContext, run: number): Promise<ThroughputRun> {
   const out = {} as ThroughputRun;
   // Each run starts with another target, so no server is always measured first (or last).
-  const order = LOADED.map((_, i) => LOADED[(i + run - 1) % LOADED.length]);
+  const targets = loaded(ctx);
+  const order = targets.map((_, i) => targets[(i + run - 1) % targets.length]);
   for (const t of order) {
-    const [cpu0, mock0] = [cpuMs(ctx.pids[t]), cpuMs(ctx.pids.direct)];
-    const r = await ctx.load.run('cannon', { origin: ctx.origins[t], request: JSON_REQUEST, connections: 50, seconds: ctx.seconds, warmupSeconds: 1, localAddress: ctx.localAddress });
+    const [cpu0, mock0] = [cpuMs(ctx.pids[t]!), cpuMs(ctx.pids.direct)];
+    const r = await ctx.load.run('cannon', { origin: ctx.origins[t]!, request: JSON_REQUEST, connections: 50, seconds: ctx.seconds, warmupSeconds: 1, localAddress: ctx.localAddress });
     const mockCpuUs = ((cpuMs(ctx.pids.direct) - mock0) * 1000) / r.allRequests;
-    out[t] = { ...r, cpuUs: t === 'direct' ? mockCpuUs : ((cpuMs(ctx.pids[t]) - cpu0) * 1000) / r.allRequests, mockCpuUs };
+    out[t] = { ...r, cpuUs: t === 'direct' ? mockCpuUs : ((cpuMs(ctx.pids[t]!) - cpu0) * 1000) / r.allRequests, mockCpuUs };
     ctx.log(`  run ${run} c=50 ${t.padEnd(11)} ${r.rps.toFixed(0)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  failures ${r.failures}  CPU ${out[t].cpuUs.toFixed(0)} µs/req (+ mock ${mockCpuUs.toFixed(0)})`);
   }
   return out;

@@ -65,12 +65,14 @@ async function serve(args: string[]): Promise<number> {
   const app = await startGatehouse(config).catch((err) => {
     throw namingFlag(err, values);
   });
+  // Listen before the startup lines: a supervisor may send SIGTERM as soon as it reads them.
+  const stopSignal = nextSignal();
   const ssh = `${config.sshListen.host}:${app.sshPort}`;
   console.log(`gatehouse: SSH control plane on ${ssh}  (try: ssh -p ${app.sshPort} ${config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host})`);
   config.gatewayListen.forEach((l, i) => console.log(`gatehouse: gateway on http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}`));
   console.log(`gatehouse: data in ${config.dataDir}; sign-up is ${config.signup}`);
   console.log(`gatehouse: database ${describeDatabase(config.database)}`);
-  const signal = await nextSignal();
+  const signal = await stopSignal;
   console.log(`gatehouse: ${signal} received, shutting down`);
   void nextSignal().then(async (again) => {
     console.log(`gatehouse: ${again} received again, stopping now`);

@@ -15,7 +15,7 @@ const SAMPLE = 20;
 
 function mismatch(): GatehouseError {
   return new GatehouseError('config', 'GATEHOUSE_SECRET_KEY: differs from the key this database was set up with; stored provider keys could not be opened', {
-    hint: 'start every instance of the fleet with the same GATEHOUSE_SECRET_KEY (the one it was set up with; on SQLite, the data dir\'s secret.key)',
+    hint: 'start every instance of a fleet with the same GATEHOUSE_SECRET_KEY, the one this database was set up with (without the setting, the key is the data dir\'s secret.key file)',
   });
 }
 

@@ -127,6 +127,13 @@ describe('issue 12.6: the operator CLI on PostgreSQL', { skip: !POSTGRES_URL && 
     assert.equal(JSON.parse(whoami.stdout).name, 'alice');
   });
 
+  it('issue 12.6: a database that does not exist is one clear line, without the password', async () => {
+    const url = new URL(withPassword(POSTGRES_URL!));
+    url.pathname = '/gh_no_such_database';
+    const r = await cli(['user', 'list'], { GATEHOUSE_DATABASE_URL: url.toString() });
+    assertRefused(r, /^gatehouse: error: cannot connect to PostgreSQL: database "gh_no_such_database" does not exist\n/);
+  });
+
   it('issue 12.6: a connection cut while idle in the pool is logged, and serve keeps serving', async () => {
     const url = await freshPostgresUrl();
     const s = await serve(UPSTREAM, {}, [], { databaseUrl: url });

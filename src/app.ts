@@ -5,6 +5,7 @@ import type { Services } from './core/services.js';
 import { loadCatalog } from './core/catalog.js';
 import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
+import { checkSecretKey } from './core/secretCheck.js';
 import { CreditLedger } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { RateLimits } from './core/rateLimits.js';
@@ -39,10 +40,14 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   parsePool(config.vmPool); // fail fast on a bad pool, not at the first "new"
   const hostKeys = loadHostKeys(config.hostKeyFiles, config.dataDir);
   const catalog = loadCatalog(config.modelsFile);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, { onIdleError: (err) => log.warn(`database: an idle connection failed (the pool replaces it): ${err.message}`) });
   const changes = new Changes();
   const registry = new Registry(commands, groups);
   const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));
+  await checkSecretKey(db, sealer).catch(async (err) => {
+    await db.destroy(); // before any listener: an instance with another key never serves
+    throw err;
+  });
   const services: Services = {
     catalog,
     sealer, index: new IntegrationIndex(db, changes),

@@ -193,6 +193,11 @@ function databaseFrom(value: string | undefined, poolSize: string | undefined, d
       throw bad('GATEHOUSE_DATABASE_URL', 'is not a valid postgres:// URL');
     }
     if (!url.hostname && !url.searchParams.get('host')) throw bad('GATEHOUSE_DATABASE_URL', 'names no host');
+    try {
+      decodeURIComponent(url.username + url.password + url.pathname);
+    } catch {
+      throw bad('GATEHOUSE_DATABASE_URL', 'has a malformed %-escape (percent-encode a user or password character as %XX)');
+    }
     const size = positiveInt('GATEHOUSE_DATABASE_POOL_SIZE', poolSize ?? '10');
     if (size > 1000) throw bad('GATEHOUSE_DATABASE_POOL_SIZE', 'must be at most 1000');
     return { kind: 'postgres', url: value, poolSize: size };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startGatehouse } from './app.js';
-import { loadConfig, SETTINGS, type Config } from './config.js';
+import { describeDatabase, loadConfig, SETTINGS, type Config } from './config.js';
 import { createAccount } from './core/accounts.js';
 import { parsePublicKey } from './core/publicKey.js';
 import { openDatabase } from './db/open.js';
@@ -15,10 +15,12 @@ const USAGE = `usage: gatehouse <command>
 
 commands:
   serve                 run the SSH control plane and the gateway
-  user add NAME (--key-file F | --key "ssh-ed25519 …") [--email E] [--admin]
-  user list [--json]
+  user add NAME (--key-file F | --key "ssh-ed25519 …") [--email E] [--admin] [--database-url URL]
+  user list [--json] [--database-url URL]
 
 Run "gatehouse <command> --help" for details. Settings come from GATEHOUSE_* variables or flags.`;
+
+const DATABASE_HELP = '\nActs on the database serve uses: --database-url (GATEHOUSE_DATABASE_URL, postgres://… for a fleet),\nelse the SQLite file in --data-dir (GATEHOUSE_DATA_DIR). Safe while serve runs.';
 
 const settingFlags: ParseArgsConfig['options'] = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' }]));
 
@@ -63,11 +65,14 @@ async function serve(args: string[]): Promise<number> {
   const app = await startGatehouse(config).catch((err) => {
     throw namingFlag(err, values);
   });
+  // Listen before the startup lines: a supervisor may send SIGTERM as soon as it reads them.
+  const stopSignal = nextSignal();
   const ssh = `${config.sshListen.host}:${app.sshPort}`;
   console.log(`gatehouse: SSH control plane on ${ssh}  (try: ssh -p ${app.sshPort} ${config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host})`);
   config.gatewayListen.forEach((l, i) => console.log(`gatehouse: gateway on http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}`));
   console.log(`gatehouse: data in ${config.dataDir}; sign-up is ${config.signup}`);
-  const signal = await nextSignal();
+  console.log(`gatehouse: database ${describeDatabase(config.database)}`);
+  const signal = await stopSignal;
   console.log(`gatehouse: ${signal} received, shutting down`);
   void nextSignal().then(async (again) => {
     console.log(`gatehouse: ${again} received again, stopping now`);
@@ -99,7 +104,8 @@ async function userAdd(args: string[]): Promise<number> {
     true,
   );
   if (values.help) {
-    console.log('usage: gatehouse user add NAME (--key-file F | --key "ssh-ed25519 …") [--email E] [--admin] [--data-dir DIR]');
+    console.log('usage: gatehouse user add NAME (--key-file F | --key "ssh-ed25519 …") [--email E] [--admin] [--data-dir DIR | --database-url URL]');
+    console.log(DATABASE_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new GatehouseError('usage', 'give exactly one user name', { hint: 'gatehouse user add alice --key-file alice.pub' });
@@ -126,7 +132,8 @@ async function userAdd(args: string[]): Promise<number> {
 async function userList(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' } });
   if (values.help) {
-    console.log('usage: gatehouse user list [--json] [--data-dir DIR]');
+    console.log('usage: gatehouse user list [--json] [--data-dir DIR | --database-url URL]');
+    console.log(DATABASE_HELP);
     return 0;
   }
   const db = await openDatabase(configFromFlags(values).database);

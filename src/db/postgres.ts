@@ -40,7 +40,27 @@ export async function openPostgres(options: PostgresOptions): Promise<{ db: Kyse
     client.release();
   } catch (cause) {
     await pool.end().catch(() => {});
-    throw new GatehouseError('config', `cannot connect to PostgreSQL: ${(cause as Error).message}`, { cause });
+    throw new GatehouseError('config', `cannot connect to PostgreSQL: ${reason(cause, options.url)}`, {
+      hint: 'check the database URL (GATEHOUSE_DATABASE_URL or --database-url: host, port, database, user) and that PostgreSQL is running there',
+      cause,
+    });
   }
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+/** pg's reason for a failed connection, one line, never with the URL's password in it. */
+function reason(cause: unknown, url: string): string {
+  const err = cause as { message?: string; code?: string };
+  let text = (err.message || err.code || 'unknown error').split('\n')[0];
+  const raw = new URL(url).password;
+  for (const password of [raw, safeDecode(raw)]) if (password) text = text.split(password).join('***');
+  return text;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -129,7 +129,15 @@ export interface UserLimitsTable {
   updated_at: string;
 }
 
+/** Facts about the installation, one row each (migration 0008). */
+export interface InstallationTable {
+  name: string;
+  value: string;
+  created_at: string | null;
+}
+
 export interface Database {
+  installation: InstallationTable;
   users: UsersTable;
   ssh_keys: SshKeysTable;
   vms: VmsTable;

@@ -22,7 +22,7 @@ export interface Served {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code and the time it came (performance.now()). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** The usage rows, read from the SQLite file (read-only) once the process is gone. */
+  /** The usage rows, read from the SQLite file (read-only) once the process is gone; SQLite only. */
   usageRows(): { request_id: string; status: number; output_tokens: number }[];
 }
 
@@ -35,14 +35,54 @@ export function killServed(): void {
   running.clear();
 }
 
-export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = []): Promise<Served> {
-  const dataDir = tempDir('gatehouse-serve-');
+export interface ServeOptions {
+  /** Reuse this data dir (another run's) instead of a fresh one. */
+  dataDir?: string;
+  /** GATEHOUSE_DATABASE_URL, e.g. a fleet's PostgreSQL; default: the data dir's SQLite file. */
+  databaseUrl?: string;
+  /** GATEHOUSE_SECRET_KEY, e.g. the one a fleet shares; default: the key generated in the data dir. */
+  secretKey?: string;
+}
+
+/** Starts `gatehouse serve` and resolves once both listeners are up (rejects if it exits first). */
+export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<Served> {
+  const launched = launch(upstream, env, flags, options);
+  try {
+    await launched.waitFor(/gateway on http:\/\/127\.0\.0\.1:\d+/);
+  } catch (e) {
+    launched.child.kill('SIGKILL');
+    throw e;
+  }
+  const out = launched.stdout();
+  return {
+    ...launched,
+    sshPort: Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(out)![1]),
+    gatewayPort: Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]),
+  };
+}
+
+/** Starts `gatehouse serve` expecting it to refuse: resolves with its exit and output; rejects if it comes up or hangs. */
+export async function serveRefused(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const launched = launch(upstream, env, flags, options);
+  const cameUp = await launched.waitFor(/gateway on http:/).then(() => true, () => false);
+  if (cameUp || (launched.child.exitCode === null && launched.child.signalCode === null)) {
+    launched.child.kill('SIGKILL');
+    throw new Error(`gatehouse ${cameUp ? 'came up' : 'neither came up nor exited'}; stdout: ${launched.stdout()}; stderr: ${launched.stderr()}`);
+  }
+  const { code } = await launched.exited;
+  return { code, stdout: launched.stdout(), stderr: launched.stderr() };
+}
+
+function launch(upstream: string, env: Record<string, string>, flags: string[], options: ServeOptions): Omit<Served, 'sshPort' | 'gatewayPort'> {
+  const dataDir = options.dataDir ?? tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
   Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
   for (const [p, key] of Object.entries(OPERATOR_KEYS)) {
     childEnv[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = upstream;
     childEnv[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
   }
+  if (options.databaseUrl) childEnv.GATEHOUSE_DATABASE_URL = options.databaseUrl;
+  if (options.secretKey) childEnv.GATEHOUSE_SECRET_KEY = options.secretKey;
   Object.assign(childEnv, env);
   const child = spawn(process.execPath, [BIN, 'serve', ...flags], { cwd: dataDir, env: childEnv });
   running.add(child);
@@ -78,17 +118,9 @@ export async function serve(upstream: string, env: Record<string, string> = {}, 
     });
   child.stdout.on('data', (d: Buffer) => (out += d));
   child.stderr.on('data', (d: Buffer) => (err += d));
-  try {
-    await waitFor(/gateway on http:\/\/127\.0\.0\.1:\d+/);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
   return {
     child,
     dataDir,
-    sshPort: Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(out)![1]),
-    gatewayPort: Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]),
     stdout: () => out,
     stderr: () => err,
     waitFor,

@@ -1,8 +1,16 @@
 // In-process change notifications, so in-memory indexes (the gateway's VM-by-address index,
 // the integrations resolver) stay fresh without reading the database on every request.
+// Published by the database itself (db/changePublisher.ts for this process's writes, and on
+// PostgreSQL db/changeFeed.ts for every other writer's): no command emits a topic by hand.
 import { EventEmitter } from 'node:events';
 
-export type ChangeTopic = 'vms' | 'integrations' | 'users' | 'keys' | 'limits';
+export const CHANGE_TOPICS = ['vms', 'integrations', 'users', 'keys', 'limits', 'credits'] as const;
+
+export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
+
+export function isChangeTopic(value: string): value is ChangeTopic {
+  return (CHANGE_TOPICS as readonly string[]).includes(value);
+}
 
 export class Changes {
   private readonly emitter = new EventEmitter();
@@ -13,6 +21,11 @@ export class Changes {
 
   emit(topic: ChangeTopic): void {
     this.emitter.emit(topic);
+  }
+
+  /** Every topic at once: after something may have been missed (a lost listener connection). */
+  emitAll(): void {
+    for (const topic of CHANGE_TOPICS) this.emitter.emit(topic);
   }
 
   on(topic: ChangeTopic, listener: () => void): () => void {

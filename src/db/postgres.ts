@@ -1,7 +1,7 @@
 // The PostgreSQL side of openDatabase: a pg pool behind kysely's Postgres dialect. Counts and
 // sums come back as numbers, as they do from SQLite (pg gives 64-bit integers as strings).
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -19,6 +19,7 @@ export interface PostgresOptions {
   poolSize: number;
   /** Told about a pooled connection that broke while idle (pg would otherwise crash the process). */
   onIdleError: (err: Error) => void;
+  plugins?: KyselyPlugin[];
 }
 
 export function postgresPool(options: PostgresOptions): pg.Pool {
@@ -42,5 +43,5 @@ export async function openPostgres(options: PostgresOptions): Promise<{ db: Kyse
     await pool.end().catch(() => {});
     throw new GatehouseError('config', `cannot connect to PostgreSQL: ${(cause as Error).message}`, { cause });
   }
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: options.plugins }), pool };
 }

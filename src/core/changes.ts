@@ -3,16 +3,11 @@
 // Published by the database itself (db/changePublisher.ts for this process's writes, and on
 // PostgreSQL db/changeFeed.ts for every other writer's): no command emits a topic by hand.
 import { EventEmitter } from 'node:events';
+import { CHANGE_TOPICS, type ChangeSink, type ChangeTopic } from '../db/changeTopics.js';
 
-export const CHANGE_TOPICS = ['vms', 'integrations', 'users', 'keys', 'limits', 'credits'] as const;
+export { CHANGE_TOPICS, type ChangeTopic };
 
-export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
-
-export function isChangeTopic(value: string): value is ChangeTopic {
-  return (CHANGE_TOPICS as readonly string[]).includes(value);
-}
-
-export class Changes {
+export class Changes implements ChangeSink {
   private readonly emitter = new EventEmitter();
 
   constructor() {

@@ -13,7 +13,7 @@
 // that number had not committed yet and a rebuild still read the rows of before.
 import pg from 'pg';
 import { sql } from 'kysely';
-import { isChangeTopic, type Changes } from '../core/changes.js';
+import { isChangeTopic, type ChangeSink } from './changeTopics.js';
 import type { Db } from './open.js';
 import { postgresClient } from './postgres.js';
 
@@ -26,7 +26,7 @@ export interface ChangeFeedOptions {
   url: string;
   /** The instance's pool, for the version check. */
   db: Db;
-  changes: Changes;
+  changes: ChangeSink;
   log: { warn(message: string): void };
   checkMs: number;
 }

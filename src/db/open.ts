@@ -7,9 +7,9 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type KyselyPlugin, type MigrationProvider } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
-import type { Changes } from '../core/changes.js';
 import { GatehouseError } from '../errors.js';
 import { ChangePublisher } from './changePublisher.js';
+import type { ChangeSink } from './changeTopics.js';
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
@@ -21,7 +21,7 @@ export interface OpenOptions {
   /** Told about a PostgreSQL connection that broke while idle in the pool (the pool replaces it). */
   onIdleError?: (err: Error) => void;
   /** Where this handle's writes to watched tables are published (a server's; tools need none). */
-  changes?: Changes;
+  changes?: ChangeSink;
 }
 
 /** A file path is a SQLite database (tests and tools pass one). */

@@ -31,7 +31,7 @@ export const TOPIC_OF_TABLE: ReadonlyMap<string, ChangeTopic> = new Map<string, 
 ]);
 
 export class ChangePublisher implements KyselyPlugin {
-  /** Topics of the statements under way, by query; a statement that fails publishes nothing. */
+  /** Topics of the statements compiled, by query; a statement that fails never reaches transformResult. */
   private readonly pending = new WeakMap<object, ChangeTopic[]>();
 
   constructor(private readonly changes: ChangeSink) {}
@@ -44,10 +44,8 @@ export class ChangePublisher implements KyselyPlugin {
 
   async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const topics = this.pending.get(queryId);
-    if (topics) {
-      this.pending.delete(queryId);
-      for (const topic of topics) this.changes.emit(topic);
-    }
+    // Kept, not deleted: a compiled query run again is the same query (the WeakMap lets it go).
+    if (topics) for (const topic of topics) this.changes.emit(topic);
     return result;
   }
 }

@@ -28,9 +28,9 @@ export function postgresPool(options: PostgresOptions): pg.Pool {
   return pool;
 }
 
-/** A client outside the pool, for LISTEN (it must stay one session). */
+/** A client outside the pool, for LISTEN (it must stay one session; TCP keep-alive notices a silently dead peer). */
 export function postgresClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, types, connectionTimeoutMillis: 10_000 });
+  return new pg.Client({ connectionString: url, types, connectionTimeoutMillis: 10_000, keepAlive: true });
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<{ db: Kysely<Database>; pool: pg.Pool }> {

@@ -13,6 +13,7 @@ import { UsageWriter } from './core/usageWriter.js';
 import { LoopWatch } from './core/loopWatch.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
+import { ChangeFeed } from './db/changeFeed.js';
 import { openDatabase } from './db/open.js';
 import { Gateway } from './gateway/handler.js';
 import { startGateway } from './gateway/server.js';
@@ -40,8 +41,10 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   parsePool(config.vmPool); // fail fast on a bad pool, not at the first "new"
   const hostKeys = loadHostKeys(config.hostKeyFiles, config.dataDir);
   const catalog = loadCatalog(config.modelsFile);
-  const db = await openDatabase(config.database, { onIdleError: (err) => log.warn(`database: an idle connection failed (the pool replaces it): ${err.message}`) });
+  // The database publishes every change to a watched table on `changes` (db/changePublisher.ts);
+  // on PostgreSQL the feed also brings every other writer's changes (db/changeFeed.ts).
   const changes = new Changes();
+  const db = await openDatabase(config.database, { changes, onIdleError: (err) => log.warn(`database: an idle connection failed (the pool replaces it): ${err.message}`) });
   const registry = new Registry(commands, groups);
   const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));
   await checkSecretKey(db, sealer).catch(async (err) => {
@@ -62,14 +65,21 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
     return sshPort === 22 ? `ssh ${host}` : `ssh -p ${sshPort} ${host}`;
   };
-  const ssh = await startSshServer({ db, config, registry, changes, services, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
+  // Started last before the listeners, so a failure above leaves no timer or socket behind; the
+  // caches are built lazily, at first use, so no change can slip in before it listens.
+  const feed = config.database.kind === 'postgres' ? await ChangeFeed.start({ url: config.database.url, db, changes, log, checkMs: config.changeCheckMs }) : undefined;
+  const closeDatabase = async () => {
+    await feed?.stop();
     await db.destroy();
+  };
+  const ssh = await startSshServer({ db, config, registry, services, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
+    await closeDatabase();
     throw err;
   });
   sshPort = ssh.port;
   const gateway = await startGateway(config, new Gateway({ config, db, services, changes, log })).catch(async (err) => {
     await ssh.stop();
-    await db.destroy();
+    await closeDatabase();
     throw err;
   });
   return {
@@ -83,12 +93,13 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
       services.usage.close(); // every finished request's row is committed before the database closes
       services.loop.stop();
-      await db.destroy();
+      await closeDatabase();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
       services.usage.flush(); // synchronous: the rows are committed before the process exits
       services.loop.stop();
+      await feed?.stop();
     },
   };
 }

@@ -68,6 +68,8 @@ export interface Config {
   drainMs: number;
   /** A single task holding the event loop longer than this is logged, with the work in flight. */
   eventLoopWarnMs: number;
+  /** PostgreSQL: how often the fleet's change version is checked for missed notifications. */
+  changeCheckMs: number;
   /** How long a gateway client may take to send a request's headers (408 and close beyond). */
   gatewayHeadersTimeoutMs: number;
   /** How long a request body may go without a byte (408 beyond). */
@@ -81,6 +83,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_DATA_DIR', flag: 'data-dir', default: './data', help: 'database, host keys, secret key' },
   { env: 'GATEHOUSE_DATABASE_URL', flag: 'database-url', default: 'SQLite file in the data dir', help: 'postgres://USER:PASSWORD@HOST:PORT/DB for a fleet, or sqlite:PATH / a file path' },
   { env: 'GATEHOUSE_DATABASE_POOL_SIZE', flag: 'database-pool-size', default: '10', help: 'PostgreSQL connections per instance (plus one that listens for changes)' },
+  { env: 'GATEHOUSE_CHANGE_CHECK_MS', flag: 'change-check-ms', default: '1000', help: 'PostgreSQL: how often to check for changes whose notification was missed (bounds how stale a cache can get)' },
   { env: 'GATEHOUSE_SSH_LISTEN', flag: 'ssh-listen', default: '127.0.0.1:2222', help: 'SSH control plane address' },
   { env: 'GATEHOUSE_HOST_KEYS', flag: 'host-keys', default: 'generated ed25519 key in the data dir', help: 'comma list of private key files (see host-keys.example)' },
   { env: 'GATEHOUSE_GATEWAY_LISTEN', flag: 'gateway-listen', default: '127.0.0.1:8080', help: 'comma list; production 169.254.169.254:80' },
@@ -270,12 +273,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sshAuthFreeFailures: 0,
     sshAuthDelayMs: 0,
     eventLoopWarnMs: positiveInt('GATEHOUSE_EVENT_LOOP_WARN_MS', get('GATEHOUSE_EVENT_LOOP_WARN_MS') ?? '200'),
+    changeCheckMs: positiveInt('GATEHOUSE_CHANGE_CHECK_MS', get('GATEHOUSE_CHANGE_CHECK_MS') ?? '1000'),
     drainMs: nonNegativeInt('GATEHOUSE_DRAIN_MS', get('GATEHOUSE_DRAIN_MS') ?? '30000'),
     gatewayHeadersTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS') ?? '30000'),
     gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),
     gatewayMaxConnectionsPerAddress: positiveInt('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', get('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS') ?? '256'),
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
+  if (config.changeCheckMs > 3_600_000) throw bad('GATEHOUSE_CHANGE_CHECK_MS', 'must be at most 3600000 (an hour)');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
   config.upstreamTimeoutMs = positiveInt('GATEHOUSE_UPSTREAM_TIMEOUT_MS', get('GATEHOUSE_UPSTREAM_TIMEOUT_MS') ?? '600000');
   config.maxBodyBytes = positiveInt('GATEHOUSE_MAX_BODY_BYTES', get('GATEHOUSE_MAX_BODY_BYTES') ?? String(32 * 1024 * 1024));

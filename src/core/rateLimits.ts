@@ -1,7 +1,8 @@
 // The gateway's rate limits as a service: installation defaults (config), an admin's per-user
 // overrides (user_limits, cached in memory and rebuilt after a change, so `admin limits set`
 // applies to the next request without a restart), and the in-memory limiter they feed.
-// This is the store that changes user_limits, so it is the one that publishes the change.
+// Writing user_limits publishes the change by itself (db/changePublisher.ts, and on PostgreSQL
+// the change feed tells every other instance).
 import { allUserLimits, saveUserLimits, type LimitChange } from '../db/limits.js';
 import type { Db } from '../db/open.js';
 import type { Changes } from './changes.js';
@@ -23,7 +24,7 @@ export class RateLimits {
   constructor(
     private readonly db: Db,
     readonly defaults: Readonly<UserLimits>,
-    private readonly changes: Changes,
+    changes: Changes,
   ) {
     this.byUser = new RebuiltOnChange(() => overrides(db, defaults), changes, ['limits', 'users']);
   }
@@ -38,10 +39,9 @@ export class RateLimits {
     return (await this.byUser.get()).get(userId) ?? this.defaults;
   }
 
-  /** Changes a user's overrides and publishes it; running requests keep their slots. */
+  /** Changes a user's overrides (the write publishes 'limits'); running requests keep their slots. */
   async set(userId: number, change: LimitChange, reset: boolean, by: string): Promise<void> {
     await saveUserLimits(this.db, userId, change, reset, by);
-    this.changes.emit('limits');
   }
 }
 

@@ -5,9 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type KyselyPlugin, type MigrationProvider } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
 import { GatehouseError } from '../errors.js';
+import { ChangePublisher } from './changePublisher.js';
+import type { ChangeSink } from './changeTopics.js';
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
@@ -18,13 +20,16 @@ export type Db = Kysely<Database>;
 export interface OpenOptions {
   /** Told about a PostgreSQL connection that broke while idle in the pool (the pool replaces it). */
   onIdleError?: (err: Error) => void;
+  /** Where this handle's writes to watched tables are published (a server's; tools need none). */
+  changes?: ChangeSink;
 }
 
 /** A file path is a SQLite database (tests and tools pass one). */
 export async function openDatabase(target: DatabaseTarget | string, options: OpenOptions = {}): Promise<Db> {
-  if (typeof target === 'string') return openSqlite(target);
-  if (target.kind === 'sqlite') return openSqlite(target.file);
-  const { db } = await openPostgres({ url: target.url, poolSize: target.poolSize, onIdleError: options.onIdleError ?? (() => {}) });
+  const plugins = options.changes ? [new ChangePublisher(options.changes)] : [];
+  if (typeof target === 'string') return openSqlite(target, plugins);
+  if (target.kind === 'sqlite') return openSqlite(target.file, plugins);
+  const { db } = await openPostgres({ url: target.url, poolSize: target.poolSize, onIdleError: options.onIdleError ?? (() => {}), plugins });
   try {
     await migrate(db);
   } catch (err) {
@@ -34,7 +39,7 @@ export async function openDatabase(target: DatabaseTarget | string, options: Ope
   return db;
 }
 
-async function openSqlite(file: string): Promise<Db> {
+async function openSqlite(file: string, plugins: KyselyPlugin[]): Promise<Db> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Created owner-only: it holds sealed keys and usage. SQLite gives -wal and -shm the same mode.
   try {
@@ -52,7 +57,7 @@ async function openSqlite(file: string): Promise<Db> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), plugins });
   rawHandles.set(db, sqlite);
   await migrate(db);
   return db;

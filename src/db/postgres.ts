@@ -1,7 +1,7 @@
 // The PostgreSQL side of openDatabase: a pg pool behind kysely's Postgres dialect. Counts and
 // sums come back as numbers, as they do from SQLite (pg gives 64-bit integers as strings).
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -19,6 +19,7 @@ export interface PostgresOptions {
   poolSize: number;
   /** Told about a pooled connection that broke while idle (pg would otherwise crash the process). */
   onIdleError: (err: Error) => void;
+  plugins?: KyselyPlugin[];
 }
 
 export function postgresPool(options: PostgresOptions): pg.Pool {
@@ -27,9 +28,9 @@ export function postgresPool(options: PostgresOptions): pg.Pool {
   return pool;
 }
 
-/** A client outside the pool, for LISTEN (it must stay one session). */
+/** A client outside the pool, for LISTEN (it must stay one session; TCP keep-alive notices a silently dead peer). */
 export function postgresClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, types, connectionTimeoutMillis: 10_000 });
+  return new pg.Client({ connectionString: url, types, connectionTimeoutMillis: 10_000, keepAlive: true });
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<{ db: Kysely<Database>; pool: pg.Pool }> {
@@ -45,7 +46,7 @@ export async function openPostgres(options: PostgresOptions): Promise<{ db: Kyse
       cause,
     });
   }
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: options.plugins }), pool };
 }
 
 /** pg's reason for a failed connection, one line, never with the URL's password in it. */

@@ -1,7 +1,6 @@
 // The contract between the shell and the commands: a command declares itself, the shell
 // derives parsing, help, completion and error rendering from that declaration.
 import type { Config } from '../config.js';
-import type { Changes } from '../core/changes.js';
 import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import type { User } from '../db/schema.js';
@@ -45,7 +44,6 @@ export interface CommandContext {
   keyId: number;
   out: Output;
   input: InputSource;
-  changes: Changes;
   services: Services;
   interactive: boolean;
 }

@@ -1,6 +1,5 @@
 // What the SSH room needs from the rest of the app, passed in (never imported as globals).
 import type { Config } from '../config.js';
-import type { Changes } from '../core/changes.js';
 import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import type { Log } from '../log.js';
@@ -10,7 +9,6 @@ export interface SshDeps {
   db: Db;
   config: Readonly<Config>;
   registry: Registry;
-  changes: Changes;
   services: Services;
   log: Log;
   /** How users reach this server, for "run: ssh -p PORT HOST" hints. */

@@ -93,7 +93,7 @@ async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel
   const input: InputSource = {
     read: (label, o) => (pty ? (typed ??= new TypedLines(channel)).read(label, o.secret, signal) : readToEnd(channel, signal)),
   };
-  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, changes: deps.changes, services: deps.services, interactive: false };
+  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false };
   const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));
   return result.status;
 }

@@ -61,7 +61,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret) }, changes: deps.changes, services: deps.services, interactive: true };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret) }, services: deps.services, interactive: true };
     // Newest first, each line once.
     reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
@@ -98,7 +98,6 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
       try {
         const user = await createAccount(deps.db, { name: name!.trim(), email: email.trim() || null, key: parsePublicKey(identity.publicKeyText) });
         identity.signedUp?.(); // the connection now counts as logged in (no sign-up deadline)
-        deps.changes.emit('users');
         out.line(`Account ${out.c.bold(user.name)} created${user.is_admin ? ' (admin: first account of this installation)' : ''}.`);
         return user;
       } catch (err) {

@@ -39,7 +39,6 @@ export const integrationsAdd: CommandDef = {
       settings = { fields: applyReflectionFlags(args, undefined) } as Settings;
     }
     await createIntegration(ctx.db, ctx.services.sealer, ctx.user.id, { name, type, settings, comment: commentFrom(args) ?? null, keys, attach: targets });
-    ctx.changes.emit('integrations');
     const created = await requireIntegration(ctx.db, ctx.user.id, name);
     if (args.json) return void ctx.out.json(integrationJson(created));
     ctx.out.line(`Added integration ${ctx.out.c.bold(name)}`);

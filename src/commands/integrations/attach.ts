@@ -13,7 +13,6 @@ export const integrationsAttach: CommandDef = {
     const i = await requireIntegration(ctx.db, ctx.user.id, a._[0]);
     const target = await resolveAttachSpec(ctx.db, ctx.user.id, a._[1]);
     await attach(ctx.db, i, target);
-    ctx.changes.emit('integrations');
     if (a.json) ctx.out.json({ name: i.name, attached: target.label });
     else ctx.out.line(`Attached ${i.name} to ${target.label}`);
   },
@@ -28,7 +27,6 @@ export const integrationsDetach: CommandDef = {
     const i = await requireIntegration(ctx.db, ctx.user.id, a._[0]);
     const target = await resolveAttachSpec(ctx.db, ctx.user.id, a._[1]);
     await detach(ctx.db, i, target);
-    ctx.changes.emit('integrations');
     if (a.json) ctx.out.json({ name: i.name, detached: target.label });
     else ctx.out.line(`Detached ${i.name} from ${target.label}`);
   },

@@ -34,7 +34,6 @@ export const integrationsEdit: CommandDef = {
         await attach(trx, current, t);
       }
     });
-    ctx.changes.emit('integrations');
     const updated = await requireIntegration(ctx.db, ctx.user.id, current.name);
     if (args.json) return void ctx.out.json(integrationJson(updated));
     ctx.out.line(`Updated integration ${ctx.out.c.bold(updated.name)}`);

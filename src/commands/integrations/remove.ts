@@ -12,7 +12,6 @@ export const integrationsRemove: CommandDef = {
   async run(ctx, args) {
     const i = await requireIntegration(ctx.db, ctx.user.id, args._[0]);
     await deleteIntegration(ctx.db, ctx.user.id, i.id);
-    ctx.changes.emit('integrations');
     if (args.json) ctx.out.json({ removed: i.name });
     else ctx.out.line(`Removed integration ${i.name}`);
   },

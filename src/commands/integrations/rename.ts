@@ -15,7 +15,6 @@ export const integrationsRename: CommandDef = {
     const name = checkIntegrationName(args._[1]);
     if (name !== i.name && (await findIntegrationRow(ctx.db, ctx.user.id, name))) throw new GatehouseError('conflict', `you already have an integration named "${name}"`);
     await updateIntegration(ctx.db, ctx.user.id, i.id, { name });
-    ctx.changes.emit('integrations');
     if (args.json) ctx.out.json({ old: i.name, name });
     else ctx.out.line(`Renamed integration ${i.name} to ${name}`);
   },

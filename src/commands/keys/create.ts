@@ -36,7 +36,6 @@ export const keysCreate: CommandDef = {
       if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}`, cause });
       throw cause;
     });
-    ctx.changes.emit('keys');
     if (args.json) return void ctx.out.json({ name, key: secret, integrations: wanted.length ? wanted : 'all', models: models ?? 'all', expires_at: row.expires_at });
     ctx.out.line(`Created API key ${ctx.out.c.bold(name)}:`);
     ctx.out.line();

@@ -13,7 +13,6 @@ export const keysRevoke: CommandDef = {
     const key = await findApiKey(ctx.db, ctx.user.id, args._[0]);
     if (!key) throw new GatehouseError('not_found', `API key "${shown(args._[0])}" not found`, { hint: 'run "keys list" to see yours' });
     await deleteApiKey(ctx.db, ctx.user.id, key.id);
-    ctx.changes.emit('keys');
     if (args.json) ctx.out.json({ revoked: key.name });
     else ctx.out.line(`Revoked API key ${key.name}`);
   },

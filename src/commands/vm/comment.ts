@@ -14,7 +14,6 @@ export const comment: CommandDef = {
     const vm = await requireVm(ctx, name);
     const text = checkComment(words.join(' ').trim());
     await updateVm(ctx.db, ctx.user.id, vm.id, { comment: text || null });
-    ctx.changes.emit('vms');
     if (args.json) ctx.out.json({ name: vm.name, comment: text });
     else ctx.out.line(text ? `Comment on ${vm.name} set` : `Comment on ${vm.name} cleared`);
   },

@@ -51,7 +51,6 @@ async function freeVmName(ctx: CommandContext): Promise<string> {
 }
 
 function report(ctx: CommandContext, json: boolean, vm: VmWithTags): void {
-  ctx.changes.emit('vms');
   if (json) ctx.out.json(vmJson(vm));
   else ctx.out.line(`Created VM ${ctx.out.c.bold(vm.name)} at ${vm.address}${vm.tags.length ? ` (tags: ${vm.tags.join(', ')})` : ''}`);
 }

@@ -21,7 +21,6 @@ export const rename: CommandDef = {
       if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `VM name "${newName}" was just taken`, { cause });
       throw cause;
     });
-    ctx.changes.emit('vms');
     if (args.json) ctx.out.json({ old: vm.name, name: newName });
     else ctx.out.line(`Renamed VM ${vm.name} to ${newName}`);
   },

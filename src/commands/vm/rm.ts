@@ -13,7 +13,6 @@ export const rm: CommandDef = {
     const vms = [];
     for (const name of new Set(args._)) vms.push(await requireVm(ctx, name));
     for (const vm of vms) await deleteVm(ctx.db, ctx.user.id, vm.id);
-    ctx.changes.emit('vms');
     if (args.json) ctx.out.json({ removed: vms.map((v) => v.name) });
     else for (const vm of vms) ctx.out.line(`Removed VM ${vm.name}`);
   },

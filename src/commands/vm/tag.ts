@@ -16,7 +16,6 @@ export const tag: CommandDef = {
     const tags = [...new Set(rawTags.map(checkTag))];
     if (args.delete) await removeTags(ctx.db, vm.id, tags);
     else await addTags(ctx.db, vm.id, tags);
-    ctx.changes.emit('vms');
     const updated = (await findVm(ctx.db, ctx.user.id, vm.name))!;
     if (args.json) ctx.out.json(vmJson(updated));
     else ctx.out.line(`${updated.name} tags: ${updated.tags.join(', ') || '(none)'}`);

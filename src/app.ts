@@ -5,7 +5,7 @@ import type { Services } from './core/services.js';
 import { loadCatalog } from './core/catalog.js';
 import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
-import { CreditLedger } from './core/credits.js';
+import { CreditLedger, newInstanceId } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
@@ -43,11 +43,12 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   const changes = new Changes();
   const registry = new Registry(commands, groups);
   const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));
+  const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance: newInstanceId(), log, changes });
   const services: Services = {
     catalog,
     sealer, index: new IntegrationIndex(db, changes),
-    credits: new CreditLedger(db, config.monthlyCreditsMicros),
-    usage: new UsageWriter(db, log),
+    credits,
+    usage: new UsageWriter(db, log, { instance: credits.instance, onDone: (rows, committed) => credits.written(rows, committed) }),
     apiKeys: new ApiKeyIndex(db, sealer, log, changes),
     loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
@@ -76,13 +77,14 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
-      services.usage.close(); // every finished request's row is committed before the database closes
+      await services.usage.close(); // every finished request's row is committed before the database closes
+      await services.credits.close(); // then what this instance leased and did not use goes back
       services.loop.stop();
       await db.destroy();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
-      services.usage.flush(); // synchronous: the rows are committed before the process exits
+      await services.usage.flush(); // the rows are committed before the process exits
       services.loop.stop();
     },
   };

@@ -2,7 +2,7 @@
 // the integrations resolver) stay fresh without reading the database on every request.
 import { EventEmitter } from 'node:events';
 
-export type ChangeTopic = 'vms' | 'integrations' | 'users' | 'keys' | 'limits';
+export type ChangeTopic = 'vms' | 'integrations' | 'users' | 'keys' | 'limits' | 'credits';
 
 export class Changes {
   private readonly emitter = new EventEmitter();

@@ -5,6 +5,7 @@ import * as m0002 from './0002_integrations.js';
 import * as m0003 from './0003_usage.js';
 import * as m0004 from './0004_api_keys.js';
 import * as m0005 from './0005_limits.js';
+import * as m0007 from './0007_credit_leases.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_usage': m0003,
   '0004_api_keys': m0004,
   '0005_limits': m0005,
+  '0007_credit_leases': m0007,
 };

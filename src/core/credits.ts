@@ -18,8 +18,10 @@
 //   A lease stops admitting RENEW_MARGIN_MS before it expires, so an instance cut off from the
 //   database cannot spend a lease others may already have taken over.
 // - False 402: near the end of a balance, credit leased to another instance is not available
-//   here until that instance returns it (LEASE_IDLE_MS after its last charged request), or, if it
-//   crashed, until its lease expires (LEASE_TTL_MS). A refused user is re-checked at most every
+//   here until that instance returns it (at its first TICK_MS tick once it has admitted nothing
+//   for LEASE_IDLE_MS: at most 7 s after its last charged request), or, if it crashed, until its
+//   lease expires (LEASE_TTL_MS after its last renewal). Slices are a quarter of what is available
+//   (at least SLICE_ESTIMATES estimates), so the credit out of reach shrinks with the balance. A refused user is re-checked at most every
 //   RECHECK_MS, or at once when a grant is made anywhere (change topic 'credits').
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
@@ -34,7 +36,7 @@ export const CREDITS_EXHAUSTED = 'credits exhausted; they refresh monthly; see "
 export const LEASE_TTL_MS = 30_000;
 export const LEASE_IDLE_MS = 5_000;
 export const RECHECK_MS = 1_000;
-const TICK_MS = 5_000;
+const TICK_MS = 2_000;
 const RENEW_MARGIN_MS = 10_000;
 /** A top-up leases a quarter of what is available, but at least this many estimates. */
 const SLICE_ESTIMATES = 4;

@@ -1,5 +1,5 @@
 // Queries on usage rows and credit grants.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { chargeLeases, chargeLeasesNow } from './creditLeases.js';
 import type { Db } from './open.js';
@@ -17,13 +17,24 @@ export function insertUsageRows(db: Db, rows: NewUsageRow[], instance: string): 
   const raw = sqliteHandle(db);
   if (raw) return void insertUsage(raw)(db, rows, instance);
   return db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) await trx.insertInto('usage').values(rows.slice(i, i + PG_ROWS_PER_STATEMENT)).execute();
+    await trx.executeQuery(pgInsert(rows));
     await chargeLeases(trx, instance, rows);
   });
 }
 
-/** 23 parameters a row: PostgreSQL takes at most 65,535 parameters in one statement. */
-const PG_ROWS_PER_STATEMENT = 500;
+/** Each column's PostgreSQL type, for unnest: one array parameter a column, whatever the row count. */
+const PG_TYPES: Record<(typeof USAGE_COLUMNS)[number], string> = {
+  created_at: 'text', month: 'text', request_id: 'text', user_id: 'int', vm_id: 'int', vm_name: 'text', api_key_id: 'int', api_key_name: 'text',
+  integration_id: 'int', integration_name: 'text', provider: 'text', model: 'text', source: 'text', api: 'text', status: 'int', input_tokens: 'int',
+  output_tokens: 'int', cache_read_tokens: 'int', cache_write_tokens: 'int', cost_micros: 'bigint', latency_ms: 'int', ttfb_ms: 'int', session_id: 'text',
+};
+/** One fixed statement (PostgreSQL parses and plans it alike every time); a VALUES list built per batch cost ~10 µs of CPU a row here. */
+const PG_INSERT = `INSERT INTO usage (${USAGE_COLUMNS.join(', ')}) SELECT * FROM unnest(${USAGE_COLUMNS.map((c, i) => `$${i + 1}::${PG_TYPES[c]}[]`).join(', ')})`;
+
+function pgInsert(rows: NewUsageRow[]): CompiledQuery {
+  const columns = USAGE_COLUMNS.map((c) => rows.map((r) => r[c] ?? null));
+  return CompiledQuery.raw(PG_INSERT, columns);
+}
 
 const ROW = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
 /** Rows per INSERT statement: one statement per row cost ~40% more CPU per row (measured). */

@@ -10,53 +10,43 @@
 // transaction, so written spend plus outstanding leases never counts a micro twice or misses one.
 // Idle leases go back after LEASE_IDLE_MS; every lease expires LEASE_TTL_MS after its last renewal
 // (every TICK_MS while the instance lives), so a crashed instance's lease is reclaimed then.
+// Lease rows also carry what their instance has spent (written), so a top-up sums a few lease
+// rows, not a month of usage rows (which grew with traffic and made top-ups slower by the day).
 //
 // Bounds (clocks of the instances assumed within a few seconds of each other):
 // - Overspend: each instance admits only within its lease, and a top-up never leases more than the
 //   balance minus spent minus the other instances' unexpired leases; so the fleet overspends by at
 //   most one request's estimate per instance (the request admitted while the last budget was > 0).
 //   A lease stops admitting RENEW_MARGIN_MS before it expires, so an instance cut off from the
-//   database cannot spend a lease others may already have taken over.
+//   database cannot spend a lease others may already have taken over. The exception: requests
+//   still in flight when a lease lapses (renewals failing for LEASE_TTL_MS - RENEW_MARGIN_MS),
+//   whose reservations others may then lease again.
 // - False 402: near the end of a balance, credit leased to another instance is not available
 //   here until that instance returns it (at its first TICK_MS tick once it has admitted nothing
 //   for LEASE_IDLE_MS: at most 7 s after its last charged request), or, if it crashed, until its
 //   lease expires (LEASE_TTL_MS after its last renewal). Slices are a quarter of what is available
-//   (at least SLICE_ESTIMATES estimates), so the credit out of reach shrinks with the balance. A refused user is re-checked at most every
-//   RECHECK_MS, or at once when a grant is made anywhere (change topic 'credits').
+//   (at least SLICE_ESTIMATES estimates), so the credit out of reach shrinks with the balance.
+//   A refused user is re-checked at most every RECHECK_MS, or at once when a grant is made
+//   anywhere (change topic 'credits'): never a database query per refused request.
+// - Database unreachable: admission goes on within the local lease until RENEW_MARGIN_MS before
+//   it expires; then charged requests get 503 (not_configured) until a top-up succeeds.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
-import { leaseBalance, returnAndRenew, topUpLease, type LeaseBalance } from '../db/creditLeases.js';
+import { leaseBalance, topUpLease } from '../db/creditLeases.js';
 import type { NewUsageRow } from '../db/schema.js';
 import { GatehouseError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Changes } from './changes.js';
+import { free, iso, LEASE_TTL_MS, RENEW_MARGIN_MS, returnAndRenewLeases, sliceOf, TICK_MS, type Lease } from './creditLease.js';
 import { monthOf, nextReset } from './month.js';
 
+export { LEASE_IDLE_MS, LEASE_TTL_MS } from './creditLease.js';
+
 export const CREDITS_EXHAUSTED = 'credits exhausted; they refresh monthly; see "usage" over SSH';
-export const LEASE_TTL_MS = 30_000;
-export const LEASE_IDLE_MS = 5_000;
+/** A refused user is looked at again at most this often (or at once on a 'credits' change). */
 export const RECHECK_MS = 1_000;
-const TICK_MS = 2_000;
-const RENEW_MARGIN_MS = 10_000;
-/** A top-up leases a quarter of what is available, but at least this many estimates. */
-const SLICE_ESTIMATES = 4;
 
 export const newInstanceId = (): string => randomBytes(8).toString('hex');
-
-interface Lease {
-  month: string;
-  /** This instance's lease row as the database has it, after every committed change. */
-  outstanding: number;
-  /** Estimates of requests in flight. */
-  reserved: number;
-  /** Costs of finished requests whose rows are not committed yet. */
-  unwritten: number;
-  expiresAt: number;
-  usedAt: number;
-  topUp?: Promise<boolean>;
-  /** When a top-up last brought nothing (0: not since the last grant). */
-  dryAt: number;
-}
 
 export interface Reservation {
   userId: number;
@@ -74,9 +64,6 @@ export interface BalanceReport {
   resets_at: string;
 }
 
-const free = (l: Lease): number => l.outstanding - l.reserved - l.unwritten;
-const iso = (t: number): string => new Date(t).toISOString();
-
 export class CreditLedger {
   private readonly leases = new Map<number, Lease>();
   /** The month of the last call and when it ends: toISOString() per request cost ~1.5 µs. */
@@ -84,6 +71,7 @@ export class CreditLedger {
   private readonly timer: NodeJS.Timeout;
   private ticking = false;
   private tickFailed = false;
+  private topUpFailing = false;
 
   constructor(
     private readonly db: Db,
@@ -137,7 +125,7 @@ export class CreditLedger {
   private reserve(userId: number, lease: Lease, micros: number, t: number): Reservation {
     lease.reserved += micros;
     lease.usedAt = t;
-    if (free(lease) < 2 * micros && !lease.topUp) this.topUp(userId, lease, micros).catch((err) => this.options.log?.warn(`topping up a credit lease failed: ${(err as Error).message}`));
+    if (free(lease) < 2 * micros && !lease.topUp) this.topUp(userId, lease, micros).catch(() => {}); // logged in leaseMore
     return { userId, month: lease.month, micros };
   }
 
@@ -176,10 +164,14 @@ export class CreditLedger {
     const expiresAt = t + LEASE_TTL_MS;
     let delta: number;
     try {
-      delta = await topUpLease(this.db, userId, lease.month, this.instance, { now: iso(t), expiresAt: iso(expiresAt) }, (b) => this.slice(b, lease, estimate));
+      delta = await topUpLease(this.db, userId, lease.month, this.instance, { now: iso(t), expiresAt: iso(expiresAt) }, (b) => sliceOf(this.allocationMicros, b, lease, estimate));
     } catch (cause) {
+      if (!this.topUpFailing) this.options.log?.error('topping up a credit lease failed (the database did not answer); retrying on the next request', cause);
+      this.topUpFailing = true;
       throw new GatehouseError('not_configured', 'credits cannot be checked right now (the database did not answer); try again shortly', { cause });
     }
+    if (this.topUpFailing) this.options.log?.info('credit leases are topped up again');
+    this.topUpFailing = false;
     lease.outstanding += delta;
     lease.expiresAt = Math.max(lease.expiresAt, expiresAt);
     const brought = this.usable(lease, this.now());
@@ -187,44 +179,15 @@ export class CreditLedger {
     return brought;
   }
 
-  /** How much to add to this instance's outstanding, given the user's balance in the database. */
-  private slice(b: LeaseBalance, lease: Lease, estimate: number): number {
-    const available = this.allocationMicros + b.granted - b.spent - b.others - Math.max(b.own, 0);
-    // Overcommitted (our lease had expired and others took its share): give back what is not in use.
-    if (available < 0) return -Math.min(-available, Math.max(0, free(lease)));
-    // A negative row is spend already counted in `spent` (the last request of a lease overshot): forgive it.
-    const forgive = Math.max(0, -b.own);
-    const slice = Math.min(available, Math.max(Math.ceil(available / 4), SLICE_ESTIMATES * estimate));
-    return slice + forgive;
-  }
-
-  /** Every TICK_MS: returns idle leases and renews the others (one transaction). On close: returns all. */
+  /** Every TICK_MS: returns idle leases and renews the others. On close: returns all. */
   private async tick(closing = false): Promise<void> {
     if (this.ticking && !closing) return;
     this.ticking = true;
-    const t = this.now();
-    const month = this.currentMonth(t);
-    const returns: { userId: number; micros: number }[] = [];
-    for (const [userId, lease] of this.leases) {
-      if (lease.month !== month) {
-        if (lease.reserved <= 0 && lease.unwritten <= 0) this.leases.delete(userId);
-        continue;
-      }
-      const spare = free(lease);
-      // Given back locally first: nothing may be admitted against budget that is on its way back.
-      if (spare > 0 && (closing || (t - lease.usedAt >= LEASE_IDLE_MS && !lease.topUp))) returns.push({ userId, micros: spare }), (lease.outstanding -= spare);
-    }
     try {
-      await returnAndRenew(this.db, this.instance, month, returns, iso(closing ? t : t + LEASE_TTL_MS));
-      for (const lease of this.leases.values()) if (lease.month === month) lease.expiresAt = Math.max(lease.expiresAt, t + LEASE_TTL_MS);
-      this.tickFailed = false;
-    } catch (err) {
-      for (const r of returns) {
-        const lease = this.leases.get(r.userId);
-        if (lease?.month === month) lease.outstanding += r.micros;
-      }
-      if (!this.tickFailed) this.options.log?.error('renewing credit leases failed; retrying', err);
-      this.tickFailed = true;
+      const t = this.now();
+      const ok = await returnAndRenewLeases(this.db, this.instance, this.leases, this.currentMonth(t), t, closing);
+      if (!ok.failed) this.tickFailed = false;
+      else if (!this.tickFailed) (this.tickFailed = true), this.options.log?.error('renewing credit leases failed; retrying', ok.failed);
     } finally {
       this.ticking = false;
     }

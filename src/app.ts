@@ -10,6 +10,7 @@ import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { LoopWatch } from './core/loopWatch.js';
+import { within } from './core/within.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { openDatabase } from './db/open.js';
@@ -77,14 +78,15 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
-      await services.usage.close(); // every finished request's row is committed before the database closes
-      await services.credits.close(); // then what this instance leased and did not use goes back
+      // Every finished request's row is committed before the database closes (bounded: PostgreSQL may be away).
+      await within(services.usage.close(), 10_000);
+      await within(services.credits.close(), 2_000); // then what this instance leased and did not use goes back
       services.loop.stop();
       await db.destroy();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
-      await services.usage.flush(); // the rows are committed before the process exits
+      await within(services.usage.flush(), 2_000); // the rows are committed before the process exits
       services.loop.stop();
     },
   };

@@ -23,6 +23,15 @@ export interface LeaseBalance {
 export type LeasePolicy = (balance: LeaseBalance) => number;
 
 const LOCK_CLASS = 7007; // pg_advisory_xact_lock(class, user): one top-up per user at a time, fleet-wide
+const INSTANCE_LOCK_CLASS = 7008;
+
+/**
+ * A usage write and a lease renewal of one instance both change several of its lease rows; taken
+ * first in both, this lock keeps them from locking the same rows in opposite orders (a deadlock).
+ */
+async function lockInstance(trx: Transaction<Database>, instance: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${sql.lit(INSTANCE_LOCK_CLASS)}, hashtext(${instance}))`.execute(trx);
+}
 
 function balanceQuery(db: Kysely<Database>, userId: number, month: string, instance: string, now: string): CompiledQuery {
   return sql`SELECT
@@ -111,6 +120,7 @@ export async function returnAndRenew(db: Db, instance: string, month: string, re
   const raw = sqliteHandle(db);
   if (raw) return void raw.transaction(() => build(db).forEach((c) => prepared(raw, c).run(...q(c))))();
   await db.transaction().execute(async (trx) => {
+    await lockInstance(trx, instance);
     for (const c of build(trx)) await trx.executeQuery(c);
   });
 }
@@ -141,5 +151,7 @@ const charge = (c: { userId: number; month: string; micros: number }): LeaseChan
 /** The same inside the usage rows' PostgreSQL transaction. */
 export async function chargeLeases(trx: Transaction<Database>, instance: string, rows: NewUsageRow[]): Promise<void> {
   const costs = costsOf(rows);
-  if (costs.length > 0) await trx.executeQuery(addOutstanding(trx, instance, costs.map(charge)));
+  if (costs.length === 0) return;
+  await lockInstance(trx, instance);
+  await trx.executeQuery(addOutstanding(trx, instance, costs.map(charge)));
 }

@@ -6,11 +6,12 @@ import { loadCatalog } from './core/catalog.js';
 import { IntegrationIndex } from './core/integrationIndex.js';
 import { loadSecretKey, Sealer } from './core/secrets.js';
 import { checkSecretKey } from './core/secretCheck.js';
-import { CreditLedger } from './core/credits.js';
+import { CreditLedger, newInstanceId } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { LoopWatch } from './core/loopWatch.js';
+import { within } from './core/within.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { ChangeFeed } from './db/changeFeed.js';
@@ -51,11 +52,12 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     await db.destroy(); // before any listener: an instance with another key never serves
     throw err;
   });
+  const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance: newInstanceId(), log, changes });
   const services: Services = {
     catalog,
     sealer, index: new IntegrationIndex(db, changes),
-    credits: new CreditLedger(db, config.monthlyCreditsMicros),
-    usage: new UsageWriter(db, log),
+    credits,
+    usage: new UsageWriter(db, log, { instance: credits.instance, onDone: (rows, committed) => credits.written(rows, committed) }),
     apiKeys: new ApiKeyIndex(db, sealer, log, changes),
     loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
@@ -91,13 +93,15 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
-      services.usage.close(); // every finished request's row is committed before the database closes
+      // Every finished request's row is committed before the database closes (bounded: PostgreSQL may be away).
+      await within(services.usage.close(), 10_000);
+      await within(services.credits.close(), 2_000); // then what this instance leased and did not use goes back
       services.loop.stop();
       await closeDatabase();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
-      services.usage.flush(); // synchronous: the rows are committed before the process exits
+      await within(services.usage.flush(), 2_000); // the rows are committed before the process exits
       services.loop.stop();
       await feed?.stop();
     },

@@ -1,20 +1,52 @@
-// Monthly credits with reservations. Each user's balance lives in memory once loaded (used this
-// month from the usage table, plus grants); a charged request is admitted while the balance is
-// positive and reserves its estimate at once, so concurrent requests can overspend by at most
-// one request's estimate. Check-and-reserve is synchronous, so no two requests interleave in it.
+// Monthly credits with reservations, for one instance or a fleet on one database.
+//
+// Each instance (random id) leases a slice of a user's month balance from the database (a
+// credit_leases row: outstanding micros, expiry), in one short transaction serialised per user
+// fleet-wide (src/db/creditLeases.ts). The hot path never waits on the database: a charged request
+// is admitted while the local lease has free budget (outstanding - reserved - unwritten > 0) and
+// reserves its estimate synchronously, as before leases. Below a low-water mark a top-up runs in
+// the background (single-flight per user); at zero, requests await one shared top-up and get 402
+// if it brings nothing. A usage batch moves its cost from outstanding to spent in the rows' own
+// transaction, so written spend plus outstanding leases never counts a micro twice or misses one.
+// Idle leases go back after LEASE_IDLE_MS; every lease expires LEASE_TTL_MS after its last renewal
+// (every TICK_MS while the instance lives), so a crashed instance's lease is reclaimed then.
+// Lease rows also carry what their instance has spent (written), so a top-up sums a few lease
+// rows, not a month of usage rows (which grew with traffic and made top-ups slower by the day).
+//
+// Bounds (clocks of the instances assumed within a few seconds of each other):
+// - Overspend: each instance admits only within its lease, and a top-up never leases more than the
+//   balance minus spent minus the other instances' unexpired leases; so the fleet overspends by at
+//   most one request's estimate per instance (the request admitted while the last budget was > 0).
+//   A lease stops admitting RENEW_MARGIN_MS before it expires, so an instance cut off from the
+//   database cannot spend a lease others may already have taken over. The exception: requests
+//   still in flight when a lease lapses (renewals failing for LEASE_TTL_MS - RENEW_MARGIN_MS),
+//   whose reservations others may then lease again.
+// - False 402: near the end of a balance, credit leased to another instance is not available
+//   here until that instance returns it (at its first TICK_MS tick once it has admitted nothing
+//   for LEASE_IDLE_MS: at most 7 s after its last charged request), or, if it crashed, until its
+//   lease expires (LEASE_TTL_MS after its last renewal). Slices are a quarter of what is available
+//   (at least SLICE_ESTIMATES estimates), so the credit out of reach shrinks with the balance.
+//   A refused user is re-checked at most every RECHECK_MS, or at once when a grant is made
+//   anywhere (change topic 'credits'): never a database query per refused request.
+// - Database unreachable: admission goes on within the local lease until RENEW_MARGIN_MS before
+//   it expires; then charged requests get 503 (not_configured) until a top-up succeeds.
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
-import { costThisMonth, grantsThisMonth } from '../db/usage.js';
+import { leaseBalance, topUpLease } from '../db/creditLeases.js';
+import type { NewUsageRow } from '../db/schema.js';
 import { GatehouseError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Changes } from './changes.js';
+import { free, iso, LEASE_TTL_MS, RENEW_MARGIN_MS, returnAndRenewLeases, sliceOf, TICK_MS, type Lease } from './creditLease.js';
 import { monthOf, nextReset } from './month.js';
 
-export const CREDITS_EXHAUSTED = 'credits exhausted; they refresh monthly; see "usage" over SSH';
+export { LEASE_IDLE_MS, LEASE_TTL_MS } from './creditLease.js';
 
-interface Balance {
-  month: string;
-  used: number;
-  granted: number;
-  reserved: number;
-}
+export const CREDITS_EXHAUSTED = 'credits exhausted; they refresh monthly; see "usage" over SSH';
+/** A refused user is looked at again at most this often (or at once on a 'credits' change). */
+export const RECHECK_MS = 1_000;
+
+export const newInstanceId = (): string => randomBytes(8).toString('hex');
 
 export interface Reservation {
   userId: number;
@@ -33,86 +65,157 @@ export interface BalanceReport {
 }
 
 export class CreditLedger {
-  private readonly balances = new Map<number, Balance>();
-  private readonly loading = new Map<number, Promise<Balance>>();
+  private readonly leases = new Map<number, Lease>();
   /** The month of the last call and when it ends: toISOString() per request cost ~1.5 µs. */
   private month = { name: '', from: 0, until: 0 };
+  private readonly timer: NodeJS.Timeout;
+  private ticking = false;
+  private tickFailed = false;
+  private topUpFailing = false;
 
   constructor(
     private readonly db: Db,
     private readonly allocationMicros: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: { instance?: string; log?: Log; changes?: Changes; now?: () => Date } = {},
+  ) {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+    options.changes?.on('credits', () => this.leases.forEach((l) => (l.dryAt = 0)));
+  }
 
-  private currentMonth(): string {
-    const now = this.now();
-    const t = now.getTime();
+  get instance(): string {
+    return this.options.instance ?? 'single';
+  }
+
+  private currentMonth(t: number): string {
     if (t < this.month.from || t >= this.month.until) {
+      const now = new Date(t);
       this.month = { name: monthOf(now), from: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1), until: nextReset(now).getTime() };
     }
     return this.month.name;
   }
 
-  /** The user's balance this month when it is in memory (the common case: no await). */
-  private known(userId: number, month: string): Balance | undefined {
-    const known = this.balances.get(userId);
-    return known && known.month === month ? known : undefined;
+  private now(): number {
+    return this.options.now ? this.options.now().getTime() : Date.now();
   }
 
-  private async balance(userId: number): Promise<Balance> {
-    const month = this.currentMonth();
-    const known = this.known(userId, month);
-    if (known) return known;
-    let pending = this.loading.get(userId);
-    if (!pending) {
-      pending = Promise.all([costThisMonth(this.db, userId, month), grantsThisMonth(this.db, userId, month)]).then(([used, granted]) => {
-        const fresh = { month, used, granted, reserved: 0 };
-        this.balances.set(userId, fresh);
-        this.loading.delete(userId);
-        return fresh;
-      });
-      pending.catch(() => this.loading.delete(userId));
-      this.loading.set(userId, pending);
-    }
-    return pending;
+  private lease(userId: number, month: string): Lease {
+    let lease = this.leases.get(userId);
+    if (!lease || lease.month !== month) this.leases.set(userId, (lease = { month, outstanding: 0, reserved: 0, unwritten: 0, expiresAt: 0, usedAt: 0, dryAt: 0 }));
+    return lease;
   }
 
-  private remaining(b: Balance): number {
-    return this.allocationMicros + b.granted - b.used - b.reserved;
+  private usable(l: Lease, t: number): boolean {
+    return free(l) > 0 && t < l.expiresAt - RENEW_MARGIN_MS;
   }
 
   /** Admits a charged request and reserves its estimate, or refuses with 402. */
   async admit(userId: number, estimateMicros: number): Promise<Reservation> {
-    const b = this.known(userId, this.currentMonth()) ?? (await this.balance(userId));
-    if (this.remaining(b) <= 0) throw new GatehouseError('payment_required', CREDITS_EXHAUSTED);
-    b.reserved += estimateMicros;
-    return { userId, month: b.month, micros: estimateMicros };
+    const t = this.now();
+    const lease = this.lease(userId, this.currentMonth(t));
+    if (this.usable(lease, t)) return this.reserve(userId, lease, estimateMicros, t);
+    for (;;) {
+      if (!lease.topUp && lease.dryAt && this.now() - lease.dryAt < RECHECK_MS) throw new GatehouseError('payment_required', CREDITS_EXHAUSTED);
+      const brought = await this.topUp(userId, lease, estimateMicros);
+      if (this.usable(lease, this.now())) return this.reserve(userId, lease, estimateMicros, this.now());
+      if (!brought) throw new GatehouseError('payment_required', CREDITS_EXHAUSTED);
+    }
   }
 
-  /** Releases a reservation and books the actual cost (also for uncharged-but-metered requests: cost 0). */
+  private reserve(userId: number, lease: Lease, micros: number, t: number): Reservation {
+    lease.reserved += micros;
+    lease.usedAt = t;
+    if (free(lease) < 2 * micros && !lease.topUp) this.topUp(userId, lease, micros).catch(() => {}); // logged in leaseMore
+    return { userId, month: lease.month, micros };
+  }
+
+  /** Releases a reservation and books the actual cost until its usage row is written. */
   settle(reservation: Reservation | undefined, userId: number, costMicros: number): void {
-    const b = this.balances.get(userId);
-    if (!b) return;
-    if (reservation && reservation.month === b.month) b.reserved = Math.max(0, b.reserved - reservation.micros);
-    if (!reservation || reservation.month === b.month) b.used += costMicros;
+    const lease = this.leases.get(userId);
+    if (!reservation || !lease || lease.month !== reservation.month) return;
+    lease.reserved -= reservation.micros;
+    lease.unwritten += costMicros;
   }
 
-  /** An admin grant: the in-memory balance follows at once (the grant row is written by the caller). */
-  granted(userId: number, micros: number): void {
-    const b = this.balances.get(userId);
-    if (b && b.month === this.currentMonth()) b.granted += micros;
+  /** From the usage writer: rows committed (their cost left our lease in the same transaction) or dropped. */
+  written(rows: NewUsageRow[], committed: boolean): void {
+    for (const row of rows) {
+      if (!(row.cost_micros > 0)) continue;
+      const lease = this.leases.get(row.user_id);
+      if (!lease || lease.month !== row.month) continue;
+      lease.unwritten -= row.cost_micros;
+      if (committed) lease.outstanding -= row.cost_micros;
+    }
   }
 
+  /** An admin grant made here: the user's next request looks again at once. */
+  granted(userId: number): void {
+    const lease = this.leases.get(userId);
+    if (lease) lease.dryAt = 0;
+  }
+
+  private topUp(userId: number, lease: Lease, estimate: number): Promise<boolean> {
+    lease.topUp ??= this.leaseMore(userId, lease, estimate).finally(() => (lease.topUp = undefined));
+    return lease.topUp;
+  }
+
+  private async leaseMore(userId: number, lease: Lease, estimate: number): Promise<boolean> {
+    const t = this.now();
+    const expiresAt = t + LEASE_TTL_MS;
+    let delta: number;
+    try {
+      delta = await topUpLease(this.db, userId, lease.month, this.instance, { now: iso(t), expiresAt: iso(expiresAt) }, (b) => sliceOf(this.allocationMicros, b, lease, estimate));
+    } catch (cause) {
+      if (!this.topUpFailing) this.options.log?.error('topping up a credit lease failed (the database did not answer); retrying on the next request', cause);
+      this.topUpFailing = true;
+      throw new GatehouseError('not_configured', 'credits cannot be checked right now (the database did not answer); try again shortly', { cause });
+    }
+    if (this.topUpFailing) this.options.log?.info('credit leases are topped up again');
+    this.topUpFailing = false;
+    lease.outstanding += delta;
+    lease.expiresAt = Math.max(lease.expiresAt, expiresAt);
+    const brought = this.usable(lease, this.now());
+    lease.dryAt = brought ? 0 : this.now();
+    return brought;
+  }
+
+  /** Every TICK_MS: returns idle leases and renews the others. On close: returns all. */
+  private async tick(closing = false): Promise<void> {
+    if (this.ticking && !closing) return;
+    this.ticking = true;
+    try {
+      const t = this.now();
+      const ok = await returnAndRenewLeases(this.db, this.instance, this.leases, this.currentMonth(t), t, closing);
+      if (!ok.failed) this.tickFailed = false;
+      else if (!this.tickFailed) (this.tickFailed = true), this.options.log?.error('renewing credit leases failed; retrying', ok.failed);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** On shutdown, after the last usage rows are written: what this instance did not use goes back at once. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.tick(true);
+  }
+
+  /** The fleet's totals from the database, plus this instance's requests in flight and rows not yet written. */
   async report(userId: number): Promise<BalanceReport> {
-    const b = await this.balance(userId);
+    const t = this.now();
+    const month = this.currentMonth(t);
+    const b = await leaseBalance(this.db, userId, month, this.instance, iso(t));
+    const lease = this.leases.get(userId);
+    const mine = lease?.month === month ? lease : undefined;
+    const used = b.spent + Math.max(0, mine?.unwritten ?? 0);
+    const reserved = Math.max(0, mine?.reserved ?? 0);
     return {
-      month: b.month,
+      month,
       allocation_micros: this.allocationMicros,
-      used_micros: b.used,
+      used_micros: used,
       granted_micros: b.granted,
-      reserved_micros: b.reserved,
-      remaining_micros: this.remaining(b),
-      resets_at: nextReset(this.now()).toISOString(),
+      reserved_micros: reserved,
+      remaining_micros: this.allocationMicros + b.granted - used - reserved,
+      resets_at: nextReset(new Date(t)).toISOString(),
     };
   }
 }

@@ -106,6 +106,16 @@ export interface CreditGrantsTable {
   created_at: string;
 }
 
+/** A slice of a user's monthly balance leased by one instance of a fleet (src/core/credits.ts). */
+export interface CreditLeasesTable {
+  user_id: number;
+  month: string;
+  instance: string;
+  outstanding_micros: number;
+  spent_micros: number;
+  expires_at: string;
+}
+
 export interface ApiKeysTable {
   id: Generated<number>;
   user_id: number;
@@ -148,6 +158,7 @@ export interface Database {
   attachments: AttachmentsTable;
   usage: UsageTable;
   credit_grants: CreditGrantsTable;
+  credit_leases: CreditLeasesTable;
   api_keys: ApiKeysTable;
   user_limits: UserLimitsTable;
 }

@@ -67,8 +67,8 @@ function requestIds(replies: Reply[]): string[] {
   return replies.map((r) => String(r.headers['x-gatehouse-request-id']));
 }
 
-function assertMetered(s: Served, replies: Reply[]): void {
-  const rows = new Map(s.usageRows().map((r) => [r.request_id, r]));
+async function assertMetered(s: Served, replies: Reply[]): Promise<void> {
+  const rows = new Map((await s.usageRows()).map((r) => [r.request_id, r]));
   for (const id of requestIds(replies)) assert.ok(rows.has(id), `a usage row for request ${id}`);
 }
 
@@ -110,7 +110,7 @@ describe('serve drains on SIGTERM', () => {
       assert.equal(parseSse(r.text).at(-1)?.event, 'message_stop');
     }
     assert.equal(mock.requests.filter((r) => r.completed).length, STREAMS);
-    assertMetered(s, replies);
+    await assertMetered(s, replies);
     assert.match(s.stdout(), /SIGTERM received[\s\S]*gatehouse: stopped/);
   });
 
@@ -126,7 +126,7 @@ describe('serve drains on SIGTERM', () => {
     assert.ok(at - signalled < 5_000, `exited ${Math.round(at - signalled)} ms after SIGTERM`);
     t.diagnostic(`exited ${Math.round(at - signalled)} ms after SIGTERM`);
     for (const r of replies) assert.notEqual(parseSse(r.text).at(-1)?.event, 'message_stop', 'the stream was ended before its end');
-    assertMetered(s, replies);
+    await assertMetered(s, replies);
   });
 
   it('issue 11.5: a second SIGTERM or SIGINT during the drain stops at once (exit 128 + signal)', async (t) => {
@@ -143,7 +143,7 @@ describe('serve drains on SIGTERM', () => {
       t.diagnostic(`${second}: exited ${code} ${Math.round(at - signalled)} ms after the second signal`);
       const replies = await Promise.all(pending);
       for (const r of replies) assert.notEqual(parseSse(r.text).at(-1)?.event, 'message_stop');
-      assertMetered(s, replies);
+      await assertMetered(s, replies);
     }
   });
 });

@@ -129,7 +129,7 @@ describe('issue 11.6: an upstream reset inside an event ends the client’s stre
     let row: any;
     for (let i = 0; i < 100 && !row; i++) {
       await env.ok(env.alice, 'usage --json'); // flushes the usage writer
-      row = usageRows(env.gh.dataDir).find((r) => r.request_id === id);
+      row = (await usageRows(env.gh)).find((r) => r.request_id === id);
     }
     assert.ok(row, 'a usage row');
     assert.deepEqual([row.status, row.input_tokens, row.output_tokens, row.model, row.api], [200, 25, 1, 'claude-sonnet-5-5', 'messages']);

@@ -1,9 +1,11 @@
 // `gatehouse serve` as an operator runs it: `node bin/gatehouse.js serve` in a child process,
 // temp data dir, ports 0 (the real ones are read from its stdout), upstreams at a mock provider.
+// Given GATEHOUSE_DATABASE_URL in `env`, it runs on that PostgreSQL database (several may share it).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { postgresClient } from '../../src/db/postgres.js';
 import { OPERATOR_KEYS } from './gateway.js';
 import { tempDir } from './gatehouse.js';
 
@@ -22,8 +24,14 @@ export interface Served {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code and the time it came (performance.now()). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** The usage rows, read from the SQLite file (read-only) once the process is gone; SQLite only. */
-  usageRows(): { request_id: string; status: number; output_tokens: number }[];
+  /** The usage rows: from PostgreSQL when it runs on one, else from the SQLite file (read-only) once the process is gone. */
+  usageRows(): Promise<UsageRow[]>;
+}
+
+export interface UsageRow {
+  request_id: string;
+  status: number;
+  output_tokens: number;
 }
 
 /** Every child still running: a test that fails before its SIGTERM must not leave one behind (the test file would never end). */
@@ -125,13 +133,27 @@ function launch(upstream: string, env: Record<string, string>, flags: string[], 
     stderr: () => err,
     waitFor,
     exited,
-    usageRows() {
-      const db = new Database(path.join(dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
-      try {
-        return db.prepare('SELECT request_id, status, output_tokens FROM usage').all() as never;
-      } finally {
-        db.close();
-      }
-    },
+    usageRows: () => (childEnv.GATEHOUSE_DATABASE_URL ? postgresUsageRows(childEnv.GATEHOUSE_DATABASE_URL) : Promise.resolve(sqliteUsageRows(dataDir))),
   };
+}
+
+const USAGE_SQL = 'SELECT request_id, status, output_tokens FROM usage';
+
+function sqliteUsageRows(dataDir: string): UsageRow[] {
+  const db = new Database(path.join(dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(USAGE_SQL).all() as UsageRow[];
+  } finally {
+    db.close();
+  }
+}
+
+export async function postgresUsageRows(url: string): Promise<UsageRow[]> {
+  const client = postgresClient(url);
+  await client.connect();
+  try {
+    return (await client.query(USAGE_SQL)).rows;
+  } finally {
+    await client.end();
+  }
 }

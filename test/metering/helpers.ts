@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { postgresClient } from '../../src/db/postgres.js';
 import type { Api, Usage } from '../../src/providers/usage.js';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -201,9 +202,21 @@ export async function userWithVm(gh: TestGatehouse, name: string, address: strin
   return key;
 }
 
-/** Usage rows straight from the SQLite file (storage invariants only). */
-export function usageRows(dataDir: string): any[] {
-  const db = new Database(path.join(dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
+/** Usage rows straight from the database (storage invariants only): the SQLite file or PostgreSQL. */
+export async function usageRows(gh: TestGatehouse): Promise<any[]> {
+  const target = gh.config.database;
+  if (target.kind === 'sqlite') return sqliteUsageRows(target.file);
+  const client = postgresClient(target.url);
+  await client.connect();
+  try {
+    return (await client.query('SELECT * FROM usage ORDER BY id')).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export function sqliteUsageRows(file: string): any[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return db.prepare('SELECT * FROM usage ORDER BY id').all();
   } finally {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DATABASES } from '../helpers/databases.js';
 import Database from 'better-sqlite3';
 import { createAccount } from '../../src/core/accounts.js';
 import { parsePublicKey } from '../../src/core/publicKey.js';
@@ -16,7 +17,7 @@ import type { Log } from '../../src/log.js';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { tempDir } from '../helpers/gatehouse.js';
 import { exec, newKey } from '../helpers/ssh.js';
-import { closeAgents, ROOT, send, until, usageRows } from './helpers.js';
+import { closeAgents, ROOT, send, sqliteUsageRows, until } from './helpers.js';
 
 function row(userId: number, i: number): NewUsageRow {
   const now = new Date();
@@ -28,82 +29,112 @@ function row(userId: number, i: number): NewUsageRow {
   };
 }
 
-describe('UsageWriter against a real SQLite file', () => {
-  let db: Db;
-  let file: string;
-  let reader: Database.Database;
-  let userId: number;
-  const logged: string[] = [];
-  const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
-  const committed = () => (reader.prepare('SELECT count(*) AS n FROM usage').get() as { n: number }).n;
+for (const database of DATABASES) {
+  describe(`UsageWriter against a real database (${database.name})`, () => {
+    let db: Db;
+    let userId: number;
+    const logged: string[] = [];
+    const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
+    /** Rows committed: the SQLite file through a second connection, or PostgreSQL through the pool. */
+    let committed: () => Promise<number>;
 
-  before(async () => {
-    file = path.join(tempDir(), 'gatehouse.db');
-    db = await openDatabase(file);
-    userId = (await createAccount(db, { name: 'alice', key: parsePublicKey(newKey().public) })).id;
-    reader = new Database(file, { readonly: true }); // a second connection sees only what was committed
-  });
-  after(async () => {
-    reader.close();
-    await db.destroy();
-  });
-
-  it(`never holds more than ${BATCH - 1} rows, and loses or doubles none`, () => {
-    const writer = new UsageWriter(db, log, 60_000); // no timer flush during this test: the batch bound alone
-    try {
-      const start = committed();
-      let added = 0;
-      let maxUnwritten = 0;
-      for (let i = 0; i < 3 * BATCH + 123; i++) {
-        writer.add(row(userId, i));
-        added++;
-        maxUnwritten = Math.max(maxUnwritten, writer.unwritten);
-        assert.ok(writer.unwritten <= BATCH - 1, `after ${added} adds: ${writer.unwritten} unwritten`);
-        assert.equal(committed() - start + writer.unwritten, added, `after ${added} adds`);
-        if (added === BATCH) assert.equal(writer.unwritten, 0, 'the BATCH-th row commits the batch at once');
+    before(async () => {
+      const env = await database.env();
+      if (env.GATEHOUSE_DATABASE_URL) {
+        db = await openDatabase({ kind: 'postgres', url: env.GATEHOUSE_DATABASE_URL, poolSize: 4 });
+        committed = async () => Number((await db.selectFrom('usage').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      } else {
+        const file = path.join(tempDir(), 'gatehouse.db');
+        db = await openDatabase(file);
+        const reader = new Database(file, { readonly: true }); // a second connection sees only what was committed
+        committed = async () => (reader.prepare('SELECT count(*) AS n FROM usage').get() as { n: number }).n;
       }
-      assert.equal(maxUnwritten, BATCH - 1);
-      writer.close();
-      assert.equal(writer.unwritten, 0);
-      assert.equal(committed() - start, added, 'close() commits the rest');
-    } finally {
-      writer.close();
-    }
-  });
+      userId = (await createAccount(db, { name: 'alice', key: parsePublicKey(newKey().public) })).id;
+    });
+    after(async () => {
+      await db.destroy();
+    });
 
-  it('a row added is committed within about a second, without any other activity', async () => {
-    const writer = new UsageWriter(db, log);
-    try {
-      // Rows at different phases of the flush timer: each must land within ~1 s of its add().
-      for (let i = 0; i < 2; i++) {
-        const before = committed();
-        const added = Date.now();
-        writer.add(row(userId, i));
-        assert.equal(committed(), before, 'not written on the request path');
-        await until(() => committed() === before + 1, 'row committed', 1500);
-        const took = Date.now() - added;
-        assert.ok(took <= 1250, `committed after ${took} ms`);
-        await new Promise((r) => setTimeout(r, 400)); // shift the next add against the timer
+    if (database.name === 'sqlite') {
+      it(`never holds more than ${BATCH - 1} rows, and loses or doubles none`, async () => {
+        const writer = new UsageWriter(db, log, { flushMs: 60_000 }); // no timer flush during this test: the batch bound alone
+        try {
+          const start = await committed();
+          let added = 0;
+          let maxUnwritten = 0;
+          for (let i = 0; i < 3 * BATCH + 123; i++) {
+            writer.add(row(userId, i));
+            added++;
+            maxUnwritten = Math.max(maxUnwritten, writer.unwritten);
+            assert.ok(writer.unwritten <= BATCH - 1, `after ${added} adds: ${writer.unwritten} unwritten`);
+            assert.equal((await committed()) - start + writer.unwritten, added, `after ${added} adds`);
+            if (added === BATCH) assert.equal(writer.unwritten, 0, 'the BATCH-th row commits the batch at once');
+          }
+          assert.equal(maxUnwritten, BATCH - 1);
+          void writer.flush(); // synchronous on SQLite, awaited or not
+          assert.equal(writer.unwritten, 0);
+          assert.equal((await committed()) - start, added, 'flush() commits the rest');
+        } finally {
+          await writer.close();
+        }
+      });
+    } else {
+      it('issue 12.4: one write in flight; rows that arrive meanwhile wait for the next; none lost or doubled', async () => {
+        const writer = new UsageWriter(db, log, { flushMs: 60_000 });
+        try {
+          const start = await committed();
+          let added = 0;
+          for (let burst = 0; burst < 8; burst++) {
+            for (let i = 0; i < BATCH + 37; i++) writer.add(row(userId, added++)); // the BATCH-th starts a write; the rest wait
+            assert.ok(writer.unwritten >= 37, 'rows added while a write is in flight wait for the next one');
+            if (burst % 2) continue; // odd bursts pile onto rows still waiting
+            await writer.flush();
+            assert.equal(writer.unwritten, 0);
+            assert.equal((await committed()) - start, added, `after burst ${burst}: every row committed once`);
+          }
+          await writer.flush();
+          assert.equal(writer.unwritten, 0);
+          assert.equal((await committed()) - start, added, 'flush() commits the rest');
+        } finally {
+          await writer.close();
+        }
+      });
+    }
+
+    it('a row added is committed within about a second, without any other activity', async () => {
+      const writer = new UsageWriter(db, log);
+      try {
+        // Rows at different phases of the flush timer: each must land within ~1 s of its add().
+        for (let i = 0; i < 2; i++) {
+          const before = await committed();
+          const added = Date.now();
+          writer.add(row(userId, i));
+          assert.equal(await committed(), before, 'not written on the request path');
+          await until(async () => (await committed()) === before + 1, 'row committed', 1500);
+          const took = Date.now() - added;
+          assert.ok(took <= 1250, `committed after ${took} ms`);
+          await new Promise((r) => setTimeout(r, 400)); // shift the next add against the timer
+        }
+      } finally {
+        await writer.close();
       }
-    } finally {
-      writer.close();
-    }
-  });
+    });
 
-  it('a row the database refuses does not hold back or lose the rows beside it', () => {
-    const writer = new UsageWriter(db, log, 60_000);
-    try {
-      const start = committed();
-      for (let i = 0; i < 10; i++) writer.add(row(i === 4 ? 999_999 : userId, i)); // no such user: a foreign-key violation
-      writer.flush();
-      assert.equal(writer.unwritten, 0);
-      assert.equal(committed() - start, 9);
-      assert.ok(logged.some((m) => /dropping a usage row/.test(m)));
-    } finally {
-      writer.close();
-    }
+    it('a row the database refuses does not hold back or lose the rows beside it', async () => {
+      const writer = new UsageWriter(db, log, { flushMs: 60_000 });
+      try {
+        const start = await committed();
+        for (let i = 0; i < 10; i++) writer.add(row(i === 4 ? 999_999 : userId, i)); // no such user: a foreign-key violation
+        await writer.flush();
+        assert.equal(writer.unwritten, 0);
+        assert.equal((await committed()) - start, 9);
+        assert.ok(logged.some((m) => /dropping a usage row/.test(m)));
+      } finally {
+        await writer.close();
+      }
+    });
   });
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -209,19 +240,19 @@ describe('gatehouse serve killed with SIGKILL (issue #5 crash bound)', () => {
     await kill(served.child);
     served = undefined;
 
-    const rows = usageRows(dataDir);
+    const rows = sqliteUsageRows(path.join(dataDir, "gatehouse.db"));
     assert.equal(rows.length, n);
     assert.ok(rows.every((r) => r.vm_name === 'devbox' && r.status === 200 && r.input_tokens === 10 && r.output_tokens === 3 && r.model === 'claude-opus-5-5'));
   });
 
   it(`requests killed at once: at most ${BATCH - 1} rows are missing`, async () => {
     served = await serve(dataDir, mock.url);
-    const before = usageRows(dataDir).length;
+    const before = sqliteUsageRows(path.join(dataDir, "gatehouse.db")).length;
     const n = 2 * BATCH + 150; // more than a batch can hold, so the bound is not met by doing nothing
     const answered = await burst(served.gatewayPort, n, 32);
     await kill(served.child); // the moment the last answer arrived
     served = undefined;
-    const written = usageRows(dataDir).length - before;
+    const written = sqliteUsageRows(path.join(dataDir, "gatehouse.db")).length - before;
     assert.equal(answered, n);
     assert.ok(written <= n, `${written} rows for ${n} requests`);
     assert.ok(n - written <= BATCH - 1, `${n - written} rows lost`);

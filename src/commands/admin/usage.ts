@@ -17,7 +17,7 @@ export const adminUsage: CommandDef = {
   async run(ctx, args) {
     const month = monthArg(args);
     const group = groupArg(args, GROUPS, 'user');
-    ctx.services.usage.flush();
+    await ctx.services.usage.flush();
     printUsage(ctx, month, group, await summarizeUsage(ctx.db, month, group), args.json);
   },
 };

@@ -6,6 +6,7 @@ export const credits: CommandDef = {
   summary: 'your balance for gateway-source traffic: allocation, used, granted, remaining',
   examples: ['credits', 'credits --json'],
   async run(ctx, args) {
+    await ctx.services.usage.flush(); // so a balance right after a request includes it
     const r = await ctx.services.credits.report(ctx.user.id);
     if (args.json) {
       return void ctx.out.json({ ...r, allocation_usd: r.allocation_micros / 1e6, used_usd: r.used_micros / 1e6, granted_usd: r.granted_micros / 1e6, remaining_usd: r.remaining_micros / 1e6 });

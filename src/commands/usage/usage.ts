@@ -16,7 +16,7 @@ export const usage: CommandDef = {
   async run(ctx, args) {
     const month = monthArg(args);
     const group = groupArg(args, GROUPS, 'model');
-    ctx.services.usage.flush(); // so a report right after a request includes it
+    await ctx.services.usage.flush(); // so a report right after a request includes it
     printUsage(ctx, month, group, await summarizeUsage(ctx.db, month, group, ctx.user.id), args.json);
   },
 };

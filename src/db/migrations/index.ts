@@ -6,6 +6,7 @@ import * as m0003 from './0003_usage.js';
 import * as m0004 from './0004_api_keys.js';
 import * as m0005 from './0005_limits.js';
 import * as m0006 from './0006_change_feed.js';
+import * as m0007 from './0007_credit_leases.js';
 import * as m0008 from './0008_installation.js';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_api_keys': m0004,
   '0005_limits': m0005,
   '0006_change_feed': m0006,
+  '0007_credit_leases': m0007,
   '0008_installation': m0008,
 };

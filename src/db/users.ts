@@ -1,4 +1,5 @@
 // Queries on users. Creating the first account makes it admin, atomically.
+import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { User } from './schema.js';
@@ -23,12 +24,17 @@ export async function listUsers(db: Db): Promise<(User & { key_count: number; vm
     .execute() as Promise<(User & { key_count: number; vm_count: number })[]>;
 }
 
-/** Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction. */
+/**
+ * Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction:
+ * sign-ups take turns from the check to the commit, so two first sign-ups at once (two sessions,
+ * two instances) never both find the table empty.
+ */
 export async function insertUserWithKey(
   db: Db,
   user: { name: string; email: string | null; admin: boolean },
   key: { name: string; publicKey: string; fingerprint: string },
 ): Promise<User> {
+  await takeTurn(db, 'firstAdmin');
   const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   const created = nowIso();
   const row = await db

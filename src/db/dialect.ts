@@ -34,9 +34,10 @@ export function inByteOrder(db: Kysely<any>, column: string): RawBuilder<string>
 
 /**
  * Check-then-write sequences that must take turns: one lock per topic (and id), held until the
- * transaction ends. Call it first thing in the transaction, before the check.
+ * transaction ends. Take it before the check, in the transaction that writes.
  * - PostgreSQL: a transaction-scoped advisory lock, so the turn holds across the pool's connections
- *   and across instances; READ COMMITTED reads after it see what the previous holder committed.
+ *   and across instances; at READ COMMITTED (PostgreSQL's default, which gatehouse keeps) each read
+ *   after it sees what the previous holder committed.
  *   (Two-key advisory locks never collide with the one-key lock kysely's migrator takes.)
  * - SQLite: nothing to do. In one process kysely runs a transaction on the only connection, so no
  *   other statement interleaves; another process that read before our commit cannot write after

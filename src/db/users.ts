@@ -26,16 +26,21 @@ export async function listUsers(db: Db): Promise<(User & { key_count: number; vm
 
 /**
  * Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction:
- * sign-ups take turns from the check to the commit, so two first sign-ups at once (two sessions,
- * two instances) never both find the table empty.
+ * first sign-ups take turns from the check to the commit, so two at once (two sessions, two
+ * instances) never both find the table empty.
  */
 export async function insertUserWithKey(
   db: Db,
   user: { name: string; email: string | null; admin: boolean },
   key: { name: string; publicKey: string; fingerprint: string },
 ): Promise<User> {
-  await takeTurn(db, 'firstAdmin');
-  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const anyUser = () => db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  let existing = await anyUser();
+  // Only while the table looks empty do sign-ups take turns, and look again once it is their turn.
+  if (!existing) {
+    await takeTurn(db, 'firstAdmin');
+    existing = await anyUser();
+  }
   const created = nowIso();
   const row = await db
     .insertInto('users')

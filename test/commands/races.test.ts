@@ -102,3 +102,33 @@ for (const database of DATABASES) describe(`check-then-write commands at once ($
     assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
   });
 });
+
+// The same races across a fleet: two instances on one PostgreSQL database.
+for (const database of DATABASES.filter((d) => d.name === 'postgres')) describe(`check-then-write commands on two instances at once (${database.name})`, () => {
+  let a: TestGatehouse;
+  let b: TestGatehouse;
+  const onA = commandAsserts(() => a.sshPort);
+  const onB = commandAsserts(() => b.sshPort);
+
+  before(async () => {
+    const env = { ...(await database.env()), GATEHOUSE_VM_POOL: '10.78.0.0/28' };
+    a = await startTestGatehouse(env);
+    b = await startTestGatehouse(env);
+  });
+  after(() => Promise.all([a?.stop(), b?.stop()]));
+
+  it('issue 12.1: first sign-ups on two instances at once make exactly one admin', async () => {
+    const keys = await Promise.all([signUp(a.sshPort, 'anna'), signUp(b.sshPort, 'bert'), signUp(a.sshPort, 'cleo'), signUp(b.sshPort, 'dirk')]);
+    const admins = await Promise.all(keys.map(async (key, i) => (await (i % 2 ? onB : onA).okJson(key, 'whoami')).admin));
+    assert.equal(admins.filter(Boolean).length, 1, `admins: ${admins}`);
+  });
+
+  it('issue 12.1: `new` on two instances at once never gives two VMs one pool address', async () => {
+    const user = await signUp(a.sshPort, 'erik');
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? onB : onA).sh(user, 'new --json')));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const addresses = results.map((r) => JSON.parse(r.stdout).address);
+    assert.equal(new Set(addresses).size, 12, addresses.join(' '));
+    assert.equal((await onB.okJson(user, 'ls')).length, 12);
+  });
+});

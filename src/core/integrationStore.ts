@@ -4,7 +4,7 @@ import type { ProviderId } from '../config.js';
 import type { Db } from '../db/open.js';
 import type { IntegrationRow } from '../db/schema.js';
 import * as q from '../db/integrations.js';
-import { isConstraintViolation, isUniqueViolation } from '../db/dialect.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/dialect.js';
 import { findVm } from '../db/vms.js';
 import { GatehouseError } from '../errors.js';
 import { checkTag, shown } from './names.js';
@@ -80,7 +80,7 @@ export async function attach(db: Db, integration: Integration, target: AttachTar
   } catch (cause) {
     // Between the check and the insert, another session attached it, or removed the VM.
     if (isUniqueViolation(cause)) throw attached();
-    if (isConstraintViolation(cause)) throw new GatehouseError('not_found', `${target.label} was removed meanwhile`, { cause });
+    if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', `${target.label} was removed meanwhile`, { cause });
     throw cause;
   }
 }
@@ -119,8 +119,10 @@ export async function createIntegration(db: Db, sealer: Sealer, userId: number, 
       for (const t of spec.attach) await attachIfAbsent(trx, row.id, t);
     })
     .catch((cause) => {
-      // Another session took the name between the check above and the insert.
-      throw isUniqueViolation(cause) ? taken(cause) : cause;
+      // Another session took the name between the check above and the insert, or removed a VM to attach to.
+      if (isUniqueViolation(cause)) throw taken(cause);
+      if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', 'a VM to attach it to was removed meanwhile', { cause });
+      throw cause;
     });
 }
 

@@ -15,6 +15,12 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A foreign key refused the write: the row it points at (a VM, a user) was removed meanwhile. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /** Any constraint (unique, foreign key, not null, check) refused the write: retrying it cannot help. */
 export function isConstraintViolation(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');

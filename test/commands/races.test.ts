@@ -98,6 +98,17 @@ for (const database of DATABASES) describe(`check-then-write commands at once ($
     oneWins(await race([bob, `ssh-key add --name spare "${c.public}"`], [bob, `ssh-key add --name spare "${d.public}"`]), /already have a key named "spare"/);
   });
 
+  it('issue 12.1: attaching to a VM while it is removed ends in either order, never in an internal error', async () => {
+    for (let round = 0; round < 5; round++) {
+      await ok(alice, `new --name doomed-${round}`);
+      const [attach, rm] = await race([alice, `integrations attach twin vm:doomed-${round}`], [alice, `rm doomed-${round}`]);
+      assert.equal(rm.code, 0, rm.stderr);
+      if (attach.code !== 0) assert.match(attach.stderr, /not found|removed meanwhile/);
+      const twin = (await okJson(alice, 'integrations list')).find((i: { name: string }) => i.name === 'twin');
+      assert.ok(!twin.attachments.includes(`vm:doomed-${round}`), 'no attachment outlives its VM');
+    }
+  });
+
   it('recorded no internal error', () => {
     assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
   });

@@ -1,13 +1,12 @@
 // Issue 12.1: commands that check, then write. On SQLite one connection used to serialise them;
 // a PostgreSQL pool (and a fleet of instances) does not. Each test starts the racing commands at
-// once, from separate SSH sessions, and checks the one outcome a serial order could give.
+// once, from separate SSH sessions, and checks for an outcome some serial order could give.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { commandAsserts } from '../helpers/commands.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { newKey, signUp, type KeyPair } from '../helpers/ssh.js';
-import type { ExecResult } from '../helpers/ssh.js';
+import { newKey, signUp, type ExecResult, type KeyPair } from '../helpers/ssh.js';
 
 for (const database of DATABASES) describe(`check-then-write commands at once (${database.name})`, () => {
   let gh: TestGatehouse;

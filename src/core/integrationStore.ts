@@ -4,6 +4,7 @@ import type { ProviderId } from '../config.js';
 import type { Db } from '../db/open.js';
 import type { IntegrationRow } from '../db/schema.js';
 import * as q from '../db/integrations.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/dialect.js';
 import { findVm } from '../db/vms.js';
 import { GatehouseError } from '../errors.js';
 import { checkTag, shown } from './names.js';
@@ -28,6 +29,27 @@ export async function requireIntegration(db: Db, userId: number, name: string): 
   return toIntegration(row, attachments, keyed);
 }
 
+/**
+ * The integration as it is now, locked until the transaction ends (PostgreSQL): an edit builds on
+ * it, and a concurrent edit or removal waits for the edit to commit.
+ */
+export async function lockIntegration(trx: Db, userId: number, id: number): Promise<Integration> {
+  const row = await q.lockIntegrationRow(trx, userId, id);
+  if (!row) throw new GatehouseError('not_found', 'the integration was removed meanwhile');
+  const [attachments, keyed] = await Promise.all([q.attachmentsOf(trx, [row.id]), q.keyedProvidersOf(trx, [row.id])]);
+  return toIntegration(row, attachments, keyed);
+}
+
+/** Changes an integration's row; a new name that another session just took is a conflict, not a crash. */
+export async function updateIntegration(db: Db, userId: number, id: number, set: Parameters<typeof q.updateIntegration>[3]): Promise<void> {
+  try {
+    await q.updateIntegration(db, userId, id, set);
+  } catch (cause) {
+    if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `you already have an integration named "${set.name}"`, { cause });
+    throw cause;
+  }
+}
+
 export type AttachTarget = { kind: 'vm'; vmId: number; label: string; targetKey: string } | { kind: 'tag'; tag: string; label: string; targetKey: string } | { kind: 'auto'; label: string; targetKey: string };
 
 /** Parses vm:NAME | tag:NAME | auto:all; a VM must be the owner's own (another's is "not found"). */
@@ -48,11 +70,24 @@ export async function resolveAttachSpec(db: Db, userId: number, spec: string): P
   return { kind: 'vm', vmId: vm.id, label: `vm:${vm.name}`, targetKey: `vm:${vm.id}` };
 }
 
+const attachment = (t: AttachTarget) => ({ kind: t.kind, vmId: t.kind === 'vm' ? t.vmId : undefined, tag: t.kind === 'tag' ? t.tag : undefined, targetKey: t.targetKey });
+
 export async function attach(db: Db, integration: Integration, target: AttachTarget): Promise<void> {
-  if (integration.attachments.includes(target.label)) {
-    throw new GatehouseError('conflict', `integration "${integration.name}" is already attached to ${target.label}`);
+  const attached = () => new GatehouseError('conflict', `integration "${integration.name}" is already attached to ${target.label}`);
+  if (integration.attachments.includes(target.label)) throw attached();
+  try {
+    await q.insertAttachment(db, integration.id, attachment(target));
+  } catch (cause) {
+    // Between the check and the insert, another session attached it, or removed the VM.
+    if (isUniqueViolation(cause)) throw attached();
+    if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', `${target.label} was removed meanwhile`, { cause });
+    throw cause;
   }
-  await q.insertAttachment(db, integration.id, { kind: target.kind, vmId: target.kind === 'vm' ? target.vmId : undefined, tag: target.kind === 'tag' ? target.tag : undefined, targetKey: target.targetKey });
+}
+
+/** Attaches unless it is attached already (maybe a moment ago, by another session). */
+export async function attachIfAbsent(db: Db, integrationId: number, target: AttachTarget): Promise<void> {
+  await q.insertAttachment(db, integrationId, attachment(target), true);
 }
 
 export async function detach(db: Db, integration: Integration, target: AttachTarget): Promise<void> {
@@ -74,19 +109,21 @@ export interface NewIntegration {
 
 /** Creates the integration, seals its keys (bound to its id) and attaches it, all or nothing. */
 export async function createIntegration(db: Db, sealer: Sealer, userId: number, spec: NewIntegration): Promise<void> {
-  if (await q.findIntegrationRow(db, userId, spec.name)) {
-    throw new GatehouseError('conflict', `you already have an integration named "${spec.name}"`, { hint: 'choose another --name, or change it with "integrations edit"' });
-  }
-  await db.transaction().execute(async (trx) => {
-    const row = await q.insertIntegration(trx, userId, { name: spec.name, type: spec.type, settings: spec.settings, comment: spec.comment });
-    await storeKeys(trx, sealer, row.id, spec.keys);
-    const seen = new Set<string>();
-    for (const t of spec.attach) {
-      if (seen.has(t.targetKey)) continue;
-      seen.add(t.targetKey);
-      await q.insertAttachment(trx, row.id, { kind: t.kind, vmId: t.kind === 'vm' ? t.vmId : undefined, tag: t.kind === 'tag' ? t.tag : undefined, targetKey: t.targetKey });
-    }
-  });
+  const taken = (cause?: unknown) => new GatehouseError('conflict', `you already have an integration named "${spec.name}"`, { hint: 'choose another --name, or change it with "integrations edit"', cause });
+  if (await q.findIntegrationRow(db, userId, spec.name)) throw taken();
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await q.insertIntegration(trx, userId, { name: spec.name, type: spec.type, settings: spec.settings, comment: spec.comment });
+      await storeKeys(trx, sealer, row.id, spec.keys);
+      for (const t of spec.attach) await attachIfAbsent(trx, row.id, t);
+    })
+    .catch((cause) => {
+      // Another session took the name between the check above and the insert, or removed a VM to attach to.
+      if (isUniqueViolation(cause)) throw taken(cause);
+      if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', 'a VM to attach it to was removed meanwhile', { cause });
+      throw cause;
+    });
 }
 
 export async function storeKeys(db: Db, sealer: Sealer, integrationId: number, keys: Partial<Record<string, string>>): Promise<void> {

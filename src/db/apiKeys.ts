@@ -1,10 +1,11 @@
 // Queries on API keys (hashes only; the key itself is never stored).
+import { inByteOrder } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { ApiKeyRow } from './schema.js';
 
 export async function listApiKeys(db: Db, userId: number): Promise<ApiKeyRow[]> {
-  return db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+  return db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy(inByteOrder(db, 'name')).execute();
 }
 
 export async function allApiKeys(db: Db): Promise<ApiKeyRow[]> {

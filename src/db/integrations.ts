@@ -1,5 +1,6 @@
 // Queries on integrations, their sealed provider keys and their attachments.
 // Everything a user's command reaches is scoped by the owner's user id.
+import { forUpdate, inByteOrder } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { AttachmentRow, IntegrationRow } from './schema.js';
@@ -13,11 +14,16 @@ export function attachmentLabel(a: Pick<AttachmentView, 'kind' | 'vm_name' | 'ta
 }
 
 export async function listIntegrationRows(db: Db, userId: number): Promise<IntegrationRow[]> {
-  return db.selectFrom('integrations').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+  return db.selectFrom('integrations').selectAll().where('user_id', '=', userId).orderBy(inByteOrder(db, 'name')).execute();
 }
 
 export async function findIntegrationRow(db: Db, userId: number, name: string): Promise<IntegrationRow | undefined> {
   return db.selectFrom('integrations').selectAll().where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+}
+
+/** The row, locked until the transaction ends: an edit reads, merges and writes it in turn. */
+export async function lockIntegrationRow(db: Db, userId: number, id: number): Promise<IntegrationRow | undefined> {
+  return db.selectFrom('integrations').selectAll().where('user_id', '=', userId).where('id', '=', id).$call(forUpdate(db)).executeTakeFirst();
 }
 
 export async function attachmentsOf(db: Db, integrationIds: number[]): Promise<AttachmentView[]> {
@@ -76,10 +82,12 @@ export async function getSealedSecret(db: Db, integrationId: number, provider: s
   return row?.sealed;
 }
 
-export async function insertAttachment(db: Db, integrationId: number, a: { kind: 'vm' | 'tag' | 'auto'; vmId?: number; tag?: string; targetKey: string }): Promise<void> {
+/** `ifAbsent`: an attachment that exists already (maybe made a moment ago) is kept as it is. */
+export async function insertAttachment(db: Db, integrationId: number, a: { kind: 'vm' | 'tag' | 'auto'; vmId?: number; tag?: string; targetKey: string }, ifAbsent = false): Promise<void> {
   await db
     .insertInto('attachments')
     .values({ integration_id: integrationId, kind: a.kind, vm_id: a.vmId ?? null, tag: a.tag ?? null, target_key: a.targetKey, created_at: nowIso() })
+    .$if(ifAbsent, (q) => q.onConflict((oc) => oc.columns(['integration_id', 'target_key']).doNothing()))
     .execute();
 }
 

@@ -1,4 +1,5 @@
 // Queries on user_limits: an admin's per-user overrides of the installation's rate limits.
+import { inByteOrder, takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { UserLimitsRow } from './schema.js';
@@ -12,12 +13,16 @@ export interface LimitChange {
 }
 
 export async function allUserLimits(db: Db): Promise<(UserLimitsRow & { name: string })[]> {
-  return db.selectFrom('user_limits').innerJoin('users', 'users.id', 'user_limits.user_id').selectAll('user_limits').select('users.name').orderBy('users.name').execute();
+  return db.selectFrom('user_limits').innerJoin('users', 'users.id', 'user_limits.user_id').selectAll('user_limits').select('users.name').orderBy(inByteOrder(db, 'users.name')).execute();
 }
 
-/** Applies `change` on top of the user's current overrides (all cleared first with `reset`). */
+/**
+ * Applies `change` on top of the user's current overrides (all cleared first with `reset`). Two
+ * admins changing one user at once take turns, so neither change is lost (nor is the row inserted twice).
+ */
 export async function saveUserLimits(db: Db, userId: number, change: LimitChange, reset: boolean, by: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    await takeTurn(tx, 'userLimits', userId);
     const old = reset ? undefined : await tx.selectFrom('user_limits').selectAll().where('user_id', '=', userId).executeTakeFirst();
     const row = {
       rpm: change.rpm === undefined ? (old?.rpm ?? null) : change.rpm,

@@ -1,4 +1,5 @@
 // Queries on SSH keys. A fingerprint is unique across the installation: one key, one account.
+import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { SshKey } from './schema.js';
@@ -19,9 +20,13 @@ export async function insertKey(db: Db, userId: number, key: { name: string; pub
     .executeTakeFirstOrThrow();
 }
 
-/** Deletes a key unless it is the user's last one; returns false when it would have been the last. */
+/**
+ * Deletes a key unless it is the user's last one; returns false when it would have been the last.
+ * Removals of one user's keys take turns: two at once must not each count the other's key.
+ */
 export async function deleteKeyUnlessLast(db: Db, userId: number, keyId: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    await takeTurn(trx, 'sshKeys', userId);
     const { n } = await trx
       .selectFrom('ssh_keys')
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,4 +1,5 @@
 // Queries on users. Creating the first account makes it admin, atomically.
+import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { User } from './schema.js';
@@ -23,13 +24,23 @@ export async function listUsers(db: Db): Promise<(User & { key_count: number; vm
     .execute() as Promise<(User & { key_count: number; vm_count: number })[]>;
 }
 
-/** Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction. */
+/**
+ * Inserts a user with its first key; the first user ever becomes admin. Call inside a transaction:
+ * first sign-ups take turns from the check to the commit, so two at once (two sessions, two
+ * instances) never both find the table empty.
+ */
 export async function insertUserWithKey(
   db: Db,
   user: { name: string; email: string | null; admin: boolean },
   key: { name: string; publicKey: string; fingerprint: string },
 ): Promise<User> {
-  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const anyUser = () => db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  let existing = await anyUser();
+  // Only while the table looks empty do sign-ups take turns, and look again once it is their turn.
+  if (!existing) {
+    await takeTurn(db, 'firstAdmin');
+    existing = await anyUser();
+  }
   const created = nowIso();
   const row = await db
     .insertInto('users')

@@ -1,4 +1,5 @@
 // Queries on VMs and their tags. Every query that a user's command makes is scoped by user id.
+import { inByteOrder, takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { Vm } from './schema.js';
@@ -13,13 +14,13 @@ async function withTags(db: Db, vms: Vm[]): Promise<VmWithTags[]> {
     .selectFrom('vm_tags')
     .select(['vm_id', 'tag'])
     .where('vm_id', 'in', vms.map((v) => v.id))
-    .orderBy('tag')
+    .orderBy(inByteOrder(db, 'tag'))
     .execute();
   return vms.map((vm) => ({ ...vm, tags: rows.filter((r) => r.vm_id === vm.id).map((r) => r.tag) }));
 }
 
 export async function listVms(db: Db, userId: number): Promise<VmWithTags[]> {
-  return withTags(db, await db.selectFrom('vms').selectAll().where('user_id', '=', userId).orderBy('name').execute());
+  return withTags(db, await db.selectFrom('vms').selectAll().where('user_id', '=', userId).orderBy(inByteOrder(db, 'name')).execute());
 }
 
 export async function listAllVms(db: Db): Promise<VmWithTags[]> {
@@ -43,15 +44,28 @@ export async function allVmAddresses(db: Db): Promise<Set<string>> {
   return new Set((await db.selectFrom('vms').select('address').execute()).map((r) => r.address));
 }
 
+/** Picks a free address given every address taken (throws when there is none). */
+export type AddressPicker = (taken: Set<string>) => string;
+
+/**
+ * Inserts a VM at a given address, or at one picked from those still free. Picks take turns until
+ * the insert commits, so two registrations at once (two sessions, two instances) never pick the
+ * same address; a given address or name someone just took is a unique violation for the caller.
+ */
 export async function insertVm(
   db: Db,
   userId: number,
-  vm: { name: string; address: string; comment: string | null; tags: string[] },
+  vm: { name: string; address: string | AddressPicker; comment: string | null; tags: string[] },
 ): Promise<VmWithTags> {
   return db.transaction().execute(async (trx) => {
+    let address = vm.address;
+    if (typeof address === 'function') {
+      await takeTurn(trx, 'vmAddress');
+      address = address(await allVmAddresses(trx));
+    }
     const row = await trx
       .insertInto('vms')
-      .values({ user_id: userId, name: vm.name, address: vm.address, comment: vm.comment, created_at: nowIso() })
+      .values({ user_id: userId, name: vm.name, address, comment: vm.comment, created_at: nowIso() })
       .returningAll()
       .executeTakeFirstOrThrow();
     if (vm.tags.length) await trx.insertInto('vm_tags').values(vm.tags.map((tag) => ({ vm_id: row.id, tag }))).execute();

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { tempDir } from '../helpers/gatehouse.js';
 import { exec, newKey, openShell } from '../helpers/ssh.js';
 
@@ -88,6 +89,12 @@ function writeKeyFile(dir: string, name: string): { file: string; key: ReturnTyp
   return { file, key };
 }
 
+/** Where `serve` and `user add/list` keep their data: the data dir, and the database when it is not SQLite. */
+async function databaseFlags(database: TestDatabase, dataDir: string): Promise<string[]> {
+  const url = (await database.env()).GATEHOUSE_DATABASE_URL;
+  return ['--data-dir', dataDir, ...(url ? ['--database-url', url] : [])];
+}
+
 describe('gatehouse --help', () => {
   it('without a command, and with --help, prints the commands', async () => {
     for (const args of [[], ['--help']]) {
@@ -122,13 +129,15 @@ describe('gatehouse --help', () => {
   });
 });
 
-describe('gatehouse user add / user list', () => {
+for (const database of DATABASES) describe(`gatehouse user add / user list (${database.name})`, () => {
   const dir = tempDir('gatehouse-cli-');
   const dataDir = path.join(dir, 'data');
+  let where: string[];
+  before(async () => (where = await databaseFlags(database, dataDir)));
   const alice = writeKeyFile(dir, 'alice');
   const bob = newKey('bob@laptop');
   const carol = writeKeyFile(dir, 'carol');
-  const add = (...args: string[]) => cli(['user', 'add', ...args, '--data-dir', dataDir]);
+  const add = (...args: string[]) => cli(['user', 'add', ...args, ...where]);
 
   it('adds users from a key file or a key argument; the first is admin', async () => {
     const a = await add('alice', '--key-file', alice.file, '--email', 'alice@example.com');
@@ -143,7 +152,7 @@ describe('gatehouse user add / user list', () => {
   });
 
   it('user list prints aligned columns, and --json one array', async () => {
-    const text = await cli(['user', 'list', '--data-dir', dataDir]);
+    const text = await cli(['user', 'list', ...where]);
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trimEnd().split('\n');
     const rows = lines.map((l) => l.split(/ {2,}/));
@@ -155,7 +164,7 @@ describe('gatehouse user add / user list', () => {
     // Aligned: every column starts where its header does.
     const starts = (line: string) => [...line.matchAll(/(?:^| {2,})(\S)/g)].map((m) => m.index! + m[0].length - 1);
     for (const line of lines.slice(1)) assert.deepEqual(starts(line), starts(lines[0]), line);
-    const json = await cli(['user', 'list', '--json', '--data-dir', dataDir]);
+    const json = await cli(['user', 'list', '--json', ...where]);
     assert.equal(json.code, 0);
     assert.equal(json.stdout.split('\n').length, 2, 'one line');
     const users = JSON.parse(json.stdout) as { name: string; email: string; admin: boolean; keys: number; vms: number }[];
@@ -188,7 +197,7 @@ describe('gatehouse user add / user list', () => {
     assertCleanError(await add('dave', '--key', 'ssh-ed25519 AAAAnotreallyakey'), /unsupported SSH key|not an OpenSSH public key/);
     assertCleanError(await add('dave', '--key', dave.public, '--email', 'not-an-email'), /email/i);
     assertCleanError(await add('dave', '--key'), /--key/);
-    const users = JSON.parse((await cli(['user', 'list', '--json', '--data-dir', dataDir])).stdout) as { name: string }[];
+    const users = JSON.parse((await cli(['user', 'list', '--json', ...where])).stdout) as { name: string }[];
     assert.deepEqual(
       users.map((u) => u.name),
       ['alice', 'bob', 'carol'],
@@ -196,15 +205,17 @@ describe('gatehouse user add / user list', () => {
   });
 });
 
-describe('gatehouse serve', () => {
+for (const database of DATABASES) describe(`gatehouse serve (${database.name})`, () => {
   const dir = tempDir('gatehouse-serve-');
   const dataDir = path.join(dir, 'data');
+  let where: string[];
   let child: ChildProcessWithoutNullStreams;
   let result: Promise<CliResult>;
   let sshPort: number;
 
   before(async () => {
-    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--data-dir', dataDir, '--signup', 'closed']);
+    where = await databaseFlags(database, dataDir);
+    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', ...where, '--signup', 'closed']);
     result = collect(child);
     const m = await waitForOutput(child, /SSH control plane on 127\.0\.0\.1:(\d+)[\s\S]*gateway on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*sign-up is closed\n/);
     sshPort = Number(m[1]);
@@ -218,7 +229,7 @@ describe('gatehouse serve', () => {
     const alice = writeKeyFile(dir, 'alice');
     const refused = await exec(sshPort, alice.key, 'whoami');
     assert.match(refused.stderr, /sign-up is closed/);
-    const added = await cli(['user', 'add', 'alice', '--key-file', alice.file, '--data-dir', dataDir]);
+    const added = await cli(['user', 'add', 'alice', '--key-file', alice.file, ...where]);
     assert.equal(added.code, 0, added.stderr);
     const who = await exec(sshPort, alice.key, 'whoami --json');
     assert.equal(who.code, 0, who.stderr);
@@ -227,7 +238,7 @@ describe('gatehouse serve', () => {
 
   it('SIGTERM says goodbye to open sessions, prints a stop line and exits 0', async () => {
     const bob = writeKeyFile(dir, 'bob');
-    assert.equal((await cli(['user', 'add', 'bob', '--key-file', bob.file, '--data-dir', dataDir])).code, 0);
+    assert.equal((await cli(['user', 'add', 'bob', '--key-file', bob.file, ...where])).code, 0);
     const term = await openShell(sshPort, bob.key);
     await term.waitForPrompt();
     child.kill('SIGTERM');

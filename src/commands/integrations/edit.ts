@@ -1,8 +1,8 @@
-import { attach, requireIntegration, resolveAttachSpec, storeKeys, type AttachTarget } from '../../core/integrationStore.js';
+import { attachIfAbsent, lockIntegration, requireIntegration, resolveAttachSpec, storeKeys, type AttachTarget } from '../../core/integrationStore.js';
 import { integrationJson, type LlmSettings, type ReflectionSettings } from '../../core/integrations.js';
 import { deleteSecret, updateIntegration } from '../../db/integrations.js';
 import type { CommandDef } from '../../shell/types.js';
-import { applyLlmFlags, applyReflectionFlags, commentFrom, integrationOptions, rejectTeam } from './flags.js';
+import { applyLlmFlags, applyReflectionFlags, commentFrom, integrationOptions, llmSettingsFrom, rejectTeam } from './flags.js';
 import { integrationNames, printUsageHints } from './shared.js';
 
 export const integrationsEdit: CommandDef = {
@@ -17,22 +17,21 @@ export const integrationsEdit: CommandDef = {
     const targets: AttachTarget[] = [];
     for (const spec of (args.attach as string[] | undefined) ?? []) targets.push(await resolveAttachSpec(ctx.db, ctx.user.id, spec));
     const comment = commentFrom(args);
-    // Read keys (maybe from a prompt) before the transaction: it holds the only database connection.
-    const llm = current.type === 'llm' ? await applyLlmFlags(ctx, args, current.settings as LlmSettings, current.keyedProviders) : undefined;
-    const settings = llm ? llm.settings : { fields: applyReflectionFlags(args, (current.settings as ReflectionSettings).fields) };
+    // Check the llm flags and read keys (maybe from a prompt) before the transaction: it holds a database connection.
+    const keys = current.type === 'llm' ? (await applyLlmFlags(ctx, args, current.settings as LlmSettings, current.keyedProviders)).keys : {};
     await ctx.db.transaction().execute(async (trx) => {
+      // Apply the flags again to the integration as it is now, locked: another session's edit made
+      // since we read it stays (only the flags given change), and a removal meanwhile is not found.
+      const now = await lockIntegration(trx, ctx.user.id, current.id);
+      const llm = now.type === 'llm' ? llmSettingsFrom(args, now.settings as LlmSettings, now.keyedProviders, ctx.interactive) : undefined;
+      const settings = llm ? llm.settings : { fields: applyReflectionFlags(args, (now.settings as ReflectionSettings).fields) };
       await updateIntegration(trx, ctx.user.id, current.id, { settings, comment });
       if (llm) {
-        await storeKeys(trx, ctx.services.sealer, current.id, llm.keys);
+        await storeKeys(trx, ctx.services.sealer, current.id, keys);
         for (const p of llm.dropKeys) await deleteSecret(trx, current.id, p);
       }
       // Only targets not attached yet, each once: `--attach tag:x --attach tag:x` is one attachment.
-      const seen = new Set(current.attachments);
-      for (const t of targets) {
-        if (seen.has(t.label)) continue;
-        seen.add(t.label);
-        await attach(trx, current, t);
-      }
+      for (const t of targets) await attachIfAbsent(trx, current.id, t);
     });
     const updated = await requireIntegration(ctx.db, ctx.user.id, current.name);
     if (args.json) return void ctx.out.json(integrationJson(updated));

@@ -46,12 +46,31 @@ function checkKey(p: ProviderId, key: string): string {
  * Every flag is checked before any key is read, so a mistake never costs a typed key.
  */
 export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, current: LlmSettings, keyed: string[]): Promise<LlmChange> {
+  const { settings, dropKeys, toRead } = llmSettingsFrom(args, current, keyed, ctx.interactive);
+  const keys: LlmChange['keys'] = {};
+  for (const p of toRead) {
+    const keyArg = args[`${p}-key`] as string;
+    if (keyArg === '-') keys[p] = checkKey(p, await ctx.input.read(`${providers[p].displayName} API key: `, { secret: true }));
+    else {
+      // Even a key refused below is already in the shell history: warn first.
+      ctx.out.warn(`the ${providers[p].displayName} key is now in your shell history; next time use --${p}-key=- and pipe it on stdin`);
+      keys[p] = checkKey(p, keyArg);
+    }
+  }
+  return { settings, keys, dropKeys };
+}
+
+/**
+ * The settings the flags make of `current`, the stored keys they drop and the keys they need read,
+ * reading nothing: `integrations edit` applies the same flags again to the integration as it is
+ * when its transaction holds it, so an edit made meanwhile is built on, not undone.
+ */
+export function llmSettingsFrom(args: ParsedArgs, current: LlmSettings, keyed: string[], interactive: boolean): Omit<LlmChange, 'keys'> & { toRead: ProviderId[] } {
   if (args.fields !== undefined) throw new GatehouseError('usage', '--fields is for reflection integrations');
   const settings: LlmSettings = { providers: structuredClone(current.providers), models: current.models };
-  const keys: LlmChange['keys'] = {};
   const dropKeys: ProviderId[] = [];
   const fromStdin = PROVIDER_IDS.filter((p) => args[`${p}-key`] === '-');
-  if (fromStdin.length > 1 && !ctx.interactive) {
+  if (fromStdin.length > 1 && !interactive) {
     throw new GatehouseError('usage', 'only one key can be read from stdin per command', { hint: `set the others afterwards with "integrations edit NAME --${fromStdin[1]}-key=-"` });
   }
   const toRead: ProviderId[] = [];
@@ -77,16 +96,7 @@ export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, curre
     throw new GatehouseError('usage', '--openai-account is only used with --openai=chatgpt');
   }
   if (args.models !== undefined) settings.models = parseModelGlobs(String(args.models));
-  for (const p of toRead) {
-    const keyArg = args[`${p}-key`] as string;
-    if (keyArg === '-') keys[p] = checkKey(p, await ctx.input.read(`${providers[p].displayName} API key: `, { secret: true }));
-    else {
-      // Even a key refused below is already in the shell history: warn first.
-      ctx.out.warn(`the ${providers[p].displayName} key is now in your shell history; next time use --${p}-key=- and pipe it on stdin`);
-      keys[p] = checkKey(p, keyArg);
-    }
-  }
-  return { settings, keys, dropKeys };
+  return { settings, dropKeys, toRead };
 }
 
 function chatgptAccount(args: ParsedArgs, current: string | undefined): string {

@@ -1,6 +1,6 @@
-import { requireIntegration } from '../../core/integrationStore.js';
+import { requireIntegration, updateIntegration } from '../../core/integrationStore.js';
 import { checkIntegrationName } from '../../core/integrations.js';
-import { findIntegrationRow, updateIntegration } from '../../db/integrations.js';
+import { findIntegrationRow } from '../../db/integrations.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { integrationNames } from './shared.js';

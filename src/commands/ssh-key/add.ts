@@ -4,6 +4,7 @@ import { parsePublicKey } from '../../core/publicKey.js';
 import { findKeyByFingerprint, insertKey, listKeys } from '../../db/sshKeys.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
+import { isUniqueViolation } from '../../db/dialect.js';
 import { keyJson } from './shared.js';
 
 /**
@@ -33,7 +34,12 @@ export const sshKeyAdd: CommandDef = {
     const taken = new Set((await listKeys(ctx.db, ctx.user.id)).map((k) => k.name));
     const name = args.name === undefined ? freeName(defaultKeyName(key), taken) : checkKeyName(String(args.name));
     if (taken.has(name)) throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name' });
-    const row = await insertKey(ctx.db, ctx.user.id, { name, publicKey: key.text, fingerprint: key.fingerprint });
+    const row = await insertKey(ctx.db, ctx.user.id, { name, publicKey: key.text, fingerprint: key.fingerprint }).catch(async (cause) => {
+      if (!isUniqueViolation(cause)) throw cause;
+      // Another session registered this key, or took this name, since the checks above.
+      if (await findKeyByFingerprint(ctx.db, key.fingerprint)) throw new GatehouseError('conflict', `key ${key.fingerprint} is already registered`, { cause });
+      throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name', cause });
+    });
     if (args.json) ctx.out.json(keyJson(row, ctx.keyId));
     else ctx.out.line(`Added SSH key ${name} (${key.fingerprint})`);
   },

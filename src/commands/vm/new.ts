@@ -1,6 +1,6 @@
 import { checkAddress, nextFreeAddress, parsePool } from '../../core/address.js';
 import { checkComment, checkTag, checkVmName, generateVmName } from '../../core/names.js';
-import { allVmAddresses, insertVm, vmAddressTaken, vmNameTaken, type VmWithTags } from '../../db/vms.js';
+import { insertVm, vmAddressTaken, vmNameTaken, type VmWithTags } from '../../db/vms.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef } from '../../shell/types.js';
 import { vmJson } from './shared.js';
@@ -23,15 +23,16 @@ export const newVm: CommandDef = {
     const comment = args.comment === undefined ? null : checkComment(String(args.comment).trim()) || null;
     const givenName = args.name === undefined ? undefined : checkVmName(String(args.name));
     const givenAddress = args.address === undefined ? undefined : checkAddress(String(args.address));
-    // A concurrent `new` can take a name or address between our check and our insert: check and
-    // pick again, so generated names and pool addresses just move on to the next free one.
+    // A concurrent `new` can take a name or a given address between our check and our insert: check
+    // and pick again, so generated names just move on to the next free one. Pool addresses are picked
+    // in turn inside the insert (insertVm), so concurrent registrations never contend for one.
     for (let attempt = 1; ; attempt++) {
       const name = givenName ?? (await freeVmName(ctx));
       if (givenName && (await vmNameTaken(ctx.db, name))) {
         throw new GatehouseError('conflict', `VM name "${name}" is taken`, { hint: 'VM names are unique across the installation; pick another' });
       }
       if (givenAddress && (await vmAddressTaken(ctx.db, givenAddress))) throw new GatehouseError('conflict', `address ${givenAddress} is already registered to a VM`);
-      const address = givenAddress ?? nextFreeAddress(parsePool(ctx.config.vmPool), await allVmAddresses(ctx.db));
+      const address = givenAddress ?? ((taken: Set<string>) => nextFreeAddress(parsePool(ctx.config.vmPool), taken));
       try {
         return report(ctx, args.json, await insertVm(ctx.db, ctx.user.id, { name, address, comment, tags }));
       } catch (cause) {

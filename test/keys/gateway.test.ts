@@ -121,9 +121,6 @@ function errorMessage(style: Style, reply: Reply): string {
 
 // ---- the installation under test ----
 for (const database of DATABASES) describe(`API keys at the gateway (${database.name})`, () => {
-  // Usage rows reach PostgreSQL with issue 12.4 (the usage writer, another branch): until that
-  // merges, the two tests that read usage back run there as todo. Remove this when it has.
-  const untilUsageOnPostgres = database.name === 'postgres' ? { todo: 'usage rows on PostgreSQL: issue 12.4' } : {};
   let gh: TestGatehouse;
   let mock: MockProvider;
   let alice: KeyPair;
@@ -438,7 +435,7 @@ for (const database of DATABASES) describe(`API keys at the gateway (${database.
   });
 
   describe('key traffic is metered to the key (issue #6)', () => {
-    it('usage --group key shows the key with its requests and tokens, charged like VM traffic', untilUsageOnPostgres, async () => {
+    it('usage --group key shows the key with its requests and tokens, charged like VM traffic', async () => {
       const key = await mint(alice, '--name metered');
       const scenario = JSON.stringify({ usage: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 } });
       for (let i = 0; i < 2; i++) {
@@ -466,7 +463,7 @@ for (const database of DATABASES) describe(`API keys at the gateway (${database.
   });
 
   describe('revocation while a request streams (issue #6)', () => {
-    it('the open stream finishes normally; the next request with that key is 401', untilUsageOnPostgres, async () => {
+    it('the open stream finishes normally; the next request with that key is 401', async () => {
       const key = await mint(alice, '--name streaming');
       // A stream that pauses after its first events until the test lets it go: the revoke then
       // happens mid-stream by construction, not by timing.

@@ -1,6 +1,7 @@
 // Issue 12.1: commands that check, then write. On SQLite one connection used to serialise them;
 // a PostgreSQL pool (and a fleet of instances) does not. Each test starts the racing commands at
 // once, from separate SSH sessions, and checks for an outcome some serial order could give.
+import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { commandAsserts } from '../helpers/commands.js';
@@ -121,7 +122,8 @@ for (const database of DATABASES.filter((d) => d.name === 'postgres')) describe(
   const onB = commandAsserts(() => b.sshPort);
 
   before(async () => {
-    const env = { ...(await database.env()), GATEHOUSE_VM_POOL: '10.78.0.0/28' };
+    // A fleet shares one secret key: an instance with another would refuse to start.
+    const env = { ...(await database.env()), GATEHOUSE_VM_POOL: '10.78.0.0/28', GATEHOUSE_SECRET_KEY: crypto.randomBytes(32).toString('hex') };
     a = await startTestGatehouse(env);
     b = await startTestGatehouse(env);
   });

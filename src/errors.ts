@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   rate_limited: { http: 429, exit: 1 },
   upgrade_required: { http: 426, exit: 1 },
   not_configured: { http: 503, exit: 1 },
+  unavailable: { http: 503, exit: 1 },
   not_implemented: { http: 501, exit: 1 },
   upstream_unreachable: { http: 502, exit: 1 },
   upstream_timeout: { http: 504, exit: 1 },

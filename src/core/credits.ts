@@ -29,7 +29,7 @@
 //   A refused user is re-checked at most every RECHECK_MS, or at once when a grant is made
 //   anywhere (change topic 'credits'): never a database query per refused request.
 // - Database unreachable: admission goes on within the local lease until RENEW_MARGIN_MS before
-//   it expires; then charged requests get 503 (not_configured) until a top-up succeeds.
+//   it expires; then charged requests get 503 (unavailable) until a top-up succeeds.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { leaseBalance, topUpLease } from '../db/creditLeases.js';
@@ -168,7 +168,7 @@ export class CreditLedger {
     } catch (cause) {
       if (!this.topUpFailing) this.options.log?.error('topping up a credit lease failed (the database did not answer); retrying on the next request', cause);
       this.topUpFailing = true;
-      throw new GatehouseError('not_configured', 'credits cannot be checked right now (the database did not answer); try again shortly', { cause });
+      throw new GatehouseError('unavailable', 'credits cannot be checked right now (the database did not answer); try again shortly', { cause });
     }
     if (this.topUpFailing) this.options.log?.info('credit leases are topped up again');
     this.topUpFailing = false;

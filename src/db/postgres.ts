@@ -1,7 +1,9 @@
 // The PostgreSQL side of openDatabase: a pg pool behind kysely's Postgres dialect. Counts and
-// sums come back as numbers, as they do from SQLite (pg gives 64-bit integers as strings).
+// sums come back as numbers, as they do from SQLite (pg gives 64-bit integers as strings). A
+// database that does not answer (down, restarting, connection cut) is a GatehouseError
+// 'unavailable' — "try again shortly" at the shell, 503 at the gateway —, not an internal error.
 import pg from 'pg';
-import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyPlugin, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -46,7 +48,43 @@ export async function openPostgres(options: PostgresOptions): Promise<{ db: Kyse
       cause,
     });
   }
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: options.plugins }), pool };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }), plugins: options.plugins }), pool };
+}
+
+/** Connection-level failures: the database, not the query, is the problem (SQLSTATE classes 08 and 57P). */
+export function isUnreachable(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (/^(08|57P)/.test(String(code ?? ''))) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(String(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connection error|Connection refused/i.test(String(message ?? ''));
+}
+
+function unavailable(cause: unknown): GatehouseError {
+  return new GatehouseError('unavailable', 'the database is not answering; try again shortly', { cause });
+}
+
+/** The pool as kysely sees it, with connection-level failures turned into 'unavailable'. */
+function reportingUnavailable(pool: pg.Pool): PostgresPool {
+  const translate = (err: unknown) => {
+    throw isUnreachable(err) ? unavailable(err) : err;
+  };
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      // Whatever stops a new connection (refused, cut, a database not accepting connections right now)
+      // is about the database, never about the query that wanted it.
+      const client = await pool.connect().catch((err: unknown) => {
+        throw unavailable(err);
+      });
+      return {
+        query: ((...args: unknown[]) => {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          return result instanceof Promise ? result.catch(translate) : result; // a cursor is returned as is
+        }) as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** pg's reason for a failed connection, one line, never with the URL's password in it. */

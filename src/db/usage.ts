@@ -1,5 +1,6 @@
 // Queries on usage rows and credit grants.
 import { CompiledQuery, sql } from 'kysely';
+import { dialectOf } from './dialect.js';
 import type SqliteDatabase from 'better-sqlite3';
 import { chargeLeases, chargeLeasesNow } from './creditLeases.js';
 import type { Db } from './open.js';
@@ -128,7 +129,8 @@ export async function summarizeUsage(db: Db, month: string, group: UsageGroup, u
     ])
     .where('usage.month', '=', month)
     .groupBy(sql.raw(GROUP_COLUMN[group]))
-    .orderBy(sql.raw(GROUP_COLUMN[group]));
+    // Byte order on both databases, as every listing (db/dialect.ts inByteOrder).
+    .orderBy(sql.raw(`${GROUP_COLUMN[group]}${dialectOf(db) === 'postgres' ? ' collate "C"' : ''}`));
   if (userId !== undefined) q = q.where('usage.user_id', '=', userId);
   const rows = await q.execute();
   return rows.map((r) => ({

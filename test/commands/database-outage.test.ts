@@ -73,7 +73,7 @@ for (const database of DATABASES.filter((d) => d.name === 'postgres')) describe(
     const refused = await execOn(session, 'new --name while-down').finally(() => session.end());
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, /^error: /);
+    assert.match(refused.stderr, /^error: the database is not answering; try again shortly/);
     assert.doesNotMatch(refused.stderr, STACK);
     assert.doesNotMatch(refused.stderr, /password|postgres:\/\//, 'nothing about the connection is shown');
     await asAdmin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);

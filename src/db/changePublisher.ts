@@ -77,6 +77,7 @@ function collect(node: OperationNode, topics: ChangeTopic[]): void {
       add(n.into);
       break;
     case 'UpdateQueryNode':
+      if (onlyBookkeeping(n)) break;
       if (n.table?.kind === 'ListNode') for (const t of (n.table as unknown as { items: OperationNode[] }).items) add(t);
       else add(n.table);
       break;
@@ -91,4 +92,16 @@ function tableName(node: OperationNode): string | undefined {
   const target = node.kind === 'AliasNode' ? (node as unknown as { node: OperationNode }).node : node;
   if (target.kind !== 'TableNode') return undefined;
   return (target as unknown as { table: { identifier: { name: string } } }).table.identifier.name;
+}
+
+/**
+ * Columns that record use, not configuration: no cache holds them, and they are written on every SSH
+ * login and API-key use. Publishing those writes would rebuild every index of every instance, all
+ * the time. Migration 0010 leaves them out of PostgreSQL's triggers the same way.
+ */
+const BOOKKEEPING = new Set(['last_used_at']);
+
+function onlyBookkeeping(node: { updates?: ReadonlyArray<OperationNode> }): boolean {
+  const columns = (node.updates ?? []).map((u) => (u as unknown as { column?: { column?: { name?: string } } }).column?.column?.name);
+  return columns.length > 0 && columns.every((c) => c !== undefined && BOOKKEEPING.has(c));
 }

@@ -98,6 +98,18 @@ describe('issue 12.2: the PostgreSQL change feed', { skip: NO_POSTGRES }, () => 
     assert.deepEqual(heard.splice(0), [], 'a rollback publishes nothing');
   });
 
+  it('issue 12.2: a login or key use (last_used_at alone) notifies nobody; any other column of those tables does', async () => {
+    await startFeed(NEVER);
+    for (const [table, topic, column] of [['ssh_keys', 'users', 'name'], ['api_keys', 'keys', 'expires_at']] as const) {
+      await writer.query(`UPDATE ${table} SET last_used_at = last_used_at WHERE false`);
+      await drained();
+      assert.deepEqual(heard.splice(0), [], `${table}: the last_used_at write notified`);
+      await writer.query(`UPDATE ${table} SET ${column} = ${column}, last_used_at = last_used_at WHERE false`);
+      await drained();
+      assert.deepEqual(heard.splice(0), [topic], `${table}: ${column} set`);
+    }
+  });
+
   it('issue 12.2: malformed payloads, unknown topics and other channels are ignored', async () => {
     await startFeed(NEVER);
     const junk = ['', 'vms', 'vms:', ':1', 'vms:abc', 'vms:-1', 'vms:1:2', 'VMS:1', ' vms:1', 'vms:1 ', 'nope:5', 'vms:1234567890123456789', 'x'.repeat(7000), 'vms\n:1', '__proto__:1', 'constructor:1'];

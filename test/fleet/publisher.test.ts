@@ -49,6 +49,14 @@ describe('issue 12.2: the database publishes its own changes (SQLite)', () => {
     assert.deepEqual(topics, ['users', 'vms']);
   });
 
+  it('a login or key use (last_used_at alone) publishes nothing; the same table with another column does', async () => {
+    const at = nowIso();
+    assert.deepEqual(await during(() => db.updateTable('ssh_keys').set({ last_used_at: at }).where(sql<boolean>`1 = 0`).execute()), []);
+    assert.deepEqual(await during(() => db.updateTable('api_keys').set({ last_used_at: at }).where(sql<boolean>`1 = 0`).execute()), []);
+    assert.deepEqual(await during(() => db.updateTable('api_keys').set({ last_used_at: at, expires_at: at }).where(sql<boolean>`1 = 0`).execute()), ['keys']);
+    assert.deepEqual(await during(() => db.updateTable('ssh_keys').set({ name: 'x' }).where(sql<boolean>`1 = 0`).execute()), ['users']);
+  });
+
   it('a usage row, a history line, a read and a migration-table write publish nothing', async () => {
     const { id } = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
     const topics = await during(async () => {

@@ -9,6 +9,7 @@ import * as m0006 from './0006_change_feed.js';
 import * as m0007 from './0007_credit_leases.js';
 import * as m0008 from './0008_installation.js';
 import * as m0009 from './0009_indexes.js';
+import * as m0010 from './0010_quiet_bookkeeping.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_credit_leases': m0007,
   '0008_installation': m0008,
   '0009_indexes': m0009,
+  '0010_quiet_bookkeeping': m0010,
 };

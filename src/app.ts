@@ -45,9 +45,9 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   // The database publishes every change to a watched table on `changes` (db/changePublisher.ts);
   // on PostgreSQL the feed also brings every other writer's changes (db/changeFeed.ts).
   const changes = new Changes();
+  const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir)); // before the database: a bad key leaves nothing open
   const db = await openDatabase(config.database, { changes, onIdleError: (err) => log.warn(`database: an idle connection failed (the pool replaces it): ${err.message}`) });
   const registry = new Registry(commands, groups);
-  const sealer = new Sealer(loadSecretKey(config.secretKey, config.dataDir));
   await checkSecretKey(db, sealer).catch(async (err) => {
     await db.destroy(); // before any listener: an instance with another key never serves
     throw err;
@@ -67,21 +67,32 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
     return sshPort === 22 ? `ssh ${host}` : `ssh -p ${sshPort} ${host}`;
   };
-  // Started last before the listeners, so a failure above leaves no timer or socket behind; the
-  // caches are built lazily, at first use, so no change can slip in before it listens.
-  const feed = config.database.kind === 'postgres' ? await ChangeFeed.start({ url: config.database.url, db, changes, log, checkMs: config.changeCheckMs }) : undefined;
-  const closeDatabase = async () => {
-    await feed?.stop();
-    await db.destroy();
-  };
+  // The caches are built lazily, at first use, so no change can slip in before the feed listens.
+  let feed: ChangeFeed | undefined;
+  if (config.database.kind === 'postgres') {
+    feed = await ChangeFeed.start({ url: config.database.url, db, changes, log, checkMs: config.changeCheckMs }).catch(async (err) => {
+      await closeServices();
+      throw err;
+    });
+  }
+  /**
+   * Writes what is left (every finished request's row, then the unused lease goes back) and closes
+   * the database. Each step is bounded: a PostgreSQL that does not answer must not hold a stop forever.
+   */
+  async function closeServices(): Promise<void> {
+    await within(services.usage.close(), 10_000);
+    await within(services.credits.close(), 2_000);
+    services.loop.stop();
+    await within(Promise.all([feed?.stop(), db.destroy()]), 5_000);
+  }
   const ssh = await startSshServer({ db, config, registry, services, log, sshCommand }, hostKeys, config.sshListen).catch(async (err) => {
-    await closeDatabase();
+    await closeServices();
     throw err;
   });
   sshPort = ssh.port;
   const gateway = await startGateway(config, new Gateway({ config, db, services, changes, log })).catch(async (err) => {
     await ssh.stop();
-    await closeDatabase();
+    await closeServices();
     throw err;
   });
   return {
@@ -93,17 +104,13 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`);
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
       await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
-      // Every finished request's row is committed before the database closes (bounded: PostgreSQL may be away).
-      await within(services.usage.close(), 10_000);
-      await within(services.credits.close(), 2_000); // then what this instance leased and did not use goes back
-      services.loop.stop();
-      await closeDatabase();
+      await closeServices();
     },
     async halt() {
       await gateway.cut(); // bounded: the cut requests queue their usage rows
       await within(services.usage.flush(), 2_000); // the rows are committed before the process exits
       services.loop.stop();
-      await feed?.stop();
+      await within(feed?.stop() ?? Promise.resolve(), 1_000);
     },
   };
 }

@@ -205,6 +205,10 @@ function databaseFrom(value: string | undefined, poolSize: string | undefined, d
     if (size > 1000) throw bad('GATEHOUSE_DATABASE_POOL_SIZE', 'must be at most 1000');
     return { kind: 'postgres', url: value, poolSize: size };
   }
+  // Any other URL is a mistake (postgress://, mysql://…), not a file name: refused without echoing
+  // it (it may hold a password), rather than creating a directory named after it.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
+  if (scheme && scheme.toLowerCase() !== 'sqlite') throw bad('GATEHOUSE_DATABASE_URL', `unsupported scheme "${scheme.slice(0, 20)}:": use postgres:// or postgresql:// for PostgreSQL, or a file path (sqlite:PATH) for SQLite`);
   const file = value.replace(/^sqlite:(\/\/)?/, '');
   if (!file) throw bad('GATEHOUSE_DATABASE_URL', 'names no file');
   return { kind: 'sqlite', file: path.resolve(file) };

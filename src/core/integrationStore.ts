@@ -87,7 +87,11 @@ export async function attach(db: Db, integration: Integration, target: AttachTar
 
 /** Attaches unless it is attached already (maybe a moment ago, by another session). */
 export async function attachIfAbsent(db: Db, integrationId: number, target: AttachTarget): Promise<void> {
-  await q.insertAttachment(db, integrationId, attachment(target), true);
+  await q.insertAttachment(db, integrationId, attachment(target), true).catch((cause) => {
+    // The VM was removed since the target was resolved (the edit is rolled back).
+    if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', `${target.label} was removed meanwhile`, { cause });
+    throw cause;
+  });
 }
 
 export async function detach(db: Db, integration: Integration, target: AttachTarget): Promise<void> {

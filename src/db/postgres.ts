@@ -25,14 +25,23 @@ export interface PostgresOptions {
 }
 
 export function postgresPool(options: PostgresOptions): pg.Pool {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, ...BOUNDED, idleTimeoutMillis: 30_000 });
   pool.on('error', options.onIdleError);
   return pool;
 }
 
-/** A client outside the pool, for LISTEN (it must stay one session; TCP keep-alive notices a silently dead peer). */
+/**
+ * A database that stops answering without closing the connection (a host gone, a firewall dropping
+ * packets) must not hold a query forever: a usage write, a command or the change check fails after
+ * QUERY_TIMEOUT_MS, and TCP keep-alive probes from 10 s of silence on notice the dead peer.
+ * (Migrations are quick; an instance waiting for another's migration lock waits less than this.)
+ */
+const QUERY_TIMEOUT_MS = 60_000;
+const BOUNDED = { connectionTimeoutMillis: 10_000, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+
+/** A client outside the pool, for LISTEN (it must stay one session). */
 export function postgresClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, types, connectionTimeoutMillis: 10_000, keepAlive: true });
+  return new pg.Client({ connectionString: url, types, ...BOUNDED });
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<{ db: Kysely<Database>; pool: pg.Pool }> {
@@ -55,6 +64,7 @@ export async function openPostgres(options: PostgresOptions): Promise<{ db: Kyse
 export function isUnreachable(err: unknown): boolean {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
   if (/^(08|57P)/.test(String(code ?? ''))) return true;
+  if (/Query read timeout/i.test(String(message ?? ''))) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(String(code))) return true;
   return /Connection terminated|timeout exceeded when trying to connect|connection error|Connection refused/i.test(String(message ?? ''));
 }

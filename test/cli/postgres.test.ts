@@ -89,6 +89,8 @@ describe('issue 12.6: a wrong database URL is one clear line, without the passwo
       ['port', { GATEHOUSE_DATABASE_URL: `postgres://u:${PASSWORD}@127.0.0.1:99999/db` }, /GATEHOUSE_DATABASE_URL: is not a valid postgres:\/\/ URL/],
       ['no host', { GATEHOUSE_DATABASE_URL: `postgres://u:${PASSWORD}@/db` }, /GATEHOUSE_DATABASE_URL: /],
       ['escape', { GATEHOUSE_DATABASE_URL: `postgres://u:${PASSWORD}%zz@127.0.0.1/db` }, /GATEHOUSE_DATABASE_URL: has a malformed %-escape/],
+      ['mistyped scheme', { GATEHOUSE_DATABASE_URL: `postgress://u:${PASSWORD}@127.0.0.1/db` }, /GATEHOUSE_DATABASE_URL: unsupported scheme "postgress:"/],
+      ['another database', { GATEHOUSE_DATABASE_URL: `mysql://u:${PASSWORD}@127.0.0.1/db` }, /GATEHOUSE_DATABASE_URL: unsupported scheme "mysql:"/],
       ['pool', { GATEHOUSE_DATABASE_URL: `postgres://u:${PASSWORD}@127.0.0.1/db`, GATEHOUSE_DATABASE_POOL_SIZE: 'lots' }, /GATEHOUSE_DATABASE_POOL_SIZE: /],
       ['pool size', { GATEHOUSE_DATABASE_URL: `postgres://u:${PASSWORD}@127.0.0.1/db`, GATEHOUSE_DATABASE_POOL_SIZE: '100000' }, /GATEHOUSE_DATABASE_POOL_SIZE: must be at most 1000/],
     ];

@@ -109,6 +109,17 @@ for (const database of DATABASES) describe(`check-then-write commands at once ($
     }
   });
 
+  it('issue 12.1: `integrations edit --attach` to a VM while it is removed ends in either order, never in an internal error', async () => {
+    for (let round = 0; round < 5; round++) {
+      await ok(alice, `new --name gone-${round}`);
+      const [edit, rm] = await race([alice, `integrations edit twin --attach vm:gone-${round}`], [alice, `rm gone-${round}`]);
+      assert.equal(rm.code, 0, rm.stderr);
+      if (edit.code !== 0) assert.match(edit.stderr, /not found|removed meanwhile/);
+      const twin = (await okJson(alice, 'integrations list')).find((i: { name: string }) => i.name === 'twin');
+      assert.ok(!twin.attachments.includes(`vm:gone-${round}`), 'no attachment outlives its VM');
+    }
+  });
+
   it('recorded no internal error', () => {
     assert.deepEqual(gh.logLines.filter((l) => l.startsWith('ERROR')), []);
   });

@@ -5,7 +5,8 @@
 // rolled-back write, so no instance rebuilds from rows that are not committed. The sequence is
 // the fleet's change version: db/changeFeed.ts polls it to find notifications it missed.
 // Statement-level triggers: one notification per statement, however many rows it touched.
-// On SQLite there is one process per file, and db/changePublisher.ts is all it needs.
+// On SQLite one instance serves a file, and db/changePublisher.ts publishes its writes; another
+// process's (`gatehouse user add` beside it) needs no notice: sign-in looks keys up afresh.
 import { sql, type Kysely } from 'kysely';
 import { dialectOf } from '../dialect.js';
 

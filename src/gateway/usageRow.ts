@@ -20,14 +20,15 @@ const LENGTHS = {
   session_id: 128,
 } as const;
 
-/** The row with every text field fit for its column. */
+const COLUMNS = Object.entries(LENGTHS) as [keyof typeof LENGTHS, number][];
+
+/** Fits every text field of a freshly built row to its column, in place (one per request: no copy). */
 export function fitted(row: NewUsageRow): NewUsageRow {
-  const out: Record<string, unknown> = { ...row };
-  for (const [column, max] of Object.entries(LENGTHS)) {
-    const v = out[column];
-    if (typeof v === 'string') out[column] = clip(v, max);
+  for (const [column, max] of COLUMNS) {
+    const v = row[column];
+    if (typeof v === 'string') (row as Record<string, unknown>)[column] = clip(v, max);
   }
-  return out as NewUsageRow;
+  return row;
 }
 
 /**

@@ -25,6 +25,9 @@ export interface Lease {
   dryAt: number;
 }
 
+/** Renewed by a tick: still admitting (not within RENEW_MARGIN_MS of expiry) and holding budget. */
+const renewable = (l: Lease, t: number): boolean => l.expiresAt > t + RENEW_MARGIN_MS && l.expiresAt < t + LEASE_TTL_MS && l.outstanding > 0;
+
 export const free = (l: Lease): number => l.outstanding - l.reserved - l.unwritten;
 export const iso = (t: number): string => new Date(t).toISOString();
 
@@ -57,8 +60,10 @@ export async function returnAndRenewLeases(db: Db, instance: string, leases: Map
     returns.push({ userId, micros: spare });
   }
   try {
-    await returnAndRenew(db, instance, month, returns, iso(closing ? t : t + LEASE_TTL_MS));
-    if (!closing) for (const lease of leases.values()) if (lease.month === month) lease.expiresAt = Math.max(lease.expiresAt, t + LEASE_TTL_MS);
+    await returnAndRenew(db, instance, month, returns, { admitsUntil: iso(t + RENEW_MARGIN_MS), expiresAt: iso(closing ? t : t + LEASE_TTL_MS) });
+    // As in the database: only leases still admitting, with something outstanding (a lapsed one
+    // is re-established by a top-up, under the per-user lock).
+    if (!closing) for (const lease of leases.values()) if (lease.month === month && renewable(lease, t)) lease.expiresAt = t + LEASE_TTL_MS;
     return {};
   } catch (failed) {
     for (const r of returns) {

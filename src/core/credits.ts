@@ -9,7 +9,9 @@
 // if it brings nothing. A usage batch moves its cost from outstanding to spent in the rows' own
 // transaction, so written spend plus outstanding leases never counts a micro twice or misses one.
 // Idle leases go back after LEASE_IDLE_MS; every lease expires LEASE_TTL_MS after its last renewal
-// (every TICK_MS while the instance lives), so a crashed instance's lease is reclaimed then.
+// (every TICK_MS while the instance lives), so a crashed instance's lease is reclaimed then. A tick
+// renews only leases still admitting and holding budget: one that lapsed (renewals failed) may
+// already be leased again by another instance, so it comes back only through a top-up.
 // Lease rows also carry what their instance has spent (written), so a top-up sums a few lease
 // rows, not a month of usage rows (which grew with traffic and made top-ups slower by the day).
 //

@@ -12,9 +12,12 @@
 //   milliseconds, so in practice: the last FLUSH_MS of rows plus one batch.
 // - While the database is unreachable, rows are kept in memory for retry, up to BACKLOG_CAP;
 //   beyond it the oldest are dropped, with a log line. A crash then loses the backlog too.
-// A row the database refuses (a constraint) is dropped alone: it never blocks the others.
+// - While a write hangs (a database that accepts connections but does not answer), rows wait in
+//   memory up to BACKLOG_CAP too: add() drops the oldest beyond it.
+// A row the database refuses (a constraint, or a value it cannot store: SQLSTATE class 22) is
+// dropped alone, with a log line: it never blocks the others.
 import type { Db } from '../db/open.js';
-import { isConstraintViolation } from '../db/dialect.js';
+import { isRowRefused } from '../db/dialect.js';
 import type { NewUsageRow } from '../db/schema.js';
 import { insertUsageRows } from '../db/usage.js';
 import type { Log } from '../log.js';
@@ -36,6 +39,8 @@ export class UsageWriter {
   private writing: Promise<void> | undefined;
   private inFlight = 0;
   private failures = 0;
+  /** Rows were dropped for the cap since the last commit: one log line per outage. */
+  private dropping = false;
   private readonly timer: NodeJS.Timeout;
   private readonly instance: string;
   private readonly onDone: (rows: NewUsageRow[], committed: boolean) => void;
@@ -58,6 +63,7 @@ export class UsageWriter {
 
   add(row: NewUsageRow): void {
     this.pending.push(row);
+    if (this.pending.length > BACKLOG_CAP) this.drop(this.pending.splice(0, this.pending.length - BACKLOG_CAP));
     if (this.pending.length >= BATCH) this.write();
   }
 
@@ -105,15 +111,16 @@ export class UsageWriter {
   private committed(rows: NewUsageRow[]): void {
     if (this.failures > 0) this.log.info(`usage rows are written again (after ${this.failures} failed attempts)`);
     this.failures = 0;
+    this.dropping = false;
     this.onDone(rows, true);
   }
 
   private failed(batch: NewUsageRow[], err: unknown): Promise<void> | void {
-    if (isConstraintViolation(err)) return this.oneByOne(batch, 0);
+    if (isRowRefused(err)) return this.oneByOne(batch, 0);
     this.keep(batch, err);
   }
 
-  /** One row the database refuses (a constraint) must not hold back, or lose, the others. */
+  /** One row the database refuses must not hold back, or lose, the others. */
   private oneByOne(batch: NewUsageRow[], from: number): Promise<void> | void {
     for (let i = from; i < batch.length; i++) {
       let done: Promise<void> | undefined;
@@ -133,9 +140,9 @@ export class UsageWriter {
     }
   }
 
-  /** True when row i was dropped (a constraint); otherwise the rows from i on are kept for retry. */
+  /** True when row i was dropped (refused for what it holds); otherwise the rows from i on are kept for retry. */
   private refused(batch: NewUsageRow[], i: number, err: unknown): boolean {
-    if (!isConstraintViolation(err)) {
+    if (!isRowRefused(err)) {
       this.keep(batch.slice(i), err);
       return false;
     }
@@ -151,9 +158,13 @@ export class UsageWriter {
     const over = Math.max(0, all.length - BACKLOG_CAP);
     this.pending = all.slice(over);
     if (this.failures++ === 0) this.log.error(`writing ${rows.length} usage rows failed; keeping up to ${BACKLOG_CAP} rows in memory and retrying every flush`, err);
-    if (over > 0) {
-      this.log.error(`dropping ${over} usage rows: more than ${BACKLOG_CAP} are waiting for the database`);
-      this.onDone(all.slice(0, over), false);
-    }
+    if (over > 0) this.drop(all.slice(0, over));
+  }
+
+  /** Rows beyond BACKLOG_CAP, oldest first, go: logged once until rows are written again. */
+  private drop(rows: NewUsageRow[]): void {
+    if (!this.dropping) this.log.error(`dropping the oldest usage rows: more than ${BACKLOG_CAP} are waiting for the database (logged once until it answers again)`);
+    this.dropping = true;
+    this.onDone(rows, false);
   }
 }

@@ -111,11 +111,25 @@ export async function leaseBalance(db: Db, userId: number, month: string, instan
   return numbers(rows[0]);
 }
 
-/** Gives back part of this instance's leases (`micros` each) and renews all of them, in one transaction. */
-export async function returnAndRenew(db: Db, instance: string, month: string, returns: { userId: number; micros: number }[], expiresAt: string): Promise<void> {
+/**
+ * Gives back part of this instance's leases (`micros` each) and renews the rest, in one transaction.
+ * Renewed are only leases still admitting (expiring after `admitsUntil`: now + RENEW_MARGIN_MS)
+ * with something outstanding. A lapsed lease may have been leased again by another instance: it
+ * comes back only through a top-up, which counts the others under the per-user lock. A return
+ * never moves expires_at (expiresAt '' in addOutstanding).
+ */
+export async function returnAndRenew(db: Db, instance: string, month: string, returns: { userId: number; micros: number }[], times: { admitsUntil: string; expiresAt: string }): Promise<void> {
   const build = (k: Kysely<Database>): CompiledQuery[] => [
-    ...returns.map((r) => addOutstanding(k, instance, [{ userId: r.userId, month, delta: -r.micros, spent: 0, expiresAt }])),
-    k.updateTable('credit_leases').set({ expires_at: expiresAt }).where('instance', '=', instance).where('month', '=', month).where('expires_at', '<', expiresAt).compile(),
+    ...returns.map((r) => addOutstanding(k, instance, [{ userId: r.userId, month, delta: -r.micros, spent: 0, expiresAt: '' }])),
+    k
+      .updateTable('credit_leases')
+      .set({ expires_at: times.expiresAt })
+      .where('instance', '=', instance)
+      .where('month', '=', month)
+      .where('outstanding_micros', '>', 0)
+      .where('expires_at', '>', times.admitsUntil)
+      .where('expires_at', '<', times.expiresAt)
+      .compile(),
   ];
   const raw = sqliteHandle(db);
   if (raw) return void raw.transaction(() => build(db).forEach((c) => prepared(raw, c).run(...q(c))))();

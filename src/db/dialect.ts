@@ -28,6 +28,16 @@ export function isConstraintViolation(err: unknown): boolean {
 }
 
 /**
+ * The database refuses this row for what it holds, so retrying it can never help: a constraint,
+ * or on PostgreSQL a data exception (SQLSTATE class 22: a value too long for its column, a NUL
+ * in text, a number out of range, invalid UTF-8). Class 08 (connection) or 57 (shutdown) are not.
+ */
+export function isRowRefused(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return isConstraintViolation(err) || /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
  * A text column to ORDER BY, compared byte by byte on both databases: SQLite's default (BINARY)
  * and PostgreSQL's "C" collation. Left to the database's own collation, PostgreSQL would put "B"
  * after "a", "_" before "-" (ICU) or ignore hyphens (glibc en_US), so a listing would come out in

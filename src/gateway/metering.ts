@@ -13,6 +13,7 @@ import { isCharged, outputCap, usageReader, type Api } from '../providers/usage.
 import type { Caller } from './caller.js';
 import type { ForwardOutcome } from './forward.js';
 import { Meter } from './meter.js';
+import { fitted } from './usageRow.js';
 
 export interface MeteredRequest {
   caller: Caller;
@@ -62,9 +63,11 @@ export class RequestMetering {
     const cost = this.charged ? costMicros(r.model!.price, usage) : 0;
     this.services.credits.settle(this.reservation, caller.userId, cost);
     const createdAt = this.started.toISOString();
-    this.services.usage.add({
+    this.services.usage.add(fitted({
       created_at: createdAt,
-      month: createdAt.slice(0, 7), // monthOf(this.started), without a second toISOString()
+      // The reservation's month: admit() may have waited on a top-up across month end, and the
+      // cost must come off the lease that reserved it. Else monthOf(this.started), cheaply.
+      month: this.reservation?.month ?? createdAt.slice(0, 7),
       request_id: String(res.getHeader('x-gatehouse-request-id') ?? ''),
       user_id: caller.userId,
       vm_id: caller.vm?.id ?? null,
@@ -86,11 +89,11 @@ export class RequestMetering {
       latency_ms: Math.round(performance.now() - this.startedAt),
       ttfb_ms: outcome?.firstByteMs === undefined ? null : Math.round(outcome.firstByteMs),
       session_id: sessionId(req),
-    });
+    }));
   }
 }
 
 function sessionId(req: IncomingMessage): string | null {
   const v = req.headers['x-claude-code-session-id'];
-  return typeof v === 'string' && v ? v.slice(0, 128) : null;
+  return typeof v === 'string' && v ? v : null; // clipped by fitted()
 }

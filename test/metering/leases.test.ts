@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createAccount } from '../../src/core/accounts.js';
 import { parsePublicKey } from '../../src/core/publicKey.js';
+import { LEASE_TTL_MS, returnAndRenewLeases, type Lease } from '../../src/core/creditLease.js';
 import { leaseBalance, topUpLease } from '../../src/db/creditLeases.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
@@ -68,6 +69,31 @@ for (const database of DATABASES) {
       // A's lease expired: B may take it over, and what A spent still counts.
       assert.deepEqual(await leaseBalance(db, user.id, MONTH, 'b', LATER), { granted: 0, spent: 1500, others: 0, own: 4000 });
       assert.equal(await topUpLease(db, user.id, MONTH, 'b', { now: LATER, expiresAt: LATER }, policy), 4500);
+    });
+
+    it('issue 12.3: renewal leaves lapsed leases (another instance may hold their budget) and empty ones alone', async () => {
+      const t = Date.now();
+      const [erin, fay, gus] = await Promise.all(['erin', 'fay', 'gus'].map((name) => createAccount(db, { name, key: parsePublicKey(newKey().public) })));
+      const at = (ms: number) => ({ now: new Date(t).toISOString(), expiresAt: new Date(ms).toISOString() });
+      await topUpLease(db, erin.id, MONTH, 'a', at(t - 1000), () => 3000); // lapsed a second ago
+      await topUpLease(db, erin.id, MONTH, 'b', at(t + 20_000), () => 3000); // B took over A's share
+      await topUpLease(db, fay.id, MONTH, 'a', at(t + 20_000), () => 0); // idle: nothing outstanding
+      await topUpLease(db, gus.id, MONTH, 'a', at(t + 20_000), () => 2000);
+      const lease = (outstanding: number, reserved: number, expiresAt: number, usedAt = t): Lease => ({ month: MONTH, outstanding, reserved, unwritten: 0, expiresAt, usedAt, dryAt: 0 });
+      const leases = new Map<number, Lease>([
+        [erin.id, lease(3000, 1000, t - 1000, t - 10_000)], // idle: its spare 2000 goes back, 1000 is still in flight
+        [fay.id, lease(0, 0, t + 20_000)],
+        [gus.id, lease(2000, 500, t + 20_000)],
+      ]);
+      const expiry = async (userId: number) =>
+        (await db.selectFrom('credit_leases').select(['expires_at', 'outstanding_micros']).where('user_id', '=', userId).where('instance', '=', 'a').executeTakeFirstOrThrow());
+      assert.deepEqual(await returnAndRenewLeases(db, 'a', leases, MONTH, t, false), {});
+      assert.deepEqual(await expiry(erin.id), { expires_at: new Date(t - 1000).toISOString(), outstanding_micros: 1000 }, 'returned, not revived');
+      assert.equal(leases.get(erin.id)!.expiresAt, t - 1000, 'nor revived in memory: no admission against it without a top-up');
+      assert.equal((await leaseBalance(db, erin.id, MONTH, 'b', new Date(t).toISOString())).others, 0, 'B still sees no lease of A');
+      assert.equal((await expiry(fay.id)).expires_at, new Date(t + 20_000).toISOString(), 'no write for a lease with nothing outstanding');
+      assert.equal((await expiry(gus.id)).expires_at, new Date(t + LEASE_TTL_MS).toISOString(), 'a lease in use is renewed');
+      assert.equal(leases.get(gus.id)!.expiresAt, t + LEASE_TTL_MS);
     });
   });
 }

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DATABASES } from '../helpers/databases.js';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createAccount } from '../../src/core/accounts.js';
 import { parsePublicKey } from '../../src/core/publicKey.js';
-import { BATCH, UsageWriter } from '../../src/core/usageWriter.js';
+import { BACKLOG_CAP, BATCH, UsageWriter } from '../../src/core/usageWriter.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
 import type { NewUsageRow } from '../../src/db/schema.js';
 import type { Log } from '../../src/log.js';
@@ -37,9 +38,11 @@ for (const database of DATABASES) {
     const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
     /** Rows committed: the SQLite file through a second connection, or PostgreSQL through the pool. */
     let committed: () => Promise<number>;
+    let url: string | undefined;
 
     before(async () => {
       const env = await database.env();
+      url = env.GATEHOUSE_DATABASE_URL;
       if (env.GATEHOUSE_DATABASE_URL) {
         db = await openDatabase({ kind: 'postgres', url: env.GATEHOUSE_DATABASE_URL, poolSize: 4 });
         committed = async () => Number((await db.selectFrom('usage').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -98,6 +101,33 @@ for (const database of DATABASES) {
         } finally {
           await writer.close();
         }
+      });
+
+      it('issue 12.4: while a write hangs, rows waiting in memory stay within BACKLOG_CAP (oldest dropped, one log line)', async () => {
+        const start = await committed();
+        const blocker = new pg.Client({ connectionString: url }); // holds the table: the writer's INSERT waits, neither failing nor done
+        await blocker.connect();
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE usage IN ACCESS EXCLUSIVE MODE');
+        const dropped: NewUsageRow[] = [];
+        const writer = new UsageWriter(db, log, { flushMs: 60_000, onDone: (rows, ok) => void (ok || dropped.push(...rows)) });
+        const logsBefore = logged.length;
+        try {
+          for (let i = 0; i < BATCH; i++) writer.add(row(userId, i)); // the write in flight, hanging
+          for (let i = 0; i < 3 * BACKLOG_CAP; i++) {
+            writer.add(row(userId, BATCH + i));
+            assert.ok(writer.unwritten <= BATCH + BACKLOG_CAP, `after ${i + 1} more adds: ${writer.unwritten} unwritten`);
+          }
+          assert.equal(dropped.length, 2 * BACKLOG_CAP);
+          assert.equal(dropped[0].request_id, `req-${BATCH}`, 'the oldest waiting go first');
+          assert.equal(logged.slice(logsBefore).filter((m) => /dropping the oldest usage rows/.test(m)).length, 1, 'one log line per outage');
+        } finally {
+          await blocker.query('ROLLBACK');
+          await blocker.end();
+          await writer.close();
+        }
+        assert.equal(writer.unwritten, 0);
+        assert.equal((await committed()) - start, BATCH + BACKLOG_CAP, 'the write in flight and the newest BACKLOG_CAP rows');
       });
     }
 

@@ -3,6 +3,7 @@
 // This is the gateway's error boundary: every refusal leaves here in the caller's wire shape.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config, ProviderId } from '../config.js';
 import type { Changes } from '../core/changes.js';
 import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
@@ -29,6 +30,7 @@ import { anthropicModelList, modelsJson, nativeModelList, openAiModelList, usabl
 import { reflect } from './reflection.js';
 import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
 import { parseTarget } from './target.js';
+import { ResponsesSocketRelay } from './websocket.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -42,6 +44,7 @@ export class Gateway {
   private readonly forwarder: Forwarder;
   private readonly credentials: Credentials;
   private readonly upstreams: Record<string, { origin: string; basePath: string }> = {};
+  private readonly relay: ResponsesSocketRelay;
 
   constructor(private readonly deps: GatewayDeps) {
     this.forwarder = new Forwarder(deps.config.sseKeepaliveMs, deps.config.upstreamTimeoutMs);
@@ -50,7 +53,11 @@ export class Gateway {
       const url = new URL(base);
       this.upstreams[p] = { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
     }
+    this.relay = new ResponsesSocketRelay({ config: deps.config, services: deps.services, credentials: this.credentials, upstream: this.upstreams.openai, log: deps.log });
   }
+
+  /** A WebSocket upgrade: the Responses API relay (websocket.ts), or 426 where it cannot be served. */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.relay.upgrade(req, socket, head);
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     // A request pipelined behind a refused upload, on a connection that is closing: never served.
@@ -170,6 +177,7 @@ export class Gateway {
 
   /** Ends what is still in flight cleanly (a shutdown calls it after its drain period), then closes the upstream pools. */
   async close(): Promise<void> {
+    this.relay.close();
     await this.forwarder.endStreams('the gateway is shutting down; retry the request');
     await this.forwarder.close();
   }

@@ -40,15 +40,7 @@ const CUT_MS = 500;
 
 const TLS_HANDSHAKE = 0x16;
 
-/**
- * Codex's built-in provider first opens a WebSocket on GET /v1/responses and falls back to HTTP at
- * once only on 426 (anything else costs it retries, then the turn): every upgrade, on any path, is
- * refused so, with a body in OpenAI's shape (the only API here that speaks WebSockets).
- */
-function refuseUpgrade(_req: http.IncomingMessage, socket: Duplex): void {
-  socket.on('error', () => socket.destroy());
-  socket.end(rawError('openai', new GatehouseError('upgrade_required', 'WebSocket is not supported by this gateway; use HTTP streaming')));
-}
+type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Bytes that are not HTTP: answer as node:http would (only if nothing was written yet), with a request id, then close. */
 function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -64,8 +56,9 @@ function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
   s.end(answer, () => s.destroy());
 }
 
-function refuseNonHttp(server: http.Server | https.Server): void {
-  server.on('upgrade', refuseUpgrade);
+/** Upgrades go to the gateway (the Responses WebSocket relay, which answers 426 wherever it cannot serve); bytes that are not HTTP are refused. */
+function beyondHttp(server: http.Server | https.Server, upgrade: UpgradeListener): void {
+  server.on('upgrade', upgrade);
   server.on('clientError', refuseMalformed);
 }
 
@@ -75,7 +68,7 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
     connections.track(res);
     gateway.handle(req, res);
   };
-  const { plain, secure } = protocolServers(config, handle);
+  const { plain, secure } = protocolServers(config, handle, gateway.upgrade);
   const protocols = secure ? [plain, secure] : [plain];
   for (const server of protocols) connections.serveWith(server);
   // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
@@ -115,7 +108,7 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
 }
 
 /** The HTTP server, and the HTTPS one when there is a certificate; they never listen themselves. */
-function protocolServers(config: Readonly<Config>, handle: http.RequestListener): { plain: http.Server; secure?: https.Server } {
+function protocolServers(config: Readonly<Config>, handle: http.RequestListener, upgrade: UpgradeListener): { plain: http.Server; secure?: https.Server } {
   const headersMs = config.gatewayHeadersTimeoutMs;
   const options: http.ServerOptions = {
     ...boundedMessages(config.gatewayBodyTimeoutMs),
@@ -141,7 +134,7 @@ function protocolServers(config: Readonly<Config>, handle: http.RequestListener)
     secure.prependListener('tlsClientError', (_err: Error, conn: Duplex) => conn.destroy());
   }
   for (const server of secure ? [plain, secure] : [plain]) {
-    refuseNonHttp(server);
+    beyondHttp(server, upgrade);
     // `Expect: 100-continue` (curl sends it for large bodies): a body declared over the limit gets
     // its 413 at once instead of a 100 that invites the client to upload it first.
     server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -1,0 +1,63 @@
+// Opens the upstream end of a relayed WebSocket: the client's end-to-end headers (OpenAI-Beta,
+// originator, session ids …) without its credentials or handshake headers, plus the integration's
+// credential. Any refusal or failure is a 426 for the client: it then asks again over HTTP, where
+// the upstream's own answer reaches it. Opened paused: nothing is read before the client is joined.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { GatehouseError } from '../errors.js';
+import { clientHeaders, upstreamHeaders } from './headers.js';
+
+export interface UpstreamSocketOptions {
+  url: string;
+  credential: [name: string, value: string];
+  timeoutMs: number;
+}
+
+/** Upstream frames are the model's output: larger than any request, still bounded. */
+const UPSTREAM_MAX_FRAME = 64 << 20;
+
+export interface UpstreamSocket {
+  socket: WebSocket;
+  /** Its upgrade answer's end-to-end headers, as raw header lines for the client's 101. */
+  headers: string[];
+}
+
+export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options: UpstreamSocketOptions): Promise<UpstreamSocket> {
+  const headers = upstreamHeaders(req.headers, {}, options.credential);
+  for (const name of Object.keys(headers)) if (name.startsWith('sec-websocket-') || name === 'accept-encoding') delete headers[name];
+  const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const socket = new WebSocket(options.url, protocols, { headers, handshakeTimeout: options.timeoutMs, autoPong: false, maxPayload: UPSTREAM_MAX_FRAME, followRedirects: false });
+  return new Promise((resolve, reject) => {
+    let answer: string[] = [];
+    const fail = (why: string) => {
+      client.off('close', clientGone);
+      socket.terminate();
+      reject(new GatehouseError('upgrade_required', `${why}; use HTTP streaming`));
+    };
+    // The client left while upstream was answering: nothing is left to join.
+    const clientGone = () => fail('the client closed the connection');
+    client.once('close', clientGone);
+    socket.once('upgrade', (res: IncomingMessage) => {
+      const kept = clientHeaders(res.headers);
+      answer = Object.entries(kept).filter(([name]) => !name.startsWith('sec-websocket-') && name !== 'content-length').flatMap(([name, v]) => [v].flat().map((one) => `${name}: ${one}`));
+    });
+    socket.once('open', () => {
+      socket.pause();
+      client.off('close', clientGone);
+      // From here a client that leaves before the join (a refused handshake) closes the upstream too.
+      client.once('close', () => socket.readyState === WebSocket.OPEN && !joined(socket) && socket.terminate());
+      resolve({ socket, headers: answer });
+    });
+    socket.once('unexpected-response', (_r, res: IncomingMessage) => {
+      res.resume();
+      fail(`the upstream does not accept the Responses WebSocket (HTTP ${res.statusCode})`);
+    });
+    socket.on('error', () => socket.readyState !== WebSocket.OPEN && fail('the upstream Responses WebSocket cannot be reached'));
+  });
+}
+
+/** Whether the pipe has taken the socket (it listens for messages). */
+function joined(socket: WebSocket): boolean {
+  return socket.listenerCount('message') > 0;
+}

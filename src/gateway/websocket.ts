@@ -1,0 +1,140 @@
+// The Responses API over WebSocket (Codex's built-in provider opens one per session): on an
+// upgrade at an OpenAI Responses path, the caller is identified as for HTTP, one upstream
+// WebSocket is opened with the integration's credential (the client's removed), and the two are
+// joined frame for frame (socketPipe.ts). Where it cannot be served the answer is 426, the one
+// status on which Codex falls back to HTTP at once (anything else costs it retries, then the turn).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import type { IndexedIntegration } from '../core/integrationIndex.js';
+import type { Services } from '../core/services.js';
+import { asPublicError, GatehouseError } from '../errors.js';
+import type { Log } from '../log.js';
+import { providers } from '../providers/index.js';
+import { errorBody } from '../providers/provider.js';
+import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
+import type { Credentials } from './credentials.js';
+import { publicError, rawError } from './errors.js';
+import { keyCaller } from './keyCaller.js';
+import { checkModelProvider, decide, parseModel } from './modelPolicy.js';
+import { socketRoute } from './socketRoute.js';
+import { pipeSockets } from './socketPipe.js';
+import { openUpstreamSocket } from './upstreamSocket.js';
+
+export interface RelayDeps {
+  config: Readonly<Config>;
+  services: Services;
+  credentials: Credentials;
+  upstream: { origin: string; basePath: string };
+  log: Log;
+}
+
+const KEY = /^[+/0-9A-Za-z]{21}[AQgw]==$/;
+
+export class ResponsesSocketRelay {
+  private readonly server: WebSocketServer;
+  private readonly joined = new Set<WebSocket>();
+  /** The upstream's upgrade headers Codex reads (x-codex-turn-state, x-models-etag …), per pending client handshake. */
+  private readonly upgradeHeaders = new WeakMap<IncomingMessage, string[]>();
+
+  constructor(private readonly deps: RelayDeps) {
+    // A client frame is a request body: the same cap. No compression from clients (no inflate bombs).
+    this.server = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxBodyBytes, perMessageDeflate: false, autoPong: false, clientTracking: false });
+    this.server.on('headers', (headers: string[], req: IncomingMessage) => headers.push(...(this.upgradeHeaders.get(req) ?? [])));
+  }
+
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const route = socketRoute(req.headers.host, req.url, this.deps.config.domain);
+    if (!route) return refuse(socket, unsupported('WebSocket is served only on the OpenAI Responses API (/v1/responses) of an llm integration; use HTTP streaming'));
+    if (req.headers['sec-websocket-version'] !== '13' || !KEY.test(String(req.headers['sec-websocket-key'] ?? ''))) {
+      return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (Sec-WebSocket-Key, Sec-WebSocket-Version 13)'));
+    }
+    this.connect(req, socket, head, route.integration, route.search).catch((err) => {
+      if (asPublicError(err).code === 'internal') this.deps.log.error('gateway WebSocket upgrade failed', err);
+      refuse(socket, err);
+    });
+  };
+
+  private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, search: string): Promise<void> {
+    const { services } = this.deps;
+    const snapshot = await services.index.current();
+    const caller = (await keyCaller(req, services.apiKeys)) ?? identify(req, snapshot);
+    const integration = integrationFor(caller, snapshot, name);
+    const key = await this.credential(caller, integration);
+    const admission = await services.limits.admit(caller.userId, caller.apiKey?.id);
+    if (!admission.ok) throw new GatehouseError('rate_limited', 'rate limit reached for this caller; retry shortly');
+    // The open socket counts as one request in flight for its whole life, as a stream does.
+    socket.once('close', admission.release);
+    if (socket.destroyed) return;
+    const provider = providers.openai;
+    const { origin, basePath } = this.deps.upstream;
+    const upstream = await openUpstreamSocket(req, socket, {
+      url: `${origin.replace(/^http/, 'ws')}${basePath}/v1/responses${search}`,
+      credential: provider.credentialHeader(key),
+      timeoutMs: Math.min(this.deps.config.upstreamTimeoutMs, 10_000),
+    });
+    this.upgradeHeaders.set(req, upstream.headers);
+    this.server.handleUpgrade(req, socket, head, (client) => {
+      this.joined.add(client);
+      client.once('close', () => this.joined.delete(client));
+      pipeSockets(client, upstream.socket, { fromClient: (data, binary) => this.turnAllowed(client, caller, integration, data, binary) });
+      upstream.socket.resume();
+    });
+  }
+
+  /** The integration's OpenAI credential; any reason it cannot be relayed is a 426, so Codex asks again over HTTP (which explains it). */
+  private async credential(caller: Caller, integration: IndexedIntegration): Promise<string> {
+    try {
+      llmOnly(integration, this.deps.config.domain, 'openai');
+      const { setting } = decide(integration, 'openai', undefined, this.deps.services.catalog, caller.apiKey?.models);
+      if (setting.source !== 'gateway' && setting.source !== 'byok') throw new GatehouseError('upgrade_required', `the ${setting.source} source of integration "${integration.name}" is not relayed over WebSocket`);
+      return await this.deps.credentials.keyFor(integration, 'openai', setting);
+    } catch (err) {
+      if (err instanceof GatehouseError && err.code !== 'internal') throw unsupported(`${err.message}; use HTTP streaming`);
+      throw err;
+    }
+  }
+
+  /**
+   * Each response.create is checked against the integration's and key's model scope before it goes
+   * upstream; a refusal is an error frame in OpenAI's shape and the socket stays open.
+   * TODO(issue 15.2): credits, limits and one usage row per response.completed.
+   */
+  private turnAllowed(client: WebSocket, caller: Caller, integration: IndexedIntegration, data: Buffer, binary: boolean): boolean {
+    if (binary) return true;
+    let frame: { type?: unknown; model?: unknown };
+    try {
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      return true; // upstream answers what it cannot parse
+    }
+    if (frame?.type !== 'response.create' || typeof frame.model !== 'string') return true;
+    try {
+      const ref = parseModel(frame.model);
+      checkModelProvider(ref, 'openai', this.deps.services.catalog);
+      decide(integration, 'openai', ref, this.deps.services.catalog, caller.apiKey?.models);
+      return true;
+    } catch (err) {
+      const pub = asPublicError(err);
+      client.send(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object) }));
+      return false;
+    }
+  }
+
+  /** Shutdown: every joined pair is closed as "going away" (1001); the upstream sides follow. */
+  close(): void {
+    for (const client of this.joined) client.close(1001, 'gatehouse is shutting down');
+    this.server.close();
+  }
+}
+
+function unsupported(message: string): GatehouseError {
+  return new GatehouseError('upgrade_required', message);
+}
+
+function refuse(socket: Duplex, err: unknown): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(rawError('openai', asPublicError(err)));
+}

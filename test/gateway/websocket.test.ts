@@ -1,0 +1,210 @@
+// Issue 15.1 and 15.3: the Responses API over WebSocket, relayed from a VM through gatehouse to the
+// mock upstream over real sockets: frames untouched and in order both ways, the operator's key
+// injected and the client's removed, pings, closes and their codes, 426 wherever it cannot be served.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { intHost, OPERATOR_KEYS, raw, startGatewayEnv, UNKNOWN, type GatewayEnv } from '../helpers/gateway.js';
+import { framesUntil, next, openSocket, type Refusal } from '../helpers/websocket.js';
+
+let env: GatewayEnv;
+const LLM = intHost('llm');
+const CODEX_HEADERS = { 'openai-beta': 'responses_websockets=2026-02-06', originator: 'codex_cli_rs', authorization: 'Bearer sk-client-own-secret', session_id: 'sess-1' };
+const MAX_FRAME = 64 * 1024;
+
+/** A Codex-like socket from alice-box (127.0.0.2) unless `from` says otherwise. */
+function connect(path: string, host = LLM, from = '127.0.0.2', headers: Record<string, string> = CODEX_HEADERS): Promise<WebSocket> {
+  return openSocket(`ws://127.0.0.1:${env.port}${path}`, { localAddress: from, headers: { ...headers, host } });
+}
+
+async function refused(path: string, host = LLM, from = '127.0.0.2'): Promise<Refusal> {
+  const err = (await connect(path, host, from).then(
+    (ws) => (ws.terminate(), assert.fail(`${path} on ${host} must not be relayed`)),
+    (e) => e,
+  )) as Refusal;
+  assert.equal(typeof err.status, 'number', String(err));
+  return err;
+}
+
+before(async () => {
+  env = await startGatewayEnv({ env: { GATEHOUSE_MAX_BODY_BYTES: String(MAX_FRAME) } });
+});
+after(() => env.stop());
+beforeEach(() => env.mock.reset());
+
+describe('issue 15.1: a Responses WebSocket is relayed to the upstream', () => {
+  for (const [path, host] of [['/v1/responses', LLM], ['/openai/v1/responses', LLM], ['/gateway/llm/openai/v1/responses', 'localhost'], [`/gateway/llm/openai/v1/responses?x=1`, `127.0.0.1`]]) {
+    it(`issue 15.1: GET ${path} on ${host} opens one upstream socket at /v1/responses with the operator's key, not the client's`, async () => {
+      const ws = await connect(path, host);
+      await env.mock.waitForSockets((s) => s.length === 1);
+      const up = env.mock.sockets[0];
+      assert.equal(up.path, '/v1/responses');
+      assert.equal(up.headers.authorization, `Bearer ${OPERATOR_KEYS.openai}`);
+      assert.ok(!JSON.stringify(up.headers).includes('sk-client-own-secret'), 'the client credential never goes upstream');
+      assert.equal(up.headers['openai-beta'], 'responses_websockets=2026-02-06');
+      assert.equal(up.headers.originator, 'codex_cli_rs');
+      assert.equal(up.headers['x-forwarded-for'], undefined);
+      ws.close();
+    });
+  }
+
+  it('issue 15.1: frames pass untouched and in order both ways (turns, a prewarm, text that is not JSON, binary)', async () => {
+    env.mock.setScenario({ usage: { input: 10, output: 5, cacheRead: 100 }, chunks: 5 });
+    const ws = await connect('/v1/responses');
+    const received: Array<{ data: string; binary: boolean }> = [];
+    ws.on('message', (data: Buffer, binary: boolean) => received.push({ data: data.toString('utf8'), binary }));
+    const sent = [
+      JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'warm', generate: false }),
+      '{"type":"response.processed",  "response_id":"resp_1"}',
+      'not json at all ✓',
+      JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: [{ role: 'user', content: 'say pong' }], store: false }),
+    ];
+    const turns = framesUntil(ws, (f) => f.type === 'response.completed' && f.response.output.length > 0);
+    for (const text of sent) ws.send(text);
+    ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+    const frames = await turns;
+    await env.mock.waitForSockets((s) => s[0]?.frames.length === 5);
+    const up = env.mock.sockets[0];
+    assert.deepEqual(up.frames.slice(0, 4), sent.map((data) => ({ data, binary: false })));
+    assert.equal(up.frames[4].binary, true);
+    assert.deepEqual(received.map((r) => r.data), up.sent, 'the client got exactly what upstream sent, in order');
+    assert.ok(received.every((r) => !r.binary));
+    assert.deepEqual(frames.slice(0, 2).map((f) => f.type), ['response.created', 'response.completed']);
+    assert.equal(frames.filter((f) => f.type === 'response.output_text.delta').length, 5);
+    assert.deepEqual(frames.at(-1).response.usage.input_tokens_details, { cached_tokens: 100 });
+    ws.close();
+  });
+
+  it('issue 15.1: pings and pongs cross in both directions', async () => {
+    const ws = await connect('/v1/responses');
+    await env.mock.waitForSockets((s) => s.length === 1);
+    ws.ping('from-client');
+    await env.mock.waitForSockets((s) => s[0].pings.includes('from-client'));
+    const pinged = next<[Buffer]>(ws, 'ping');
+    env.mock.sockets[0].socket.ping('from-upstream');
+    assert.equal((await pinged)[0].toString(), 'from-upstream');
+    ws.close();
+  });
+
+  it('issue 15.1: a client that closes (code 4000) closes the upstream socket with that code within 1 s', async () => {
+    const ws = await connect('/v1/responses');
+    await env.mock.waitForSockets((s) => s.length === 1);
+    const started = Date.now();
+    ws.close(4000, 'bye');
+    await env.mock.waitForSockets((s) => s[0].closed, 1000);
+    assert.equal(env.mock.sockets[0].closeCode, 4000);
+    assert.ok(env.mock.sockets[0].closedAt! - started < 1000);
+  });
+
+  it('issue 15.1: a client that vanishes mid-turn (TCP cut) closes the upstream socket within 1 s', async () => {
+    env.mock.setScenario({ chunks: 50, chunkDelayMs: 20 });
+    const ws = await connect('/v1/responses');
+    const first = framesUntil(ws, 'response.output_text.delta');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'long' }));
+    await first;
+    ws.terminate();
+    await env.mock.waitForSockets((s) => s[0]?.closed === true, 1000);
+  });
+
+  it('issue 15.1: an upstream that closes (code 4001) closes the client with that code', async () => {
+    const ws = await connect('/v1/responses');
+    await env.mock.waitForSockets((s) => s.length === 1);
+    const closed = next<[number, Buffer]>(ws, 'close');
+    env.mock.sockets[0].socket.close(4001, 'upstream done');
+    const [code, reason] = await closed;
+    assert.equal(code, 4001);
+    assert.equal(reason.toString(), 'upstream done');
+  });
+
+  it('issue 15.2 (scope only): a response.create for a model outside the route gets an error frame; the socket stays usable', async () => {
+    const ws = await connect('/v1/responses');
+    const refusal = framesUntil(ws, 'error');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'claude-opus-5-5', input: 'hi' }));
+    const [frame] = await refusal;
+    assert.equal(frame.status, 400);
+    assert.match(frame.error.message, /served by anthropic/);
+    const turn = framesUntil(ws, 'response.completed');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
+    await turn;
+    await env.mock.waitForSockets((s) => s[0]?.frames.length === 1);
+    assert.ok(!env.mock.sockets[0].frames[0].data.includes('claude'), 'the refused turn never went upstream');
+    ws.close();
+  });
+});
+
+describe('issue 15.3: refused quickly where it cannot be served', () => {
+  const routes: [string, string][] = [
+    ['/v1/messages', LLM],
+    ['/anthropic/v1/messages', LLM],
+    ['/gateway/llm/anthropic/v1/messages', 'localhost'],
+    ['/v1beta/models/gemini-2.5-pro:streamGenerateContent', LLM],
+    ['/gateway/llm/gemini/v1beta/models/gemini-2.5-pro:streamGenerateContent', 'localhost'],
+    ['/fireworks/inference/v1/responses', LLM],
+    ['/gateway/llm/fireworks/inference/v1/chat/completions', 'localhost'],
+    ['/v1/chat/completions', LLM],
+    ['/', 'localhost'],
+    ['/email', intHost('reflection')],
+  ];
+  for (const [path, host] of routes) {
+    it(`issue 15.3: GET ${path} on ${host} is 426 (Codex falls back to HTTP at once), nothing upstream`, async () => {
+      const started = Date.now();
+      const err = await refused(path, host);
+      assert.equal(err.status, 426, err.body);
+      assert.equal(JSON.parse(err.body).error.code, 'upgrade_required');
+      assert.ok(Date.now() - started < 1000);
+      assert.equal(env.mock.sockets.length + env.mock.requests.length, 0);
+    });
+  }
+
+  it('issue 15.3: an integration with OpenAI disabled is 426 (over HTTP it is told why)', async () => {
+    await env.ok(env.alice, 'integrations add llm --name nogpt --openai=disabled --attach vm:alice-box');
+    const err = await refused('/v1/responses', intHost('nogpt'));
+    assert.equal(err.status, 426);
+    assert.match(JSON.parse(err.body).error.message, /openai is disabled/);
+    assert.equal(env.mock.sockets.length, 0);
+  });
+
+  it('an unknown VM is refused (401) before anything goes upstream', async () => {
+    const err = await refused('/v1/responses', LLM, UNKNOWN);
+    assert.equal(err.status, 401);
+    assert.equal(env.mock.sockets.length, 0);
+  });
+
+  it('a malformed handshake (no Sec-WebSocket-Key) is 400, nothing upstream', async () => {
+    const r = await raw(env.port, `GET /v1/responses HTTP/1.1\r\nHost: ${LLM}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.equal(env.mock.sockets.length, 0);
+  });
+});
+
+describe('hostile sockets', () => {
+  it(`a frame over the body cap (${MAX_FRAME} bytes) closes the client with 1009, and the upstream socket with it`, async () => {
+    const ws = await connect('/v1/responses');
+    await env.mock.waitForSockets((s) => s.length === 1);
+    const closed = next<[number]>(ws, 'close');
+    ws.send('x'.repeat(MAX_FRAME + 1));
+    assert.equal((await closed)[0], 1009);
+    await env.mock.waitForSockets((s) => s[0].closed, 1000);
+    assert.equal(env.mock.sockets[0].frames.length, 0);
+  });
+
+  it('another client is still answered over HTTP while a socket floods frames', async () => {
+    const ws = await connect('/v1/responses');
+    await env.mock.waitForSockets((s) => s.length === 1);
+    const junk = 'y'.repeat(MAX_FRAME - 1);
+    let flooding = true;
+    const flood = () => {
+      while (flooding && ws.bufferedAmount < 4 << 20) ws.send(junk);
+      if (flooding) setImmediate(flood);
+    };
+    flood();
+    const started = performance.now();
+    const reply = await env.request({ host: LLM, path: '/v1/responses', from: '127.0.0.2', body: { model: 'gpt-5.5', input: 'hi' } });
+    const ms = performance.now() - started;
+    flooding = false;
+    assert.equal(reply.status, 200);
+    assert.ok(ms < 2000, `answered in ${Math.round(ms)} ms during the flood`);
+    ws.terminate();
+  });
+});
+

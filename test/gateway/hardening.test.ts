@@ -86,10 +86,11 @@ describe('issue 11.3: an integration of the wrong type is a clear 4xx, never a 5
 
 const WS_HEADERS = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 
-describe('issue 11.7: a WebSocket upgrade is answered 426 Upgrade Required, on every path', () => {
+// Issue 15 relays the OpenAI Responses paths (test/gateway/websocket.test.ts); every other path still answers 426.
+describe('issue 11.7: a WebSocket upgrade is answered 426 Upgrade Required, on every path but the Responses API', () => {
   const targets: [string, string][] = [
-    ['/v1/responses', intHost('llm')],
-    ['/gateway/llm/openai/v1/responses', 'localhost'],
+    ['/v1/chat/completions', intHost('llm')],
+    ['/gateway/llm/anthropic/v1/messages', 'localhost'],
     ['/v1/messages', intHost('llm')],
     ['/', 'localhost'],
     ['/no/such/route', intHost('nosuch')],
@@ -103,15 +104,15 @@ describe('issue 11.7: a WebSocket upgrade is answered 426 Upgrade Required, on e
       assert.match(r.text, /\r\nx-gatehouse-request-id: [0-9a-f-]{36}\r\n/i);
       assert.match(r.text, /\r\ncontent-type: application\/json\r\n/i);
       const body = JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4));
-      assert.equal(errorOf('openai', body).message, 'WebSocket is not supported by this gateway; use HTTP streaming');
+      assert.match(errorOf('openai', body).message, /^WebSocket is served only on the OpenAI Responses API/);
       assert.equal(body.error.code, 'upgrade_required');
       assert.equal(env.mock.requests.length, 0);
     });
   }
 
-  it('a real client’s upgrade request (node:http, as Codex sends it, with its headers) reads the 426 and its body', async () => {
+  it('a real client’s upgrade request (node:http, as Codex sends it, with its headers) on a path with no WebSocket reads the 426 and its body', async () => {
     const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2', path: '/v1/responses', agent: false, headers: { host: intHost('llm'), connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', originator: 'codex_cli_rs', authorization: 'Bearer x' } });
+      const req = http.request({ host: '127.0.0.1', port: env.port, localAddress: '127.0.0.2', path: '/fireworks/inference/v1/responses', agent: false, headers: { host: intHost('llm'), connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', originator: 'codex_cli_rs', authorization: 'Bearer x' } });
       req.on('upgrade', () => reject(new Error('the gateway must not switch protocols')));
       req.on('response', (res) => {
         let body = '';
@@ -123,8 +124,8 @@ describe('issue 11.7: a WebSocket upgrade is answered 426 Upgrade Required, on e
     });
     assert.equal(reply.status, 426);
     assert.equal(JSON.parse(reply.body).error.code, 'upgrade_required');
-    // Codex then falls back to HTTP on the same path: that works.
-    assert.equal((await env.request({ host: intHost('llm'), path: '/v1/responses', body: { model: 'gpt-5.5', input: 'hi' } })).status, 200);
+    // The client then falls back to HTTP on the same path: that works.
+    assert.equal((await env.request({ host: intHost('llm'), path: '/fireworks/inference/v1/responses', body: { model: 'accounts/fireworks/models/deepseek-v3', input: 'hi' } })).status, 200);
   });
 });
 

@@ -112,8 +112,9 @@ describe('targets', () => {
 });
 
 describe('connections', () => {
-  for (const path of ['/v1/responses', '/gateway/llm/openai/v1/responses']) {
-    it(`a WebSocket upgrade on GET ${path} is refused at once, with a request id`, async () => {
+  // /v1/responses on an integration hostname is relayed (issue 15, test/gateway/websocket.test.ts).
+  for (const path of ['/v1/messages', '/gateway/llm/openai/v1/responses']) {
+    it(`a WebSocket upgrade on GET ${path} (no WebSocket there) is refused at once, with a request id`, async () => {
       const upgrade = `GET ${path} HTTP/1.1\r\nHost: ${LLM}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nauthorization: Bearer x\r\n\r\n`;
       const r = await raw(env.port, upgrade);
       assert.ok(r.closed, 'the server closes the connection');

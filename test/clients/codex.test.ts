@@ -1,6 +1,7 @@
-// Issue 11.7, with the real client: Codex 0.169's built-in OpenAI provider, pointed at gatehouse
-// with only `openai_base_url`, first tries a WebSocket on /responses. gatehouse answers 426, on
-// which Codex falls back to HTTP at once and completes the turn (with a 400 it gave up: exit 1).
+// Issues 11.7 and 15, with the real client: Codex 0.169's built-in OpenAI provider, pointed at
+// gatehouse with only `openai_base_url`, first opens a WebSocket on /responses. gatehouse relays it
+// to the upstream's Responses WebSocket and the turn completes over it (issue 15.1); before issue 15
+// it answered 426, on which Codex falls back to HTTP at once (with a 400 it gave up: exit 1).
 // Codex is installed outside the product's dependencies by .ci/run (npm install --prefix .clients);
 // where it is missing, this test says so and skips.
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import { tempDir } from '../helpers/gatehouse.js';
-import { BASE_PATH, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
+import { OPERATOR_KEYS, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CODEX = process.env.GATEHOUSE_TEST_CODEX ?? path.join(ROOT, '.clients', 'node_modules', '.bin', 'codex');
@@ -69,7 +70,7 @@ function codex(args: string[], home: string, apiKey: string, stdin = ''): Promis
   });
 }
 
-it('issue 11.7: stock Codex (only openai_base_url set) gets 426 on its WebSocket, falls back to HTTP and completes the turn', { skip: installed ? false : `Codex is not installed at ${CODEX} (.ci/run installs it)` }, async () => {
+it('issue 15.1: stock Codex (only openai_base_url set) completes its turn over the WebSocket: one upgrade, answered 101, no HTTP fallback', { skip: installed ? false : `Codex is not installed at ${CODEX} (.ci/run installs it)` }, async () => {
   const key = JSON.parse(await env.ok(env.alice, 'keys create --name codex --json')).key as string;
   const home = tempDir('gatehouse-codex-');
   assert.equal((await codex(['login', '--with-api-key'], home, key, key)).code, 0);
@@ -77,9 +78,12 @@ it('issue 11.7: stock Codex (only openai_base_url set) gets 426 on its WebSocket
   const r = await codex(['exec', '--skip-git-repo-check', '-m', 'gpt-5.5', '-c', `openai_base_url="${base}"`, 'say hello'], home, key);
   assert.equal(r.code, 0, `codex exit ${r.code}; stderr: ${r.err.slice(-1500)}\nwire:\n${shownWire()}`);
   const upgrades = wire.filter((c) => c.upgrade);
-  assert.equal(upgrades.length, 1, `one WebSocket attempt, then HTTP at once:\n${shownWire()}`);
+  assert.equal(upgrades.length, 1, `one WebSocket, no reconnect:\n${shownWire()}`);
   assert.match(upgrades[0].request, /^GET \/gateway\/llm\/openai\/v1\/responses HTTP\/1\.1$/);
-  assert.match(upgrades[0].answer ?? '', /^HTTP\/1\.1 426 /);
-  assert.ok(wire.some((c) => /^POST \/gateway\/llm\/openai\/v1\/responses /.test(c.request) && /^HTTP\/1\.1 200 /.test(c.answer ?? '')), shownWire());
-  assert.ok(env.mock.requests.some((q) => q.method === 'POST' && q.url === `${BASE_PATH}/v1/responses`), 'the turn went upstream over HTTP');
+  assert.match(upgrades[0].answer ?? '', /^HTTP\/1\.1 101 /);
+  assert.ok(!wire.some((c) => /^POST \/gateway\/llm\/openai\/v1\/responses /.test(c.request)), `no HTTP fallback:\n${shownWire()}`);
+  assert.equal(env.mock.sockets.length, 1);
+  assert.equal(env.mock.sockets[0].headers.authorization, `Bearer ${OPERATOR_KEYS.openai}`, 'upstream saw the operator key');
+  assert.ok(env.mock.sockets[0].frames.some((f) => JSON.parse(f.data).type === 'response.create'), 'a turn went upstream over the WebSocket');
+  assert.match(r.out, /Hello/);
 });

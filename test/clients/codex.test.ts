@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import { tempDir } from '../helpers/gatehouse.js';
-import { OPERATOR_KEYS, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
+import { BASE_PATH, OPERATOR_KEYS, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
+import { refusingUpgrades } from '../helpers/websocket.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CODEX = process.env.GATEHOUSE_TEST_CODEX ?? path.join(ROOT, '.clients', 'node_modules', '.bin', 'codex');
@@ -86,4 +87,23 @@ it('issue 15.1: stock Codex (only openai_base_url set) completes its turn over t
   assert.equal(env.mock.sockets[0].headers.authorization, `Bearer ${OPERATOR_KEYS.openai}`, 'upstream saw the operator key');
   assert.ok(env.mock.sockets[0].frames.some((f) => JSON.parse(f.data).type === 'response.create'), 'a turn went upstream over the WebSocket');
   assert.match(r.out, /Hello/);
+});
+
+it('issue 15.3: stock Codex against an upstream that refuses the WebSocket gets 426, falls back to HTTP at once and completes the turn', { skip: installed ? false : `Codex is not installed at ${CODEX} (.ci/run installs it)` }, async () => {
+  const front = await refusingUpgrades(env.mock.port);
+  const other = await startGatewayEnv({ upstreams: { openai: `http://127.0.0.1:${front.port}${BASE_PATH}` } });
+  try {
+    env.mock.reset();
+    const key = JSON.parse(await other.ok(other.alice, 'keys create --name codex --json')).key as string;
+    const home = tempDir('gatehouse-codex-');
+    assert.equal((await codex(['login', '--with-api-key'], home, key, key)).code, 0);
+    const base = `http://127.0.0.1:${other.port}/gateway/llm/openai/v1`;
+    const r = await codex(['exec', '--skip-git-repo-check', '-m', 'gpt-5.5', '-c', `openai_base_url="${base}"`, 'say hello'], home, key);
+    assert.equal(r.code, 0, `codex exit ${r.code}; stderr: ${r.err.slice(-1500)}`);
+    assert.equal(front.refused, 1, 'one WebSocket attempt, no retries');
+    assert.ok(env.mock.requests.some((q) => q.method === 'POST' && q.url === `${BASE_PATH}/v1/responses`), 'the turn went upstream over HTTP');
+  } finally {
+    await other.stop();
+    await front.close();
+  }
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { intHost, OPERATOR_KEYS, raw, startGatewayEnv, UNKNOWN, type GatewayEnv } from '../helpers/gateway.js';
-import { framesUntil, next, openSocket, type Refusal } from '../helpers/websocket.js';
+import { framesUntil, next, openSocket, refusingUpgrades, type Refusal } from '../helpers/websocket.js';
 
 let env: GatewayEnv;
 const LLM = intHost('llm');
@@ -174,6 +174,27 @@ describe('issue 15.3: refused quickly where it cannot be served', () => {
     const r = await raw(env.port, `GET /v1/responses HTTP/1.1\r\nHost: ${LLM}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     assert.match(r.text, /^HTTP\/1\.1 400 /);
     assert.equal(env.mock.sockets.length, 0);
+  });
+});
+
+describe('issue 15.3: an upstream that refuses the upgrade', () => {
+  it('issue 15.3: is a 426 for the client at once, and the same path still answers over HTTP', async () => {
+    const front = await refusingUpgrades(env.mock.port);
+    const other = await startGatewayEnv({ upstreams: { openai: `http://127.0.0.1:${front.port}/openai` } });
+    try {
+      const started = Date.now();
+      const err = (await openSocket(`ws://127.0.0.1:${other.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { ...CODEX_HEADERS, host: LLM } }).then(
+        () => assert.fail('must not be relayed'),
+        (e) => e,
+      )) as Refusal;
+      assert.equal(err.status, 426, err.body);
+      assert.match(JSON.parse(err.body).error.message, /does not accept the Responses WebSocket \(HTTP 404\)/);
+      assert.ok(Date.now() - started < 1000);
+      assert.equal((await other.request({ host: LLM, path: '/v1/responses', body: { model: 'gpt-5.5', input: 'hi' } })).status, 200);
+    } finally {
+      await other.stop();
+      await front.close();
+    }
   });
 });
 

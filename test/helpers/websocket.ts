@@ -61,3 +61,31 @@ export function next<T extends unknown[]>(emitter: WebSocket, event: string, tim
     });
   });
 }
+
+/**
+ * A TCP pass-through to `port` that answers every WebSocket upgrade 404 itself: an
+ * OpenAI-compatible upstream that speaks HTTP only (a bring-your-own base, a proxy).
+ */
+export async function refusingUpgrades(port: number): Promise<{ port: number; readonly refused: number; close(): Promise<void> }> {
+  const net = await import('node:net');
+  let refused = 0;
+  const server = net.createServer((client) => {
+    client.on('error', () => client.destroy());
+    client.once('data', (first: Buffer) => {
+      if (/^upgrade: *websocket/im.test(first.toString('latin1'))) return void (refused++, client.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
+      const upstream = net.connect(port, '127.0.0.1');
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.write(first);
+      client.pipe(upstream).pipe(client);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    get refused() {
+      return refused;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -57,6 +57,11 @@ export class RequestMetering {
   readonly feed = (chunk: Buffer): void => this.meter.feed(chunk);
 
   end(req: IncomingMessage, res: ServerResponse, outcome: ForwardOutcome | undefined, failedStatus: number | undefined): void {
+    this.finish(outcome?.status ?? failedStatus ?? 500, String(res.getHeader('x-gatehouse-request-id') ?? ''), sessionId(req), outcome?.firstByteMs);
+  }
+
+  /** Settles the credits and queues the usage row: `end` for HTTP, per turn for a WebSocket (socketTurns.ts). */
+  finish(status: number, requestId: string, session: string | null, firstByteMs: number | undefined): void {
     const r = this.r;
     const { caller, integration } = r;
     const usage = this.meter.finish();
@@ -68,7 +73,7 @@ export class RequestMetering {
       // The reservation's month: admit() may have waited on a top-up across month end, and the
       // cost must come off the lease that reserved it. Else monthOf(this.started), cheaply.
       month: this.reservation?.month ?? createdAt.slice(0, 7),
-      request_id: String(res.getHeader('x-gatehouse-request-id') ?? ''),
+      request_id: requestId,
       user_id: caller.userId,
       vm_id: caller.vm?.id ?? null,
       vm_name: caller.vm?.name ?? null,
@@ -80,20 +85,20 @@ export class RequestMetering {
       model: r.modelId ?? usage.model ?? '-',
       source: r.source,
       api: r.api,
-      status: outcome?.status ?? failedStatus ?? 500,
+      status,
       input_tokens: usage.input,
       output_tokens: usage.output,
       cache_read_tokens: usage.cacheRead,
       cache_write_tokens: usage.cacheWrite,
       cost_micros: cost,
       latency_ms: Math.round(performance.now() - this.startedAt),
-      ttfb_ms: outcome?.firstByteMs === undefined ? null : Math.round(outcome.firstByteMs),
-      session_id: sessionId(req),
+      ttfb_ms: firstByteMs === undefined ? null : Math.round(firstByteMs),
+      session_id: session,
     }));
   }
 }
 
-function sessionId(req: IncomingMessage): string | null {
+export function sessionId(req: IncomingMessage): string | null {
   const v = req.headers['x-claude-code-session-id'];
   return typeof v === 'string' && v ? v : null; // clipped by fitted()
 }

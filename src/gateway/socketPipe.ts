@@ -8,27 +8,56 @@ import WebSocket from 'ws';
 const HIGH_WATER = 1 << 20;
 
 export interface PipeHooks {
-  /** Sees each client → upstream message first; returning false drops it (a refused turn). */
-  fromClient?(data: Buffer, binary: boolean): boolean;
+  /**
+   * Sees each client → upstream message first; false drops it (a refused turn). A promise (a
+   * credit reservation) holds this message and the ones behind it, in order, with the client paused.
+   */
+  fromClient?(data: Buffer, binary: boolean): boolean | Promise<boolean>;
+  /** Sees each upstream → client message as it passes (usage), never changing or holding it. */
+  fromUpstream?(data: Buffer, binary: boolean): void;
 }
 
 export function pipeSockets(client: WebSocket, upstream: WebSocket, hooks: PipeHooks = {}): void {
   forward(client, upstream, hooks.fromClient);
-  forward(upstream, client);
+  forward(upstream, client, hooks.fromUpstream && ((data, binary) => (hooks.fromUpstream!(data, binary), true)));
 }
 
-function forward(from: WebSocket, to: WebSocket, admit?: (data: Buffer, binary: boolean) => boolean): void {
+function forward(from: WebSocket, to: WebSocket, admit?: (data: Buffer, binary: boolean) => boolean | Promise<boolean>): void {
   let inFlight = 0;
-  from.on('message', (data: Buffer, binary: boolean) => {
+  /** Messages waiting behind one whose admission is pending. */
+  let held: Promise<void> | undefined;
+  let waiting = 0;
+  const send = (data: Buffer, binary: boolean) => {
     if (to.readyState !== WebSocket.OPEN) return;
-    if (admit && !admit(data, binary)) return;
     const size = data.length;
     inFlight += size;
     to.send(data, { binary }, () => {
       inFlight -= size;
-      if (from.isPaused && inFlight < HIGH_WATER / 2) from.resume();
+      if (from.isPaused && inFlight < HIGH_WATER / 2 && waiting === 0) from.resume();
     });
     if (inFlight >= HIGH_WATER) from.pause();
+  };
+  const settle = (verdict: boolean | Promise<boolean>, data: Buffer, binary: boolean): void | Promise<void> => {
+    if (verdict === true) return send(data, binary);
+    if (verdict === false) return;
+    return verdict.then((ok) => void (ok && send(data, binary)), () => {});
+  };
+  from.on('message', (data: Buffer, binary: boolean) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    if (!admit) return send(data, binary);
+    if (!held) {
+      const pending = settle(admit(data, binary), data, binary);
+      if (!pending) return;
+      held = pending;
+    } else held = held.then(() => settle(admit(data, binary), data, binary));
+    waiting++;
+    from.pause();
+    const mine = held;
+    void mine.then(() => {
+      waiting--;
+      if (held === mine) held = undefined;
+      if (waiting === 0 && inFlight < HIGH_WATER && from.readyState === WebSocket.OPEN) from.resume();
+    });
   });
   from.on('ping', (data) => to.readyState === WebSocket.OPEN && to.ping(data));
   from.on('pong', (data) => to.readyState === WebSocket.OPEN && to.pong(data));

@@ -8,16 +8,17 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { IndexedIntegration } from '../core/integrationIndex.js';
+import type { Source } from '../core/integrations.js';
 import type { Services } from '../core/services.js';
 import { asPublicError, GatehouseError } from '../errors.js';
 import type { Log } from '../log.js';
 import { providers } from '../providers/index.js';
-import { errorBody } from '../providers/provider.js';
 import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
 import type { Credentials } from './credentials.js';
-import { publicError, rawError } from './errors.js';
+import { rawError } from './errors.js';
 import { keyCaller } from './keyCaller.js';
-import { checkModelProvider, decide, parseModel } from './modelPolicy.js';
+import { decide } from './modelPolicy.js';
+import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
 import { openUpstreamSocket } from './upstreamSocket.js';
@@ -62,7 +63,7 @@ export class ResponsesSocketRelay {
     const snapshot = await services.index.current();
     const caller = (await keyCaller(req, services.apiKeys)) ?? identify(req, snapshot);
     const integration = integrationFor(caller, snapshot, name);
-    const key = await this.credential(caller, integration);
+    const { key, source } = await this.credential(caller, integration);
     const admission = await services.limits.admit(caller.userId, caller.apiKey?.id);
     if (!admission.ok) throw new GatehouseError('rate_limited', 'rate limit reached for this caller; retry shortly');
     // The open socket counts as one request in flight for its whole life, as a stream does.
@@ -79,47 +80,24 @@ export class ResponsesSocketRelay {
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
-      pipeSockets(client, upstream.socket, { fromClient: (data, binary) => this.turnAllowed(client, caller, integration, data, binary) });
+      const turns = new SocketTurns(this.deps.config, this.deps.services, req, caller, integration, source);
+      client.once('close', turns.closed);
+      const reply = (frame: string) => client.readyState === WebSocket.OPEN && client.send(frame);
+      pipeSockets(client, upstream.socket, { fromClient: (data, binary) => turns.admit(data, binary, reply), fromUpstream: turns.observe });
       upstream.socket.resume();
     });
   }
 
   /** The integration's OpenAI credential; any reason it cannot be relayed is a 426, so Codex asks again over HTTP (which explains it). */
-  private async credential(caller: Caller, integration: IndexedIntegration): Promise<string> {
+  private async credential(caller: Caller, integration: IndexedIntegration): Promise<{ key: string; source: Source }> {
     try {
       llmOnly(integration, this.deps.config.domain, 'openai');
       const { setting } = decide(integration, 'openai', undefined, this.deps.services.catalog, caller.apiKey?.models);
       if (setting.source !== 'gateway' && setting.source !== 'byok') throw new GatehouseError('upgrade_required', `the ${setting.source} source of integration "${integration.name}" is not relayed over WebSocket`);
-      return await this.deps.credentials.keyFor(integration, 'openai', setting);
+      return { key: await this.deps.credentials.keyFor(integration, 'openai', setting), source: setting.source };
     } catch (err) {
       if (err instanceof GatehouseError && err.code !== 'internal') throw unsupported(`${err.message}; use HTTP streaming`);
       throw err;
-    }
-  }
-
-  /**
-   * Each response.create is checked against the integration's and key's model scope before it goes
-   * upstream; a refusal is an error frame in OpenAI's shape and the socket stays open.
-   * TODO(issue 15.2): credits, limits and one usage row per response.completed.
-   */
-  private turnAllowed(client: WebSocket, caller: Caller, integration: IndexedIntegration, data: Buffer, binary: boolean): boolean {
-    if (binary) return true;
-    let frame: { type?: unknown; model?: unknown };
-    try {
-      frame = JSON.parse(data.toString('utf8'));
-    } catch {
-      return true; // upstream answers what it cannot parse
-    }
-    if (frame?.type !== 'response.create' || typeof frame.model !== 'string') return true;
-    try {
-      const ref = parseModel(frame.model);
-      checkModelProvider(ref, 'openai', this.deps.services.catalog);
-      decide(integration, 'openai', ref, this.deps.services.catalog, caller.apiKey?.models);
-      return true;
-    } catch (err) {
-      const pub = asPublicError(err);
-      client.send(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object) }));
-      return false;
     }
   }
 

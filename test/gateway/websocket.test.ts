@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { intHost, OPERATOR_KEYS, raw, startGatewayEnv, UNKNOWN, type GatewayEnv } from '../helpers/gateway.js';
+import { usageRows, until } from '../metering/helpers.js';
 import { framesUntil, next, openSocket, refusingUpgrades, type Refusal } from '../helpers/websocket.js';
 
 let env: GatewayEnv;
@@ -129,6 +130,79 @@ describe('issue 15.1: a Responses WebSocket is relayed to the upstream', () => {
     await env.mock.waitForSockets((s) => s[0]?.frames.length === 1);
     assert.ok(!env.mock.sockets[0].frames[0].data.includes('claude'), 'the refused turn never went upstream');
     ws.close();
+  });
+});
+
+describe('issue 15.2: each turn is metered as an HTTP request is', () => {
+  /** Rows of turns begun since `since` (rows of earlier tests may still be on their way to the database). */
+  const rowsOf = async (since: string) => (await usageRows(env.gh)).filter((r) => r.api === 'responses' && r.created_at >= since);
+
+  it('issue 15.2: one usage row per turn with the tokens upstream reported, cache tokens included; a prewarm is metered as reported', async () => {
+    const seen = new Date().toISOString();
+    env.mock.setScenario({ usage: { input: 10, output: 5, cacheRead: 100 } });
+    const ws = await connect('/v1/responses');
+    const warm = framesUntil(ws, 'response.completed');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'warm', generate: false }));
+    await warm;
+    const turn = framesUntil(ws, 'response.completed');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'say pong' }));
+    await turn;
+    const rows = await until(async () => {
+      const r = await rowsOf(seen);
+      return r.length >= 2 && r;
+    }, 'two usage rows');
+    assert.equal(rows.length, 2);
+    const [prewarm, answer] = rows;
+    assert.deepEqual([prewarm.input_tokens, prewarm.output_tokens, prewarm.cache_read_tokens], [10, 0, 100]);
+    assert.deepEqual([answer.input_tokens, answer.output_tokens, answer.cache_read_tokens], [10, 5, 100]);
+    for (const row of rows) {
+      assert.equal(row.status, 200);
+      assert.equal(row.provider, 'openai');
+      assert.equal(row.model, 'gpt-5.5');
+      assert.equal(row.source, 'gateway');
+      assert.equal(row.vm_name, 'alice-box');
+      assert.equal(row.integration_name, 'llm');
+      assert.ok(row.cost_micros > 0);
+    }
+    assert.notEqual(prewarm.request_id, answer.request_id);
+    ws.close();
+  });
+
+  it('issue 15.2: a client that closes mid-turn leaves one row for the turn (status 499) and the upstream closed within 1 s', async () => {
+    const seen = new Date().toISOString();
+    env.mock.setScenario({ chunks: 50, chunkDelayMs: 20 });
+    const ws = await connect('/v1/responses');
+    const first = framesUntil(ws, 'response.output_text.delta');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'long' }));
+    await first;
+    ws.close();
+    await env.mock.waitForSockets((s) => s[0]?.closed === true, 1000);
+    const [row] = await until(async () => {
+      const r = await rowsOf(seen);
+      return r.length >= 1 && r;
+    }, 'a usage row');
+    assert.equal(row.status, 499);
+  });
+});
+
+describe('issue 15.2: credits exhausted', () => {
+  it('issue 15.2: a response.create gets a 402 error frame in OpenAI\'s shape, nothing goes upstream, and the socket stays usable', async () => {
+    const broke = await startGatewayEnv({ env: { GATEHOUSE_MONTHLY_CREDITS: '0' } });
+    try {
+      const ws = await openSocket(`ws://127.0.0.1:${broke.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { ...CODEX_HEADERS, host: LLM } });
+      const refusal = framesUntil(ws, 'error');
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
+      const [frame] = await refusal;
+      assert.equal(frame.status, 402);
+      assert.equal(frame.error.code, 'payment_required');
+      assert.match(frame.error.message, /credits exhausted/);
+      ws.send('{"type":"response.processed","response_id":"resp_1"}');
+      await broke.mock.waitForSockets((s) => s[0]?.frames.length === 1);
+      assert.equal(JSON.parse(broke.mock.sockets[0].frames[0].data).type, 'response.processed', 'only the frame after the refusal went upstream');
+      ws.close();
+    } finally {
+      await broke.stop();
+    }
   });
 });
 

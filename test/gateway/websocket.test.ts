@@ -76,6 +76,18 @@ describe('issue 15.1: a Responses WebSocket is relayed to the upstream', () => {
     ws.close();
   });
 
+  it('issue 15.1: the upstream 101\'s headers Codex reads (x-codex-turn-state, x-models-etag) reach the client', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${env.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { ...CODEX_HEADERS, host: LLM } });
+    const upgraded = next<[import('node:http').IncomingMessage]>(ws, 'upgrade');
+    const opened = next(ws, 'open');
+    const [res] = await upgraded;
+    assert.equal(res.headers['x-codex-turn-state'], 'mock-turn-state');
+    assert.equal(res.headers['x-models-etag'], '"mock-etag"');
+    assert.equal(res.headers.upgrade, 'websocket');
+    await opened;
+    ws.close();
+  });
+
   it('issue 15.1: pings and pongs cross in both directions', async () => {
     const ws = await connect('/v1/responses');
     await env.mock.waitForSockets((s) => s.length === 1);

@@ -197,6 +197,26 @@ describe('issue 15.2: each turn is metered as an HTTP request is', () => {
   });
 });
 
+describe('issue 15.2: upstream refusals', () => {
+  it('issue 15.2: an upstream error frame reaches the client untouched and ends the turn with its status (one row); the next turn is served', async () => {
+    const since = new Date().toISOString();
+    const ws = await connect('/v1/responses');
+    env.mock.enqueue({ error: { status: 429, body: { error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } } } });
+    const refusal = framesUntil(ws, 'error');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
+    assert.deepEqual((await refusal)[0], { type: 'error', status: 429, error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } });
+    const turn = framesUntil(ws, 'response.completed');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'again' }));
+    await turn;
+    const rows = await until(async () => {
+      const r = (await usageRows(env.gh)).filter((x) => x.api === 'responses' && x.created_at >= since);
+      return r.length >= 2 && r;
+    }, 'two usage rows');
+    assert.deepEqual(rows.map((r) => r.status), [429, 200]);
+    ws.close();
+  });
+});
+
 describe('issue 15.2: credits exhausted', () => {
   it('issue 15.2: a response.create gets a 402 error frame in OpenAI\'s shape, nothing goes upstream, and the socket stays usable', async () => {
     const broke = await startGatewayEnv({ env: { GATEHOUSE_MONTHLY_CREDITS: '0' } });

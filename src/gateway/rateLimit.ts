@@ -22,6 +22,16 @@ export async function admitCaller(limits: RateLimits, caller: Caller, res: Serve
   else res.once('close', admission.release);
 }
 
+/**
+ * Admits one request that has no HTTP response of its own (a WebSocket upgrade, a turn on one):
+ * 429 as an error to render, else the function that frees its in-flight slot.
+ */
+export async function admitWithoutResponse(limits: RateLimits, caller: Caller): Promise<() => void> {
+  const admission = await limits.admit(caller.userId, caller.apiKey?.id);
+  if (!admission.ok) throw new GatehouseError('rate_limited', refusal(admission, caller));
+  return admission.release;
+}
+
 /** OpenAI's names and formats; an upstream's own x-ratelimit-* headers, when it sends them, win. */
 function setBudgetHeaders(res: ServerResponse, b: RequestBudget): void {
   res.setHeader('x-ratelimit-limit-requests', String(b.limit));

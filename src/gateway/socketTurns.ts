@@ -1,5 +1,6 @@
 // The turns of one relayed Responses WebSocket, metered as HTTP requests are (issue 15.2): each
-// response.create is checked against the model scope and reserves credits before it goes upstream
+// response.create is checked against the model scope and the caller's rate limits (a turn in
+// flight holds a slot, as a stream does) and reserves credits before it goes upstream
 // (a refusal is an error frame in OpenAI's shape; the socket stays open), and each turn's end
 // upstream (response.completed / .incomplete / .failed, or an error frame) settles it and queues
 // one usage row. Turns end in the order they began: one connection answers one turn at a time.
@@ -15,9 +16,12 @@ import type { Caller } from './caller.js';
 import { publicError } from './errors.js';
 import { RequestMetering, sessionId } from './metering.js';
 import { checkModelProvider, decide, parseModel } from './modelPolicy.js';
+import { admitWithoutResponse } from './rateLimit.js';
 
 interface Turn {
   metering?: RequestMetering;
+  /** Frees the turn's in-flight slot (rate limits). */
+  release: () => void;
   requestId: string;
   startedAt: number;
   firstByteMs?: number;
@@ -53,11 +57,18 @@ export class SocketTurns {
       const ref = parseModel(frame.model);
       checkModelProvider(ref, 'openai', catalog);
       decide(this.integration, 'openai', ref, catalog, this.caller.apiKey?.models);
-      const metering = this.config.metering
-        ? await RequestMetering.begin(this.services, { caller: this.caller, integration: this.integration, provider: 'openai', source: this.source, api: 'responses', model: catalog.get(ref.bare), modelId: ref.bare, bodyBytes: data.length, json: frame })
-        : undefined;
+      const release = await admitWithoutResponse(this.services.limits, this.caller);
+      let metering: RequestMetering | undefined;
+      try {
+        metering = this.config.metering
+          ? await RequestMetering.begin(this.services, { caller: this.caller, integration: this.integration, provider: 'openai', source: this.source, api: 'responses', model: catalog.get(ref.bare), modelId: ref.bare, bodyBytes: data.length, json: frame })
+          : undefined;
+      } catch (err) {
+        release();
+        throw err;
+      }
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
-      this.open.push({ metering, requestId: randomUUID(), startedAt: performance.now() });
+      this.open.push({ metering, release, requestId: randomUUID(), startedAt: performance.now() });
       return true;
     } catch (err) {
       const pub = asPublicError(err);
@@ -87,6 +98,7 @@ export class SocketTurns {
   };
 
   private end(turn: Turn, status: number): void {
+    turn.release();
     turn.metering?.finish(status, turn.requestId, sessionId(this.req), turn.firstByteMs);
   }
 }

@@ -17,6 +17,7 @@ import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
 import type { Credentials } from './credentials.js';
 import { rawError } from './errors.js';
 import { keyCaller } from './keyCaller.js';
+import { admitWithoutResponse } from './rateLimit.js';
 import { decide } from './modelPolicy.js';
 import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
@@ -64,10 +65,9 @@ export class ResponsesSocketRelay {
     const caller = (await keyCaller(req, services.apiKeys)) ?? identify(req, snapshot);
     const integration = integrationFor(caller, snapshot, name);
     const { key, source } = await this.credential(caller, integration);
-    const admission = await services.limits.admit(caller.userId, caller.apiKey?.id);
-    if (!admission.ok) throw new GatehouseError('rate_limited', 'rate limit reached for this caller; retry shortly');
-    // The open socket counts as one request in flight for its whole life, as a stream does.
-    socket.once('close', admission.release);
+    // The upgrade counts as one request against the per-minute limit; each turn is then admitted
+    // on its own (socketTurns.ts), so an idle socket holds no in-flight slot.
+    (await admitWithoutResponse(services.limits, caller))();
     if (socket.destroyed) return;
     const provider = providers.openai;
     const { origin, basePath } = this.deps.upstream;

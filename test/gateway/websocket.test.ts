@@ -217,6 +217,29 @@ describe('issue 15.2: upstream refusals', () => {
   });
 });
 
+describe('issue 15.2: rate limits per turn', () => {
+  it('issue 15.2: over the per-minute limit a response.create gets a 429 error frame, nothing goes upstream, and the socket stays open', async () => {
+    await env.ok(env.alice, 'admin limits set alice --rpm 2'); // the upgrade is one request, the first turn another
+    try {
+      const ws = await connect('/v1/responses');
+      const first = framesUntil(ws, 'response.completed');
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'one' }));
+      await first;
+      const refusal = framesUntil(ws, 'error');
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'two' }));
+      const [frame] = await refusal;
+      assert.equal(frame.status, 429);
+      assert.match(frame.error.message, /rate limit reached: 2 requests per minute/);
+      ws.ping('still-open');
+      await env.mock.waitForSockets((s) => s[0]?.pings.includes('still-open'));
+      assert.equal(env.mock.sockets[0].frames.length, 1, 'the refused turn never went upstream');
+      ws.close();
+    } finally {
+      await env.ok(env.alice, 'admin limits set alice --reset');
+    }
+  });
+});
+
 describe('issue 15.2: credits exhausted', () => {
   it('issue 15.2: a response.create gets a 402 error frame in OpenAI\'s shape, nothing goes upstream, and the socket stays usable', async () => {
     const broke = await startGatewayEnv({ env: { GATEHOUSE_MONTHLY_CREDITS: '0' } });

@@ -327,6 +327,26 @@ describe('issue 15.3: an upstream that refuses the upgrade', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('a stopping gatehouse (drain 0: cut at once) closes both sides of a relayed socket; nothing upstream is left open', async () => {
+    const other = await startGatewayEnv();
+    let stopped = false;
+    try {
+      const ws = await openSocket(`ws://127.0.0.1:${other.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { ...CODEX_HEADERS, host: LLM } });
+      await other.mock.waitForSockets((s) => s.length === 1);
+      const closed = next<[number]>(ws, 'close');
+      const stopping = other.gh.stop();
+      assert.ok([1001, 1006].includes((await closed)[0]));
+      await other.mock.waitForSockets((s) => s[0].closed, 1000);
+      await stopping;
+      stopped = true;
+    } finally {
+      if (!stopped) await other.gh.stop();
+      await other.mock.close();
+    }
+  });
+});
+
 describe('hostile sockets', () => {
   it(`a frame over the body cap (${MAX_FRAME} bytes) closes the client with 1009, and the upstream socket with it`, async () => {
     const ws = await connect('/v1/responses');

@@ -150,12 +150,6 @@ export class CreditLedger {
     }
   }
 
-  /** An admin grant made here: the user's next request looks again at once. */
-  granted(userId: number): void {
-    const lease = this.leases.get(userId);
-    if (lease) lease.dryAt = 0;
-  }
-
   private topUp(userId: number, lease: Lease, estimate: number): Promise<boolean> {
     lease.topUp ??= this.leaseMore(userId, lease, estimate).finally(() => (lease.topUp = undefined));
     return lease.topUp;

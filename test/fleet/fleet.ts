@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { freshPostgresUrl, POSTGRES_URL } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { BASE_PATH, OPERATOR_KEYS } from '../helpers/gateway.js';
+import { BASE_PATH, operatorEnv } from '../helpers/gateway.js';
 
 /** node:test's `skip` for the suites that need a PostgreSQL (only ever set outside CI: test/run.ts fails CI without one). */
 export const NO_POSTGRES: string | false = POSTGRES_URL ? false : 'no PostgreSQL: run the tests with npm test, which starts a throwaway cluster (apt-get install postgresql)';
@@ -27,11 +27,8 @@ export async function startFleet(count = 2, env: Record<string, string> = {}): P
     GATEHOUSE_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
     GATEHOUSE_MONTHLY_CREDITS: '1000',
     ...env,
+    ...operatorEnv(mock.url),
   };
-  for (const [p, key] of Object.entries(OPERATOR_KEYS)) {
-    shared[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = mock.url;
-    shared[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
-  }
   const instances: TestGatehouse[] = [];
   try {
     for (let i = 0; i < count; i++) instances.push(await startTestGatehouse(shared));

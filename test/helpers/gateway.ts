@@ -13,6 +13,16 @@ import { exec, signUp, type ExecResult, type KeyPair } from './ssh.js';
 export const DOMAIN = 'gatehouse.localhost';
 export const OPERATOR_KEYS = { anthropic: 'sk-ant-operator-0001', openai: 'sk-openai-operator-0002', fireworks: 'fw-operator-0003', gemini: 'AIza-operator-0004' } as const;
 type ProviderName = keyof typeof OPERATOR_KEYS;
+
+/** Every provider's upstream at `upstream`, each with its operator key (the gateway source's). */
+export function operatorEnv(upstream: string, keys: Record<string, string> = OPERATOR_KEYS): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [p, key] of Object.entries(keys)) {
+    env[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = upstream;
+    env[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
+  }
+  return env;
+}
 /** The upstreams keep this base path, so every recorded URL must start with it. */
 export const BASE_PATH = '/openai';
 export const UNKNOWN = '127.0.0.9';

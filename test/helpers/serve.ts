@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { postgresClient } from '../../src/db/postgres.js';
-import { OPERATOR_KEYS } from './gateway.js';
+import { operatorEnv } from './gateway.js';
 import { tempDir } from './gatehouse.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -85,10 +85,7 @@ function launch(upstream: string, env: Record<string, string>, flags: string[], 
   const dataDir = options.dataDir ?? tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
   Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
-  for (const [p, key] of Object.entries(OPERATOR_KEYS)) {
-    childEnv[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = upstream;
-    childEnv[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
-  }
+  Object.assign(childEnv, operatorEnv(upstream));
   if (options.databaseUrl) childEnv.GATEHOUSE_DATABASE_URL = options.databaseUrl;
   if (options.secretKey) childEnv.GATEHOUSE_SECRET_KEY = options.secretKey;
   Object.assign(childEnv, env);

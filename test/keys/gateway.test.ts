@@ -14,6 +14,7 @@ import { loadSecretKey, Sealer } from '../../src/core/secrets.js';
 import { openDatabase } from '../../src/db/open.js';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { DATABASES } from '../helpers/databases.js';
+import { operatorEnv } from '../helpers/gateway.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { exec, signUp, type KeyPair } from '../helpers/ssh.js';
 import { silentLog } from '../../src/log.js';
@@ -156,11 +157,7 @@ for (const database of DATABASES) describe(`API keys at the gateway (${database.
 
   before(async () => {
     mock = await startMockProvider({ keys: OPERATOR });
-    const env: Record<string, string> = { ...(await database.env()), GATEHOUSE_MONTHLY_CREDITS: '1000' };
-    for (const [p, key] of Object.entries(OPERATOR)) {
-      env[`GATEHOUSE_${p.toUpperCase()}_UPSTREAM`] = mock.url;
-      env[`GATEHOUSE_${p.toUpperCase()}_API_KEY`] = key;
-    }
+    const env: Record<string, string> = { ...(await database.env()), GATEHOUSE_MONTHLY_CREDITS: '1000', ...operatorEnv(mock.url, OPERATOR) };
     gh = await startTestGatehouse(env);
     [alice, bob] = await Promise.all([signUp(gh.sshPort, 'alice'), signUp(gh.sshPort, 'bob')]);
     await ok(alice, `new --name devbox --address ${VM}`);

@@ -24,8 +24,8 @@ export const adminCreditsGrant: CommandDef = {
     }
     const micros = Math.round(dollars * 1_000_000);
     const note = args.note === undefined ? null : checkComment(String(args.note));
+    // The grant row publishes change topic 'credits' (db/changePublisher.ts): every instance's ledger looks again.
     await insertGrant(ctx.db, { userId: user.id, month: monthOf(new Date()), micros, note, grantedBy: ctx.user.name });
-    ctx.services.credits.granted(user.id);
     if (args.json) ctx.out.json({ user: user.name, granted_usd: dollars, month: monthOf(new Date()), note: note ?? '' });
     else ctx.out.line(`Granted ${formatUsd(micros)} to ${user.name} for ${monthOf(new Date())}`);
   },

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Config, ProviderId } from '../config.js';
+import type { Config } from '../config.js';
 import type { Changes } from '../core/changes.js';
 import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
 import type { Services } from '../core/services.js';
@@ -14,18 +14,17 @@ import type { Log } from '../log.js';
 import { providers } from '../providers/index.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { parseJsonBody, readBody } from './body.js';
-import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
+import { integrationFor, llmOnly, type Caller } from './caller.js';
 import { isLingering } from './linger.js';
-import { keyCaller } from './keyCaller.js';
 import { admitCaller } from './rateLimit.js';
 import { Credentials } from './credentials.js';
 import { sendError, sendJson, styleFor } from './errors.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
-import { RequestMetering } from './metering.js';
 import { askForUsage, UsageChunkHider } from './usageChunk.js';
-import { apiOf, isMetered } from '../providers/usage.js';
+import { apiOf } from '../providers/usage.js';
 import { upstreamHeaders } from './headers.js';
-import { checkModelProvider, decide, parseModel, providerForModel, type ModelRef } from './modelPolicy.js';
+import { parseModel } from './modelPolicy.js';
+import { beginMetering, callerOf, credentialOf, lendsManagedKey, managedKeyRefusal, planCall, withBareModel } from './plan.js';
 import { anthropicModelList, modelsJson, nativeModelList, openAiModelList, usableModels } from './models.js';
 import { reflect } from './reflection.js';
 import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
@@ -100,7 +99,7 @@ export class Gateway {
 
   /** Who is calling, admitted by their rate limits (429 before anything is read or reserved). */
   private async identify(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot): Promise<Caller> {
-    const caller = (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
+    const caller = await callerOf(req, this.deps.services, snapshot);
     await admitCaller(this.deps.services.limits, caller, res); // the slot is freed when res closes
     return caller;
   }
@@ -119,38 +118,33 @@ export class Gateway {
     const json = parseJsonBody(body, req.headers['content-type']);
     // A model in the path (Gemini native) is the one upstream serves, whatever the body says.
     const named = (route.kind === 'proxy' ? modelFromPath(route.rest) : undefined) ?? (typeof json?.model === 'string' ? json.model : undefined);
-    const ref: ModelRef | undefined = named ? parseModel(named) : undefined;
-    const providerId: ProviderId = route.kind === 'proxy' ? route.provider : providerForModel(ref, catalog);
+    const plan = planCall(catalog, caller, integration, route.kind === 'proxy' ? route.provider : undefined, named ? parseModel(named) : undefined);
+    const providerId = plan.provider;
     const provider = providers[providerId];
-    if (ref && route.kind === 'proxy') checkModelProvider(ref, providerId, catalog);
-    const { setting } = decide(integration, providerId, ref, catalog, caller.apiKey?.models);
     let path = route.rest;
     if (route.kind === 'by_model') {
       if (!provider.openaiCompatBase) throw new GatehouseError('invalid_input', `${providerId} has no OpenAI-compatible API; use its native path`);
       path = provider.openaiCompatBase + route.rest;
     }
     const api = apiOf(path);
-    if (setting.source === 'gateway' && (!ref || !isMetered(api))) {
-      // The operator's key is lent for metered model calls only: a models list is answered from the
-      // catalog, and nothing else (files, batches, fine-tunes …) goes upstream on it.
-      if (!ref && req.method === 'GET' && /\/models$/.test(route.rest)) {
+    if (!lendsManagedKey(plan, api)) {
+      // A models list is answered from the catalog; nothing else (files, batches, fine-tunes …) goes upstream on the managed key.
+      if (!plan.ref && req.method === 'GET' && /\/models$/.test(route.rest)) {
         const models = usableModels(integration, catalog, caller.apiKey?.models).filter((m) => m.provider === providerId);
         return sendJson(res, 200, nativeModelList(provider.errorStyle, models));
       }
-      const why = ref ? '' : 'this request names no model, and ';
-      throw new GatehouseError('forbidden', `${why}the managed ${providerId} key serves model calls only (messages, chat, responses, embeddings, generateContent, token counts); use your own key for other endpoints: integrations edit ${integration.name} --${providerId}=byok --${providerId}-key=-`);
+      throw managedKeyRefusal(plan);
     }
-    const key = await this.credentials.keyFor(integration, providerId, setting);
-    // Upstream knows only bare model ids (a client may send openai/gpt-5.5), and chat streams must
-    // carry usage for metering: the only two reasons the gateway ever re-serialises a body.
-    const outgoing = json && ref?.prefixed ? { ...json, model: ref.bare } : json;
+    const key = await credentialOf(this.credentials, plan);
+    // Upstream knows only bare model ids, and chat streams must carry usage for metering: the only
+    // two reasons the gateway ever re-serialises a body.
+    const outgoing = withBareModel(json, plan.ref);
     const withUsage = api === 'chat' && outgoing && this.deps.config.metering ? askForUsage(outgoing) : undefined;
     if (withUsage) body = withUsage;
     else if (outgoing !== json) body = Buffer.from(JSON.stringify(outgoing));
 
-    const metering = this.deps.config.metering
-      ? await RequestMetering.begin(this.deps.services, { caller, integration, provider: providerId, source: setting.source, api, model: ref && catalog.get(ref.bare), modelId: ref?.bare, bodyBytes: body.length, json })
-      : undefined;
+    const beginning = beginMetering(this.deps.config, this.deps.services, plan, api, body.length, json);
+    const metering = beginning && (await beginning);
     const upstream = this.upstreams[providerId];
     let outcome: ForwardOutcome | undefined;
     let failedStatus: number | undefined;

@@ -45,12 +45,8 @@ export function checkModelProvider(ref: ModelRef, provider: ProviderId, catalog:
   if (owner && owner !== provider) throw new GatehouseError('invalid_input', `model "${ref.bare}" is served by ${owner}, not ${provider}`);
 }
 
-export interface Decision {
-  setting: ProviderSetting;
-}
-
-/** The integration's decision for this provider and model: disabled, out of scope, unpriced. */
-export function decide(integration: IndexedIntegration, provider: ProviderId, ref: ModelRef | undefined, catalog: Catalog, keyGlobs?: string[] | null): Decision {
+/** The integration's setting for this provider and model, or why not: disabled, out of scope, unpriced. */
+export function decide(integration: IndexedIntegration, provider: ProviderId, ref: ModelRef | undefined, catalog: Catalog, keyGlobs?: string[] | null): ProviderSetting {
   const settings = integration.settings as LlmSettings;
   const setting = settings.providers[provider];
   if (!setting || setting.source === 'disabled') {
@@ -66,5 +62,5 @@ export function decide(integration: IndexedIntegration, provider: ProviderId, re
       throw new GatehouseError('invalid_input', `model "${ref.bare}" is not in this gatehouse's catalog, so the managed ${provider} key cannot serve it; use your own key: integrations edit ${integration.name} --${provider}=byok --${provider}-key=-`);
     }
   }
-  return { setting };
+  return setting;
 }

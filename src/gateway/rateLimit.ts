@@ -12,9 +12,7 @@ export async function admitCaller(limits: RateLimits, caller: Caller, res: Serve
   const admission = await limits.admit(caller.userId, caller.apiKey?.id);
   setBudgetHeaders(res, admission.budget);
   if (!admission.ok) {
-    // Both SDKs read retry-after-ms first (exact), then retry-after (whole seconds).
-    res.setHeader('retry-after', String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))));
-    res.setHeader('retry-after-ms', String(admission.retryAfterMs));
+    for (const [name, value] of Object.entries(retryHeaders(admission.retryAfterMs))) res.setHeader(name, value);
     throw new GatehouseError('rate_limited', refusal(admission, caller));
   }
   // The client may have gone while the limits were read: 'close' has then already fired.
@@ -22,14 +20,21 @@ export async function admitCaller(limits: RateLimits, caller: Caller, res: Serve
   else res.once('close', admission.release);
 }
 
+/** Both SDKs read retry-after-ms first (exact), then retry-after (whole seconds); Codex reads them from an error frame's `headers`. */
+export function retryHeaders(retryAfterMs: number): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(retryAfterMs) };
+}
+
+export type SocketAdmission = { ok: true; release: () => void } | { ok: false; error: GatehouseError; headers: Record<string, string> };
+
 /**
  * Admits one request that has no HTTP response of its own (a WebSocket upgrade, a turn on one):
- * 429 as an error to render, else the function that frees its in-flight slot.
+ * the function that frees its in-flight slot, or the 429 to render with the headers HTTP would send.
  */
-export async function admitWithoutResponse(limits: RateLimits, caller: Caller): Promise<() => void> {
+export async function admitWithoutResponse(limits: RateLimits, caller: Caller): Promise<SocketAdmission> {
   const admission = await limits.admit(caller.userId, caller.apiKey?.id);
-  if (!admission.ok) throw new GatehouseError('rate_limited', refusal(admission, caller));
-  return admission.release;
+  if (!admission.ok) return { ok: false, error: new GatehouseError('rate_limited', refusal(admission, caller)), headers: retryHeaders(admission.retryAfterMs) };
+  return admission;
 }
 
 /** OpenAI's names and formats; an upstream's own x-ratelimit-* headers, when it sends them, win. */

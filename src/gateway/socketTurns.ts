@@ -7,15 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
-import type { IndexedIntegration } from '../core/integrationIndex.js';
-import type { Source } from '../core/integrations.js';
 import type { Services } from '../core/services.js';
 import { asPublicError } from '../errors.js';
 import { errorBody } from '../providers/provider.js';
-import type { Caller } from './caller.js';
+import { integrationFor } from './caller.js';
+import type { Credentials } from './credentials.js';
 import { publicError } from './errors.js';
 import { RequestMetering, sessionId } from './metering.js';
-import { checkModelProvider, decide, parseModel } from './modelPolicy.js';
+import { parseModel } from './modelPolicy.js';
+import { beginMetering, callerOf, lendsManagedKey, managedKeyRefusal, planCall, planSocket, withBareModel, type SocketLine } from './plan.js';
 import { admitWithoutResponse } from './rateLimit.js';
 
 interface Turn {
@@ -27,54 +27,109 @@ interface Turn {
   firstByteMs?: number;
 }
 
+/** How a turn reaches the two sides: an error frame to the client, a rewritten frame upstream, a close. */
+export interface TurnTransport {
+  reply(frame: string): void;
+  forward(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface TurnDeps {
+  config: Readonly<Config>;
+  services: Services;
+  credentials: Credentials;
+}
+
 /** Frames that end a turn name their type first; only these are parsed (a delta never is). */
 const TURN_END = /^\{\s*"type"\s*:\s*"(response\.completed|response\.incomplete|response\.failed|error)"/;
 /** A client that closes mid-turn, as node:http's "client closed request" is recorded for HTTP. */
 const CLIENT_GONE = 499;
+/** The credential changed under the socket: "service restart", the client reconnects and gets the new one. */
+export const CLOSE_CHANGED = 1012;
+/** The socket's caller or integration refuses every turn now (the error frame says why). */
+export const CLOSE_REFUSED = 1008;
+const CHANGED = 'the integration changed; reconnect to use its new settings';
 
 export class SocketTurns {
   private readonly open: Turn[] = [];
+  private ended = false;
 
   constructor(
-    private readonly config: Readonly<Config>,
-    private readonly services: Services,
+    private readonly deps: TurnDeps,
     private readonly req: IncomingMessage,
-    private readonly caller: Caller,
-    private readonly integration: IndexedIntegration,
-    private readonly source: Source,
+    /** The integration named by the upgrade: found again, in the current index, for each turn. */
+    private readonly name: string,
+    /** The credential the upstream socket was opened with. */
+    private readonly key: string,
+    private readonly transport: TurnTransport,
   ) {}
 
-  /** A client frame: true to send it upstream; a refusal is answered with `reply` (an error frame). */
-  admit(data: Buffer, binary: boolean, reply: (frame: string) => void): boolean | Promise<boolean> {
+  /** A client frame: true to send it upstream; a refusal is answered with an error frame. */
+  readonly admit = (data: Buffer, binary: boolean): boolean | Promise<boolean> => {
+    if (this.ended) return false;
     const frame = binary ? undefined : parseObject(data);
-    return frame?.type === 'response.create' ? this.begin(frame, data, reply) : true;
-  }
+    return frame?.type === 'response.create' ? this.begin(frame, data) : true;
+  };
 
-  private async begin(frame: Record<string, unknown>, data: Buffer, reply: (frame: string) => void): Promise<boolean> {
+  private async begin(frame: Record<string, unknown>, data: Buffer): Promise<boolean> {
+    const line = await this.line();
+    if (!line) return false;
+    const { config, services } = this.deps;
     try {
-      if (typeof frame.model !== 'string') return true; // upstream refuses it in its own words
-      const { catalog } = this.services;
-      const ref = parseModel(frame.model);
-      checkModelProvider(ref, 'openai', catalog);
-      decide(this.integration, 'openai', ref, catalog, this.caller.apiKey?.models);
-      const release = await admitWithoutResponse(this.services.limits, this.caller);
+      const ref = typeof frame.model === 'string' ? parseModel(frame.model) : undefined;
+      const plan = planCall(services.catalog, line.plan.caller, line.plan.integration, 'openai', ref);
+      if (!lendsManagedKey(plan, 'responses')) throw managedKeyRefusal(plan);
+      const admission = await admitWithoutResponse(services.limits, plan.caller);
+      if (!admission.ok) return this.refuse(admission.error, admission.headers);
       let metering: RequestMetering | undefined;
       try {
-        metering = this.config.metering
-          ? await RequestMetering.begin(this.services, { caller: this.caller, integration: this.integration, provider: 'openai', source: this.source, api: 'responses', model: catalog.get(ref.bare), modelId: ref.bare, bodyBytes: data.length, json: frame })
-          : undefined;
+        metering = await beginMetering(config, services, plan, 'responses', data.length, frame);
       } catch (err) {
-        release();
+        admission.release();
         throw err;
       }
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
-      this.open.push({ metering, release, requestId: randomUUID(), startedAt: performance.now() });
-      return true;
-    } catch (err) {
-      const pub = asPublicError(err);
-      reply(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object) }));
+      this.open.push({ metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() });
+      if (!ref?.prefixed) return true;
+      // Upstream knows only bare ids, as over HTTP: only this frame is re-serialised.
+      this.transport.forward(JSON.stringify(withBareModel(frame, ref)));
       return false;
+    } catch (err) {
+      return this.refuse(err);
     }
+  }
+
+  /**
+   * The socket's plan, made again from the current index before each turn: an edited, detached
+   * or removed integration, or a revoked key, applies from the next turn. A refusal closes the
+   * socket after its error frame; another credential than the socket's closes it at once.
+   */
+  private async line(): Promise<SocketLine | undefined> {
+    const { config, services, credentials } = this.deps;
+    let line: SocketLine;
+    try {
+      const snapshot = await services.index.current();
+      const caller = await callerOf(this.req, services, snapshot);
+      line = await planSocket(config, services, credentials, caller, integrationFor(caller, snapshot, this.name));
+    } catch (err) {
+      // A source that is not relayed (chatgpt) is a changed credential: the reconnect is told 426.
+      if (asPublicError(err).code === 'upgrade_required') return this.stop(CLOSE_CHANGED, CHANGED);
+      this.refuse(err);
+      return this.stop(CLOSE_REFUSED, 'the integration refuses this socket now; see the error frame');
+    }
+    return line.key === this.key ? line : this.stop(CLOSE_CHANGED, CHANGED);
+  }
+
+  private stop(code: number, reason: string): undefined {
+    this.ended = true;
+    this.transport.close(code, reason);
+    return undefined;
+  }
+
+  private refuse(err: unknown, headers?: Record<string, string>): false {
+    const pub = asPublicError(err);
+    this.transport.reply(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object), ...(headers && { headers }) }));
+    return false;
   }
 
   /** An upstream frame on its way to the client: read only when it ends the current turn. */

@@ -7,18 +7,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import type { IndexedIntegration } from '../core/integrationIndex.js';
-import type { Source } from '../core/integrations.js';
 import type { Services } from '../core/services.js';
 import { asPublicError, GatehouseError } from '../errors.js';
 import type { Log } from '../log.js';
 import { providers } from '../providers/index.js';
-import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
+import { integrationFor } from './caller.js';
 import type { Credentials } from './credentials.js';
 import { rawError } from './errors.js';
-import { keyCaller } from './keyCaller.js';
 import { admitWithoutResponse } from './rateLimit.js';
-import { decide } from './modelPolicy.js';
+import { callerOf, planSocket } from './plan.js';
 import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
@@ -60,51 +57,52 @@ export class ResponsesSocketRelay {
   };
 
   private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, search: string): Promise<void> {
-    const { services } = this.deps;
+    const { config, services, credentials } = this.deps;
     const snapshot = await services.index.current();
-    const caller = (await keyCaller(req, services.apiKeys)) ?? identify(req, snapshot);
+    const caller = await callerOf(req, services, snapshot);
     const integration = integrationFor(caller, snapshot, name);
-    const { key, source } = await this.credential(caller, integration);
+    const line = await relayable(planSocket(config, services, credentials, caller, integration));
     // The upgrade counts as one request against the per-minute limit; each turn is then admitted
     // on its own (socketTurns.ts), so an idle socket holds no in-flight slot.
-    (await admitWithoutResponse(services.limits, caller))();
+    const admission = await admitWithoutResponse(services.limits, caller);
+    if (!admission.ok) throw admission.error;
+    admission.release();
     if (socket.destroyed) return;
-    const provider = providers.openai;
     const { origin, basePath } = this.deps.upstream;
     const upstream = await openUpstreamSocket(req, socket, {
       url: `${origin.replace(/^http/, 'ws')}${basePath}/v1/responses${search}`,
-      credential: provider.credentialHeader(key),
-      timeoutMs: Math.min(this.deps.config.upstreamTimeoutMs, 10_000),
+      credential: providers.openai.credentialHeader(line.key),
+      timeoutMs: Math.min(config.upstreamTimeoutMs, 10_000),
     });
     this.upgradeHeaders.set(req, upstream.headers);
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
-      const turns = new SocketTurns(this.deps.config, this.deps.services, req, caller, integration, source);
+      const turns = new SocketTurns({ config, services, credentials }, req, name, line.key, {
+        reply: (frame) => client.readyState === WebSocket.OPEN && client.send(frame),
+        forward: (frame) => upstream.socket.readyState === WebSocket.OPEN && upstream.socket.send(frame),
+        close: (code, reason) => client.close(code, reason),
+      });
       client.once('close', turns.closed);
-      const reply = (frame: string) => client.readyState === WebSocket.OPEN && client.send(frame);
-      pipeSockets(client, upstream.socket, { fromClient: (data, binary) => turns.admit(data, binary, reply), fromUpstream: turns.observe });
+      pipeSockets(client, upstream.socket, { fromClient: turns.admit, fromUpstream: turns.observe });
       upstream.socket.resume();
     });
-  }
-
-  /** The integration's OpenAI credential; any reason it cannot be relayed is a 426, so Codex asks again over HTTP (which explains it). */
-  private async credential(caller: Caller, integration: IndexedIntegration): Promise<{ key: string; source: Source }> {
-    try {
-      llmOnly(integration, this.deps.config.domain, 'openai');
-      const { setting } = decide(integration, 'openai', undefined, this.deps.services.catalog, caller.apiKey?.models);
-      if (setting.source !== 'gateway' && setting.source !== 'byok') throw new GatehouseError('upgrade_required', `the ${setting.source} source of integration "${integration.name}" is not relayed over WebSocket`);
-      return { key: await this.deps.credentials.keyFor(integration, 'openai', setting), source: setting.source };
-    } catch (err) {
-      if (err instanceof GatehouseError && err.code !== 'internal') throw unsupported(`${err.message}; use HTTP streaming`);
-      throw err;
-    }
   }
 
   /** Shutdown: every joined pair is closed as "going away" (1001); the upstream sides follow. */
   close(): void {
     for (const client of this.joined) client.close(1001, 'gatehouse is shutting down');
     this.server.close();
+  }
+}
+
+/** Any reason the integration cannot be relayed is a 426, so Codex asks again over HTTP (which explains it). */
+async function relayable<T>(planned: Promise<T>): Promise<T> {
+  try {
+    return await planned;
+  } catch (err) {
+    if (err instanceof GatehouseError && err.code !== 'internal') throw unsupported(`${err.message}; use HTTP streaming`);
+    throw err;
   }
 }
 

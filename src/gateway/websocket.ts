@@ -81,7 +81,8 @@ export class ResponsesSocketRelay {
       const turns = new SocketTurns({ config, services, credentials }, req, name, line.key, {
         reply: (frame) => client.readyState === WebSocket.OPEN && client.send(frame),
         forward: (frame) => upstream.socket.readyState === WebSocket.OPEN && upstream.socket.send(frame),
-        close: (code, reason) => client.close(code, reason),
+        // The pipe holds the client paused while a turn is planned: read on, or its close reply is never seen.
+        close: (code, reason) => (client.close(code, reason), client.resume()),
       });
       client.once('close', turns.closed);
       pipeSockets(client, upstream.socket, { fromClient: turns.admit, fromUpstream: turns.observe });

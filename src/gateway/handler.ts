@@ -14,8 +14,9 @@ import type { Log } from '../log.js';
 import { providers } from '../providers/index.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { parseJsonBody, readBody } from './body.js';
-import { integrationFor, llmOnly, type Caller } from './caller.js';
+import { identify, integrationFor, llmOnly, type Caller } from './caller.js';
 import { isLingering } from './linger.js';
+import { keyCaller } from './keyCaller.js';
 import { admitCaller } from './rateLimit.js';
 import { Credentials } from './credentials.js';
 import { sendError, sendJson, styleFor } from './errors.js';
@@ -24,7 +25,7 @@ import { askForUsage, UsageChunkHider } from './usageChunk.js';
 import { apiOf } from '../providers/usage.js';
 import { upstreamHeaders } from './headers.js';
 import { parseModel } from './modelPolicy.js';
-import { beginMetering, callerOf, credentialOf, lendsManagedKey, managedKeyRefusal, planCall, withBareModel } from './plan.js';
+import { beginMetering, credentialOf, lendsManagedKey, managedKeyRefusal, planCall, withBareModel } from './plan.js';
 import { anthropicModelList, modelsJson, nativeModelList, openAiModelList, usableModels } from './models.js';
 import { reflect } from './reflection.js';
 import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
@@ -99,7 +100,8 @@ export class Gateway {
 
   /** Who is calling, admitted by their rate limits (429 before anything is read or reserved). */
   private async identify(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot): Promise<Caller> {
-    const caller = await callerOf(req, this.deps.services, snapshot);
+    // callerOf (plan.ts) inlined: one await less on every request.
+    const caller = (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
     await admitCaller(this.deps.services.limits, caller, res); // the slot is freed when res closes
     return caller;
   }

@@ -25,7 +25,7 @@ export interface CallPlan {
   setting: ProviderSetting;
 }
 
-/** Who is calling: the holder of a gatehouse API key, else the VM at the connection's address. */
+/** Who is calling: the holder of a gatehouse API key, else the VM at the connection's address (Gateway.identify inlines it). */
 export async function callerOf(req: IncomingMessage, services: Services, snapshot: Snapshot): Promise<Caller> {
   return (await keyCaller(req, services.apiKeys)) ?? identify(req, snapshot);
 }

@@ -1,13 +1,15 @@
-// The turns of one relayed Responses WebSocket, metered as HTTP requests are (issue 15.2): each
-// response.create is checked against the model scope and the caller's rate limits (a turn in
-// flight holds a slot, as a stream does) and reserves credits before it goes upstream
-// (a refusal is an error frame in OpenAI's shape; the socket stays open), and each turn's end
+// The turns of one relayed Responses WebSocket, planned and metered as HTTP requests are (plan.ts,
+// issues 15.2 and 15.4): each response.create is planned again from the current index (caller,
+// integration, credential, model scope), admitted by the caller's rate limits (a turn in flight
+// holds a slot, as a stream does) and reserves credits before it goes upstream (a refusal of
+// the turn is an error frame in OpenAI's shape; the socket stays open), and each turn's end
 // upstream (response.completed / .incomplete / .failed, or an error frame) settles it and queues
 // one usage row. Turns end in the order they began: one connection answers one turn at a time.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
+import type { Log } from '../log.js';
 import { asPublicError } from '../errors.js';
 import { errorBody } from '../providers/provider.js';
 import { integrationFor } from './caller.js';
@@ -38,6 +40,7 @@ export interface TurnDeps {
   config: Readonly<Config>;
   services: Services;
   credentials: Credentials;
+  log: Log;
 }
 
 /** Frames that end a turn name their type first; only these are parsed (a delta never is). */
@@ -128,6 +131,7 @@ export class SocketTurns {
 
   private refuse(err: unknown, headers?: Record<string, string>): false {
     const pub = asPublicError(err);
+    if (pub.code === 'internal') this.deps.log.error('gateway WebSocket turn failed', err);
     this.transport.reply(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object), ...(headers && { headers }) }));
     return false;
   }

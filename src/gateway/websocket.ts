@@ -78,7 +78,7 @@ export class ResponsesSocketRelay {
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
-      const turns = new SocketTurns({ config, services, credentials }, req, name, line.key, {
+      const turns = new SocketTurns({ config, services, credentials, log: this.deps.log }, req, name, line.key, {
         reply: (frame) => client.readyState === WebSocket.OPEN && client.send(frame),
         forward: (frame) => upstream.socket.readyState === WebSocket.OPEN && upstream.socket.send(frame),
         // The pipe holds the client paused while a turn is planned: read on, or its close reply is never seen.

@@ -79,6 +79,18 @@ describe('issue 15.4: a prefixed model id goes upstream bare', () => {
     assert.equal(upstreamFrames().length, 1);
     ws.close();
   });
+
+  it('issue 15.4: hostile model fields (an id over 256 characters, a number) are refused with a frame (400, 403); the socket stays usable', async () => {
+    const ws = await connect('llm');
+    const [long] = await turn(ws, create('hi', `openai/${'x'.repeat(300)}`));
+    assert.equal(long.status, 400);
+    assert.match(long.error.message, /model id is too long/);
+    const [numeric] = await turn(ws, JSON.stringify({ type: 'response.create', model: 42, input: 'hi' }));
+    assert.equal(numeric.status, 403);
+    assert.equal((await turn(ws, create('hi', 'openai/gpt-5.5'))).at(-1).type, 'response.completed');
+    assert.deepEqual(upstreamFrames().map((f) => JSON.parse(f).model), ['gpt-5.5']);
+    ws.close();
+  });
 });
 
 describe('issue 15.4: integration edits apply from the next turn', () => {

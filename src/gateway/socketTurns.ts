@@ -34,6 +34,12 @@ const CLIENT_GONE = 499;
 
 export class SocketTurns {
   private readonly open: Turn[] = [];
+  /** Called when the last open turn ends, before its end frame is relayed (a drain closes the socket then: socketDrain.ts). */
+  onIdle: (() => void) | undefined;
+
+  get idle(): boolean {
+    return this.open.length === 0;
+  }
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -100,6 +106,7 @@ export class SocketTurns {
   private end(turn: Turn, status: number): void {
     turn.release();
     turn.metering?.finish(status, turn.requestId, sessionId(this.req), turn.firstByteMs);
+    if (this.open.length === 0) this.onIdle?.();
   }
 }
 

@@ -19,6 +19,7 @@ import { rawError } from './errors.js';
 import { keyCaller } from './keyCaller.js';
 import { admitWithoutResponse } from './rateLimit.js';
 import { decide } from './modelPolicy.js';
+import type { DrainableUpgrade } from './socketDrain.js';
 import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
@@ -84,6 +85,7 @@ export class ResponsesSocketRelay {
       client.once('close', turns.closed);
       const reply = (frame: string) => client.readyState === WebSocket.OPEN && client.send(frame);
       pipeSockets(client, upstream.socket, { fromClient: (data, binary) => turns.admit(data, binary, reply), fromUpstream: turns.observe });
+      (req as DrainableUpgrade).relayed?.add(client, upstream.socket, turns);
       upstream.socket.resume();
     });
   }

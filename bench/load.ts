@@ -2,10 +2,11 @@
 // orchestrator over the IPC channel ({id, kind, job} in, {id, result} or {id, error} out).
 import { cannon } from './jobs/cannon.js';
 import { hold } from './jobs/hold.js';
+import { socket } from './jobs/socket.js';
 import { sshStorm } from './jobs/sshStorm.js';
 import { stream } from './jobs/stream.js';
 
-const jobs = { cannon, stream, hold, sshStorm } as const;
+const jobs = { cannon, stream, hold, sshStorm, socket } as const;
 export type JobKind = keyof typeof jobs;
 export type JobInput<K extends JobKind> = Parameters<(typeof jobs)[K]>[0];
 export type JobOutput<K extends JobKind> = Awaited<ReturnType<(typeof jobs)[K]>>;

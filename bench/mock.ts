@@ -1,5 +1,7 @@
 // The bench's upstream: a fast node:http server answering all four providers with fixed bodies.
-// Child process entry: prints "mock listening on PORT". The `bench` query parameter picks the answer:
+// Child process entry: prints "mock listening on PORT". /v1/responses (OpenAI's Responses API) is
+// answered as a stream, over HTTP and over its WebSocket (mockSocket.ts). The `bench` query
+// parameter picks the answer:
 //   json   one JSON body (the default)
 //   sse    SSE_EVENTS events: the first at once, the rest together one tick later (so time to
 //          first byte and total time differ, as with a real provider)
@@ -9,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { responseEvents, responseJson, type BenchProvider } from './bodies.js';
+import { serveResponsesSocket } from './mockSocket.js';
+import { responsesSse } from './responses.js';
 
 export const SSE_EVENTS = 200;
 export const PACE_MS = 2;
@@ -42,6 +46,7 @@ function paced(res: http.ServerResponse, events: Buffer[], everyMs: number): voi
 
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = req.url ?? '/';
+  if (url.includes('/v1/responses')) return void streamed(res, responsesSse(SSE_EVENTS), /[?&]bench=(\w+)/.exec(url)?.[1] ?? 'sse');
   const provider = providerOf(url);
   if (!provider) {
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -53,9 +58,13 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(200, JSON_HEADERS(body.length));
     return void res.end(body);
   }
+  if (mode === 'hold') return void (res.writeHead(200, SSE_HEADERS), paced(res, responseEvents(provider, HOLD_EVENTS), HOLD_EVERY_MS));
+  streamed(res, responseEvents(provider, SSE_EVENTS), mode);
+}
+
+/** "paced": PACE_MS apart; otherwise the first event at once and the rest one tick later. */
+function streamed(res: http.ServerResponse, events: Buffer[], mode: string): void {
   res.writeHead(200, SSE_HEADERS);
-  if (mode === 'hold') return paced(res, responseEvents(provider, HOLD_EVENTS), HOLD_EVERY_MS);
-  const events = responseEvents(provider, SSE_EVENTS);
   if (mode === 'paced') return paced(res, events, PACE_MS);
   res.write(events[0]);
   setImmediate(() => {
@@ -70,6 +79,7 @@ export async function startMock(port = 0): Promise<http.Server> {
     req.on('end', () => answer(req, res));
     req.resume();
   });
+  serveResponsesSocket(server, SSE_EVENTS);
   await new Promise<void>((resolve) => server.listen({ port, host: '127.0.0.1', backlog: 4096 }, resolve));
   return server;
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: gatehouse against the simplest correct Node proxy (the floor) and the bare
 // mock upstream, on one machine, in one run. Servers on CPU 0, load generator and this
 // orchestrator on CPU 1. Prints a table and writes bench/results/latest.json.
-// Settings: BENCH_RUNS (3), BENCH_SECONDS (4, per throughput run), BENCH_PROFILE=1 (CPU profile).
+// Settings: BENCH_RUNS (3), BENCH_SECONDS (4, per throughput run), BENCH_PROFILE=1 (CPU profile),
+// BENCH_PHASES (a comma list of PHASES: only those run; the others' targets read "not run").
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,17 +14,21 @@ import { meteringOffHonoured, sanity, sshSessions } from './phases/checks.js';
 import { holdStreams } from './phases/hold.js';
 import { latency, streaming, throughput, warmUp } from './phases/http.js';
 import { profileGatehouse } from './phases/profile.js';
+import { responsesTurns } from './phases/websocket.js';
 import { printReport } from './print.js';
 import { foreignLoad } from './cpu.js';
 import { canPin, LOAD_CPU, memoryOf, outputOf, pinSelf } from './procs.js';
 import type { HotFunction } from './profile.js';
 import { startServers } from './servers.js';
-import { summarize, type Runs } from './summary.js';
+import { PHASES, summarize, type Phase, type Runs } from './summary.js';
 
 const RESULTS = path.resolve('bench/results');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const log = (line: string) => console.log(line);
+const phases = new Set(process.env.BENCH_PHASES ? process.env.BENCH_PHASES.split(',').map((p) => p.trim()) : PHASES);
+for (const p of phases) if (!PHASES.includes(p as Phase)) throw new Error(`BENCH_PHASES: unknown phase "${p}" (known: ${PHASES.join(', ')})`);
+const selected = (p: Phase) => phases.has(p);
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -51,37 +56,24 @@ async function main(): Promise<void> {
     log('sanity: every provider route through gatehouse');
     const checked = await sanity(ctx);
     if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
-    const r: Runs = { throughput: [], latency: [], streaming: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
-    // The held streams go to a gatehouse of their own: its VmHWM reflects them alone, and the
-    // gatehouse measured below has the same history as the one with metering off.
-    // Both warmed first, as every server measured later: a cold JIT is not what is measured here.
-    log('2,000 held SSE streams');
-    await warmUp(ctx, [ctx.origins.floor]);
-    r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: ctx.origins.floor, pid: ctx.pids.floor }, 1));
-    const holder = await startBenchGatehouse({ mockOrigin: servers.mock.origin, publicKey: key.public, privateKey: key.private });
-    try {
-      const server = { origin: `http://127.0.0.1:${holder.gatewayPort}`, pid: holder.pid };
-      await warmUp(ctx, [server.origin]);
-      for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
-      r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
-    } finally {
-      await holder.stop();
-    }
-    log('warm-up, then throughput, latency, streaming, SSH');
+    const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
+    if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key);
+    log(`warm-up, then ${[...phases].filter((p) => p !== 'hold').join(', ')}`);
     await warmUp(ctx);
     for (let i = 1; i <= runs; i++) {
-      r.throughput.push(await throughput(ctx, i));
-      r.latency.push(await latency(ctx, i));
-      r.streaming.push(await streaming(ctx, i));
-      r.ssh.push(await sshSessions(ctx, i));
+      if (selected('throughput')) r.throughput.push(await throughput(ctx, i));
+      if (selected('latency')) r.latency.push(await latency(ctx, i));
+      if (selected('streaming')) r.streaming.push(await streaming(ctx, i));
+      if (selected('websocket')) r.websocket.push(await responsesTurns(ctx, i));
+      if (selected('ssh')) r.ssh.push(await sshSessions(ctx, i));
     }
-    r.meteringOff = await meteringOffHonoured(ctx);
+    if (selected('throughput')) r.meteringOff = await meteringOffHonoured(ctx);
     const foreign = noise.stop();
     if (process.env.BENCH_PROFILE === '1') {
       log('CPU profile of gatehouse under load');
       profile = await profileGatehouse(ctx, servers.mock.origin, key.public);
     }
-    const summary = summarize(r);
+    const summary = summarize(r, phases);
     const header = [
       `gatehouse bench ${new Date().toISOString()}  node ${process.version}  ${cpus} CPUs (${os.cpus()[0]?.model ?? '?'})`,
       `other processes used ${(foreign * 100).toFixed(1)}% of the machine's CPU during the run${foreign > 0.05 ? ' -- WARNING: the machine was busy, numbers are noisy' : ''}`,
@@ -94,7 +86,7 @@ async function main(): Promise<void> {
       for (const h of profile.hot) console.log(`  ${h.percent.toFixed(1).padStart(5)}%  ${String(h.selfMs).padStart(6)} ms  ${h.name}  ${h.where}`);
     }
     fs.mkdirSync(RESULTS, { recursive: true });
-    const json = { date: new Date().toISOString(), node: process.version, cpus, pinned: canPin, foreignCpuShare: foreign, runs, seconds, sanity: checked, summary, raw: r, profile };
+    const json = { date: new Date().toISOString(), node: process.version, cpus, pinned: canPin, foreignCpuShare: foreign, runs, seconds, phases: [...phases], sanity: checked, summary, raw: r, profile };
     fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
     const errors = outputOf(servers.gatehouse.child).err.split('\n').filter((l) => l.includes('ERROR'));
     if (errors.length) console.log(`\ngatehouse logged errors during the run (last ${errors.length} shown in its stderr tail):\n  ${errors.slice(-3).join('\n  ')}`);
@@ -102,6 +94,26 @@ async function main(): Promise<void> {
   } finally {
     await load.stop();
     await servers.stop();
+  }
+}
+
+/**
+ * The held streams go to a gatehouse of their own: its VmHWM reflects them alone, and the gatehouse
+ * measured after has the same history as the one with metering off. Both warmed first, as every
+ * server measured later: a cold JIT is not what is measured here.
+ */
+async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: { public: string; private: string }): Promise<void> {
+  log('2,000 held SSE streams');
+  await warmUp(ctx, [ctx.origins.floor]);
+  r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: ctx.origins.floor, pid: ctx.pids.floor }, 1));
+  const holder = await startBenchGatehouse({ mockOrigin, publicKey: key.public, privateKey: key.private });
+  try {
+    const server = { origin: `http://127.0.0.1:${holder.gatewayPort}`, pid: holder.pid };
+    await warmUp(ctx, [server.origin]);
+    for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
+    r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
+  } finally {
+    await holder.stop();
   }
 }
 

@@ -3,12 +3,18 @@ import type { HoldRun } from './phases/hold.js';
 import type { LatencyRun, StreamRun, ThroughputRun } from './phases/http.js';
 import { TARGETS, type TargetName } from './phases/context.js';
 import type { SshRun } from './phases/checks.js';
+import type { SocketRun } from './phases/websocket.js';
 import { median, round } from './stats.js';
+
+/** The bench's phases, in the order they run (BENCH_PHASES picks some). */
+export const PHASES = ['hold', 'throughput', 'latency', 'streaming', 'websocket', 'ssh'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface Runs {
   throughput: ThroughputRun[];
   latency: LatencyRun[];
   streaming: StreamRun[];
+  websocket: SocketRun[];
   hold: { floor: HoldRun[]; gatehouse: HoldRun[]; gatehouseHwmMb: number };
   ssh: SshRun[];
   meteringOff: { honoured: boolean; rows: number };
@@ -34,7 +40,19 @@ function holdWorst(runs: HoldRun[]) {
   };
 }
 
-export function summarize(r: Runs) {
+/** A Responses API turn over HTTP and over the WebSocket relay: the mock's own time, gatehouse's, and the difference. */
+function responsesTurns(r: SocketRun[]) {
+  const row = (side: 'http' | 'socket') => ({
+    direct: { ttfb: med(r, (x) => x[side].direct.ttfbP50), total: med(r, (x) => x[side].direct.totalP50) },
+    gatehouse: { ttfb: med(r, (x) => x[side].gatehouse.ttfbP50), total: med(r, (x) => x[side].gatehouse.totalP50) },
+    addedTtfb: med(r, (x) => x[side].gatehouse.ttfbP50 - x[side].direct.ttfbP50),
+    addedTotal: med(r, (x) => x[side].gatehouse.totalP50 - x[side].direct.totalP50),
+    failures: r.reduce((s, x) => s + x[side].direct.failures + x[side].gatehouse.failures, 0),
+  });
+  return { http: row('http'), socket: row('socket') };
+}
+
+export function summarize(r: Runs, phases: ReadonlySet<string> = new Set(PHASES)) {
   const all = [...TARGETS, 'meteringOff'] as const;
   const throughput = Object.fromEntries(all.map((t) => [t, { rps: med(r.throughput, (x) => x[t].rps), p50: med(r.throughput, (x) => x[t].p50), p99: med(r.throughput, (x) => x[t].p99), cpuUs: med(r.throughput, (x) => x[t].cpuUs), mockCpuUs: med(r.throughput, (x) => x[t].mockCpuUs), failures: r.throughput.reduce((s, x) => s + x[t].failures, 0) }]));
   const latency = Object.fromEntries(TARGETS.map((t) => [t, {
@@ -68,6 +86,7 @@ export function summarize(r: Runs) {
   const ssh = { floor: sshOf('floor'), gatehouse: sshOf('gatehouse') };
   const gh = { lat: latency.gatehouse, floor: latency.floor, s: streaming.gatehouse, d: streaming.direct, h: hold.gatehouse };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const responses = responsesTurns(r.websocket);
   const targets: Target[] = [
     { name: 'requests/s >= 85% of floor', met: ratio >= 0.85, detail: `${pct(ratio)} (${throughput.gatehouse.rps.toFixed(0)} vs ${throughput.floor.rps.toFixed(0)} req/s)` },
     { name: 'c=1 added p50 <= floor + 0.1 ms', met: gh.lat.addedP50 <= gh.floor.addedP50 + 0.1, detail: `gatehouse +${gh.lat.addedP50.toFixed(3)} ms, floor +${gh.floor.addedP50.toFixed(3)} ms` },
@@ -82,9 +101,17 @@ export function summarize(r: Runs) {
     onPostgres
       ? { name: 'on PostgreSQL: req/s >= 90% of on SQLite', met: postgresRatio >= 0.9, detail: `${pct(postgresRatio)} (${onPostgres.rps.toFixed(0)} vs ${throughput.gatehouse.rps.toFixed(0)} req/s)` }
       : { name: 'on PostgreSQL: req/s >= 90% of on SQLite', met: 'n/a', detail: 'n/a: PostgreSQL is not installed (initdb, pg_ctl)' },
+    {
+      name: 'Responses over WebSocket adds <= the HTTP stream',
+      met: responses.socket.addedTtfb <= responses.http.addedTtfb && responses.socket.failures === 0,
+      detail: `added first frame +${responses.socket.addedTtfb.toFixed(3)} ms, HTTP stream's added first byte +${responses.http.addedTtfb.toFixed(3)} ms, ${responses.socket.failures} failures`,
+    },
     { name: 'SSH 100 sessions: p99 <= 150 ms, 0 failures', met: ssh.gatehouse.p99 <= 150 && ssh.gatehouse.failures === 0, detail: `p50 ${ssh.gatehouse.p50.toFixed(1)} ms, p99 ${ssh.gatehouse.p99.toFixed(1)} ms, ${ssh.gatehouse.failures} failures (ssh2 floor p99 ${ssh.floor.p99.toFixed(1)} ms)` },
   ];
-  return { throughput, onPostgres, postgresRatio, throughputRatio: ratio, latency, streaming, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
+  // A target whose phase was left out of BENCH_PHASES is neither met nor missed.
+  const phaseOf: Phase[] = ['throughput', 'latency', 'latency', 'streaming', 'streaming', 'hold', 'hold', 'throughput', 'throughput', 'websocket', 'ssh'];
+  for (const [i, t] of targets.entries()) if (!phases.has(phaseOf[i])) Object.assign(t, { met: 'n/a', detail: `not run (BENCH_PHASES)` });
+  return { phases: PHASES.filter((p) => phases.has(p)), throughput, onPostgres, postgresRatio, throughputRatio: ratio, latency, streaming, responses, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
 }
 
 export type Summary = ReturnType<typeof summarize>;

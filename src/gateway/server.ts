@@ -14,16 +14,17 @@ import { rawError } from './errors.js';
 import type { BodyBounds } from './body.js';
 import type { Gateway } from './handler.js';
 import { Connections } from './sockets.js';
+import type { DrainableUpgrade } from './socketDrain.js';
 import { within } from '../core/within.js';
 
 export interface GatewayServer {
   ports: number[];
-  /** Requests being answered now, streams included. */
+  /** Requests being answered now, streams and relayed WebSockets included. */
   readonly inFlight: number;
   /**
    * Stops accepting at once; requests in flight get up to `drainMs` to finish (their connections
-   * close as they do), then gateway.close() ends what remains and, a moment later, anything still
-   * open is cut.
+   * close as they do), relayed WebSockets are closed (1001) between turns, then gateway.close() ends
+   * what remains and, a moment later, anything still open is cut.
    */
   stop(drainMs?: number): Promise<void>;
   /** Cuts every connection now; resolves once the cut requests are done (bounded). */
@@ -68,7 +69,12 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
     connections.track(res);
     gateway.handle(req, res);
   };
-  const { plain, secure } = protocolServers(config, handle, gateway.upgrade);
+  // The relay registers what it joins with the listener's drain (socketDrain.ts).
+  const upgrade: UpgradeListener = (req, socket, head) => {
+    (req as DrainableUpgrade).relayed = connections.relayed;
+    gateway.upgrade(req, socket, head);
+  };
+  const { plain, secure } = protocolServers(config, handle, upgrade);
   const protocols = secure ? [plain, secure] : [plain];
   for (const server of protocols) connections.serveWith(server);
   // noDelay as node:http sets it on its own sockets: Nagle would hold back a stream's small events.
@@ -97,8 +103,11 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
       const closed = Promise.all(acceptors.map((s) => new Promise((resolve) => s.close(resolve))));
       connections.drain();
       await connections.settled(drainMs);
+      connections.relayed.endAll();
       const ending = gateway.close();
-      if (drainMs > 0) await connections.settled(END_GRACE_MS);
+      // A relayed socket's closing handshake is one round trip: waited for even without a drain,
+      // so its client reads 1001 (reconnect elsewhere) rather than a cut connection (1006).
+      await (drainMs > 0 ? connections.settled(END_GRACE_MS) : connections.relayed.settled(END_GRACE_MS));
       await cut();
       await within(ending, CLOSE_MS);
       await within(closed, CLOSE_MS);

@@ -56,6 +56,12 @@ const CHANGED = 'the integration changed; reconnect to use its new settings';
 export class SocketTurns {
   private readonly open: Turn[] = [];
   private ended = false;
+  /** Called when the last open turn ends, before its end frame is relayed (a drain closes the socket then: socketDrain.ts). */
+  onIdle: (() => void) | undefined;
+
+  get idle(): boolean {
+    return this.open.length === 0;
+  }
 
   constructor(
     private readonly deps: TurnDeps,
@@ -92,7 +98,10 @@ export class SocketTurns {
         throw err;
       }
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
-      this.open.push({ metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() });
+      const turn: Turn = { metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() };
+      // The socket closed while the turn was admitted: settle it now (closed() has already run), send nothing.
+      if (this.ended) return this.end(turn, CLIENT_GONE), false;
+      this.open.push(turn);
       if (!ref?.prefixed) return true;
       // Upstream knows only bare ids, as over HTTP: only this frame is re-serialised.
       this.transport.forward(JSON.stringify(withBareModel(frame, ref)));
@@ -153,12 +162,14 @@ export class SocketTurns {
 
   /** The socket closed: turns still open are recorded with what was seen (credits settled). */
   readonly closed = (): void => {
+    this.ended = true;
     for (const turn of this.open.splice(0)) this.end(turn, CLIENT_GONE);
   };
 
   private end(turn: Turn, status: number): void {
     turn.release();
     turn.metering?.finish(status, turn.requestId, sessionId(this.req), turn.firstByteMs);
+    if (this.open.length === 0) this.onIdle?.();
   }
 }
 

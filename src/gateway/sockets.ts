@@ -1,9 +1,11 @@
 // Every gateway connection from accept to close: the cap per source address, the requests in
-// flight, and the drain (no keep-alive, idle connections closed) that lets a restart cut nothing.
+// flight and the relayed WebSockets, and the drain (no keep-alive, idle connections closed, relayed
+// sockets closed between turns) that lets a restart cut nothing.
 import type http from 'node:http';
 import type net from 'node:net';
 import { sourceAddress } from '../core/sourceAddress.js';
 import { LINGER_MS } from './linger.js';
+import { RelayedSockets } from './socketDrain.js';
 
 export class Connections {
   private readonly perAddress = new Map<string, number>();
@@ -14,6 +16,8 @@ export class Connections {
   private readonly servers: http.Server[] = [];
   private readonly waiting = new Set<() => void>();
   private draining = false;
+  /** Upgraded connections, joined to upstream by the WebSocket relay (socketDrain.ts). */
+  readonly relayed = new RelayedSockets();
 
   constructor(private readonly maxPerAddress: number) {}
 
@@ -67,8 +71,9 @@ export class Connections {
       if (connections.responses.size === 0) for (const wake of connections.waiting) wake();
     })(this);
 
+  /** Requests being answered and relayed WebSockets open. */
   get inFlight(): number {
-    return this.responses.size;
+    return this.responses.size + this.relayed.size;
   }
 
   /** Requests in flight finish; connections with none are closed, now and whenever one becomes idle. */
@@ -76,6 +81,7 @@ export class Connections {
     this.draining = true;
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.closeIdle();
+    this.relayed.drain();
   }
 
   private closeIdle(): void {
@@ -83,8 +89,14 @@ export class Connections {
     for (const socket of this.unclaimed) socket.destroy();
   }
 
-  /** Resolves once no request is in flight, or after `ms`. */
-  settled(ms: number): Promise<void> {
+  /** Resolves once no request is in flight and every relayed WebSocket has closed, or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    await this.answered(ms);
+    await this.relayed.settled(deadline - performance.now());
+  }
+
+  private answered(ms: number): Promise<void> {
     if (this.responses.size === 0 || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {

@@ -16,6 +16,7 @@ import type { Credentials } from './credentials.js';
 import { rawError } from './errors.js';
 import { admitWithoutResponse } from './rateLimit.js';
 import { callerOf, planSocket } from './plan.js';
+import type { DrainableUpgrade } from './socketDrain.js';
 import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
@@ -86,6 +87,7 @@ export class ResponsesSocketRelay {
       });
       client.once('close', turns.closed);
       pipeSockets(client, upstream.socket, { fromClient: turns.admit, fromUpstream: turns.observe });
+      (req as DrainableUpgrade).relayed?.add(client, upstream.socket, turns);
       upstream.socket.resume();
     });
   }

@@ -7,6 +7,7 @@ import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.j
 import { ANTHROPIC_BODY, BASE_PATH, collect, intHost, open, parseSse, type Reply } from '../helpers/gateway.js';
 import { killServed, serve, type Served } from '../helpers/serve.js';
 import { exec, signUp } from '../helpers/ssh.js';
+import { framesUntil, next, openSocket } from '../helpers/websocket.js';
 
 const LLM = intHost('llm');
 const STREAMS = 100;
@@ -127,6 +128,27 @@ describe('serve drains on SIGTERM', () => {
     t.diagnostic(`exited ${Math.round(at - signalled)} ms after SIGTERM`);
     for (const r of replies) assert.notEqual(parseSse(r.text).at(-1)?.event, 'message_stop', 'the stream was ended before its end');
     await assertMetered(s, replies);
+  });
+
+  it('issue 15: SIGTERM with a relayed Responses WebSocket mid-turn and one idle: the idle one gets 1001 at once, the other its whole turn (metered) then 1001; exit 0', async () => {
+    const s = await served({ GATEHOUSE_DRAIN_MS: '20000' });
+    mock.setScenario({ chunks: 30, chunkDelayMs: 50 }); // about 1.5 s
+    const socket = () => openSocket(`ws://127.0.0.1:${s.gatewayPort}/v1/responses`, { localAddress: '127.0.0.2', headers: { host: LLM } });
+    const [busy, idle] = [await socket(), await socket()];
+    const turn = framesUntil(busy, 'response.completed');
+    const first = framesUntil(busy, 'response.output_text.delta');
+    busy.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'long' }));
+    await first;
+    const [busyClosed, idleClosed] = [next<[number, Buffer]>(busy, 'close', 10_000), next<[number, Buffer]>(idle, 'close', 10_000)];
+    s.child.kill('SIGTERM');
+    await s.waitFor(/draining: 2 gateway requests in flight/);
+    assert.equal((await idleClosed)[0], 1001);
+    assert.equal((await turn).at(-1).type, 'response.completed', 'the turn in flight completed');
+    const [code, reason] = await busyClosed;
+    assert.deepEqual([code, reason.toString()], [1001, 'gatehouse is shutting down']);
+    assert.equal((await s.exited).code, 0, s.stderr());
+    assert.ok(mock.sockets.every((x) => x.closed), 'both upstream sockets are closed');
+    assert.deepEqual((await s.usageRows()).map((r) => r.status), [200], 'one row: the turn (this gatehouse served nothing else)');
   });
 
   it('issue 11.5: a second SIGTERM or SIGINT during the drain stops at once (exit 128 + signal)', async (t) => {

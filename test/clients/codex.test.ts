@@ -105,20 +105,44 @@ describe('issue 15: stock Codex 0.169 through gatehouse', { skip: CODEX.skip }, 
     assert.ok(env.mock.requests.some((q) => q.provider === 'fireworks' && q.url === `${BASE_PATH}/inference/v1/responses` && q.json?.model === model));
   });
 
-  it('issue 15: a custom model_provider (wire_api = "responses", a gatehouse API key in env_key) completes its turn', async () => {
-    const key = JSON.parse(await env.ok(env.alice, 'keys create --name codex --json')).key as string;
+  it('issue 15.3: an integration with OpenAI disabled answers the upgrade 426; the HTTP retry tells Codex why (403), with no upgrade retried', async () => {
+    await env.ok(env.alice, 'integrations add llm --name nogpt --openai=disabled --attach vm:alice-box');
     const n = vm.exchanges().length;
     env.mock.reset();
-    const provider = `model_providers.gatehouse={name="gatehouse",base_url="http://127.0.0.1:${vm.port}/gateway/llm/openai/v1",env_key="GATEHOUSE_API_KEY",wire_api="responses"}`;
-    const r = await codexExec(['model="gpt-5.5"', 'model_provider="gatehouse"', provider], { GATEHOUSE_API_KEY: key });
-    assert.equal(r.code, 0, `codex exit ${r.code}; stderr: ${r.err.slice(-1500)}\nwire:\n${vm.shown()}`);
-    assert.match(r.out, /Hello/);
-    const turns = env.mock.requests.filter((q) => q.url === `${BASE_PATH}/v1/responses`).length + env.mock.sockets.length;
-    assert.ok(turns >= 1, `a turn went upstream:\n${vm.shown()}`);
-    const seen = [...env.mock.requests.map((q) => q.headers), ...env.mock.sockets.map((s) => s.headers)];
-    assert.ok(seen.every((h) => h.authorization === `Bearer ${OPERATOR_KEYS.openai}`), 'the operator key upstream, never the gk_ key');
-    assert.ok(!since(n).some((x) => x.upgrade && !/^HTTP\/1\.1 (101|426) /.test(x.answer ?? '')), vm.shown());
+    const r = await codexExec(builtIn(`http://127.0.0.1:${vm.port}/gateway/nogpt/openai/v1`));
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /openai is disabled/, 'gatehouse’s reason reaches the user');
+    const wire = since(n);
+    assert.equal(wire.filter((x) => x.upgrade).length, 1, `one upgrade attempt:\n${vm.shown()}`);
+    assert.match(wire.find((x) => x.upgrade)?.answer ?? '', /^HTTP\/1\.1 426 /);
+    assert.ok(wire.some((x) => /^POST \/gateway\/nogpt\/openai\/v1\/responses /.test(x.line) && /^HTTP\/1\.1 403/.test(x.answer ?? '')), vm.shown());
+    assert.equal(env.mock.requests.length + env.mock.sockets.length, 0, 'nothing upstream');
   });
+
+  // A custom provider speaks HTTP unless it declares supports_websockets; either way through gatehouse.
+  for (const websockets of [false, true]) {
+    it(`issue 15: a custom model_provider (wire_api = "responses", supports_websockets = ${websockets}, a gatehouse API key in env_key) completes its turn over ${websockets ? 'the WebSocket' : 'HTTP'}`, async () => {
+      const key = JSON.parse(await env.ok(env.alice, `keys create --name codex-${websockets} --json`)).key as string;
+      const n = vm.exchanges().length;
+      env.mock.reset();
+      const provider = `model_providers.gatehouse={name="gatehouse",base_url="http://127.0.0.1:${vm.port}/gateway/llm/openai/v1",env_key="GATEHOUSE_API_KEY",wire_api="responses",supports_websockets=${websockets}}`;
+      const r = await codexExec(['model="gpt-5.5"', 'model_provider="gatehouse"', provider], { GATEHOUSE_API_KEY: key });
+      assert.equal(r.code, 0, `codex exit ${r.code}; stderr: ${r.err.slice(-1500)}\nwire:\n${vm.shown()}`);
+      assert.match(r.out, /Hello/);
+      const wire = since(n);
+      const posts = env.mock.requests.filter((q) => q.url === `${BASE_PATH}/v1/responses`);
+      if (websockets) {
+        assert.deepEqual(wire.filter((x) => x.upgrade).map((x) => x.answer?.slice(0, 12)), ['HTTP/1.1 101'], vm.shown());
+        assert.deepEqual([env.mock.sockets.length, posts.length], [1, 0], vm.shown());
+      } else {
+        assert.equal(wire.filter((x) => x.upgrade).length, 0, vm.shown());
+        assert.ok(posts.length >= 1 && env.mock.sockets.length === 0, vm.shown());
+      }
+      const seen = [...posts.map((q) => q.headers), ...env.mock.sockets.map((s) => s.headers)];
+      assert.ok(seen.every((h) => h.authorization === `Bearer ${OPERATOR_KEYS.openai}`), 'the operator key upstream, never the gk_ key');
+      assert.ok(seen.every((h) => !Object.values(h).some((v) => v.includes(key))), 'the gk_ key never goes upstream');
+    });
+  }
 });
 
 describe('issue 15.3: stock Codex when the upstream refuses the WebSocket', { skip: CODEX.skip }, () => {
@@ -136,7 +160,7 @@ describe('issue 15.3: stock Codex when the upstream refuses the WebSocket', { sk
       assert.ok(mockFront.mock.requests.some((q) => q.method === 'POST' && q.url === `${BASE_PATH}/v1/responses`), 'the turn went upstream over HTTP');
       // Acceptance: WebSocket no slower than the fallback. Measured, not asserted (2 shared cores).
       const times = { websocket: [] as number[], fallback: [fallback.ms] };
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const ws = await codexExec(builtIn(`http://127.0.0.1:${wsVm.port}/gateway/llm/openai/v1`));
         const http = await codexExec(builtIn(`http://127.0.0.1:${httpVm.port}/gateway/llm/openai/v1`));
         assert.deepEqual([ws.code, http.code], [0, 0]);
@@ -144,7 +168,7 @@ describe('issue 15.3: stock Codex when the upstream refuses the WebSocket', { sk
         times.fallback.push(http.ms);
       }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      console.log(`# codex exec median ms over ${times.websocket.length}/${times.fallback.length} runs: websocket ${median(times.websocket).toFixed(0)}, http fallback ${median(times.fallback).toFixed(0)} (${JSON.stringify(times, (_, v) => (typeof v === 'number' ? Math.round(v) : v))})`);
+      console.log(`codex exec median ms over ${times.websocket.length}/${times.fallback.length} runs: websocket ${median(times.websocket).toFixed(0)}, http fallback ${median(times.fallback).toFixed(0)} (${JSON.stringify(times, (_, v) => (typeof v === 'number' ? Math.round(v) : v))})`);
     } finally {
       await wsVm.close();
       await httpVm.close();

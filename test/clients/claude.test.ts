@@ -51,6 +51,7 @@ function claude(args: string[], extra: Record<string, string>, via: VmNetwork): 
     NO_PROXY: '',
     ...extra,
   };
+  CLAUDE.check();
   return new Promise((resolve, reject) => {
     const child = spawn(CLAUDE.path, args, { env: childEnv, cwd: home });
     let out = '';
@@ -103,6 +104,7 @@ describe('issue 15.5: Claude Code model discovery through gatehouse', { skip: CL
       assert.equal(r.code, 0, `claude exit ${r.code}; stderr: ${r.err.slice(-1500)}`);
       assert.match(r.out, /Hello/, 'the mock upstream’s answer is printed');
       const wire = vm.exchanges.slice(asked);
+      assert.ok(wire.every((x) => x.host === new URL(b.base).host), `only gatehouse was asked: ${JSON.stringify(wire)}`);
       const discovery = wire.filter((x) => x.method === 'GET' && /\/v1\/models\?limit=1000$/.test(x.path));
       assert.equal(discovery.length, 1, `one discovery request: ${JSON.stringify(wire)}`);
       assert.equal(discovery[0].status, 200);

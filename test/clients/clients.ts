@@ -11,10 +11,15 @@ export interface ClientBin {
   path: string;
   /** For node:test's `skip`: false, or why the test does not run. */
   skip: false | string;
+  /** Throws when the CLI is missing (under CI, where its tests run regardless and must fail clearly). */
+  check(): void;
 }
 
 export function clientBin(name: 'codex' | 'claude', override: string): ClientBin {
   const bin = process.env[override] || path.join(ROOT, '.clients', 'node_modules', '.bin', name);
-  if (fs.existsSync(bin) || process.env.CI) return { path: bin, skip: false }; // under CI a missing one fails at spawn
-  return { path: bin, skip: `${name} is not installed at ${bin}: run npm run test:clients (or scripts/install-clients.sh), or set ${override}` };
+  const reason = `${name} is not installed at ${bin}: run npm run test:clients (or scripts/install-clients.sh), or set ${override}`;
+  const check = () => {
+    if (!fs.existsSync(bin)) throw new Error(reason);
+  };
+  return { path: bin, skip: fs.existsSync(bin) || process.env.CI ? false : reason, check };
 }

@@ -30,6 +30,7 @@ function codexExec(config: string[], extraEnv: Record<string, string> = {}, prom
   const home = tempDir('gatehouse-codex-');
   const args = ['exec', '--skip-git-repo-check', ...config.flatMap((c) => ['-c', c]), prompt];
   const started = performance.now();
+  CODEX.check();
   return new Promise((resolve, reject) => {
     const child = spawn(CODEX.path, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUST_LOG: 'warn', ...extraEnv }, cwd: home });
     let out = '';

@@ -25,10 +25,8 @@ interface CodexRun {
   ms: number;
 }
 
-/** `codex exec PROMPT` in a fresh CODEX_HOME with a clean environment (no OPENAI_API_KEY unless given). */
-function codexExec(config: string[], extraEnv: Record<string, string> = {}, prompt = 'say pong'): Promise<CodexRun> {
-  const home = tempDir('gatehouse-codex-');
-  const args = ['exec', '--skip-git-repo-check', ...config.flatMap((c) => ['-c', c]), prompt];
+/** Codex with ARGS in CODEX_HOME `home` and a clean environment (no OPENAI_API_KEY unless given). */
+function codex(args: string[], home: string, extraEnv: Record<string, string> = {}, stdin = ''): Promise<CodexRun> {
   const started = performance.now();
   CODEX.check();
   return new Promise((resolve, reject) => {
@@ -46,8 +44,13 @@ function codexExec(config: string[], extraEnv: Record<string, string> = {}, prom
       clearTimeout(timer);
       resolve({ code, out, err, ms: performance.now() - started });
     });
-    child.stdin.end();
+    child.stdin.end(stdin);
   });
+}
+
+/** `codex exec PROMPT` with `-c` settings, in a fresh CODEX_HOME unless given. */
+function codexExec(config: string[], extraEnv: Record<string, string> = {}, home = tempDir('gatehouse-codex-')): Promise<CodexRun> {
+  return codex(['exec', '--skip-git-repo-check', ...config.flatMap((c) => ['-c', c]), 'say pong'], home, extraEnv);
 }
 
 const builtIn = (base: string, model = 'gpt-5.5') => [`model="${model}"`, `openai_base_url="${base}"`];
@@ -90,6 +93,25 @@ describe('issue 15: stock Codex 0.169 through gatehouse', { skip: CODEX.skip }, 
       [completed.length, sum((u) => u.input_tokens - u.input_tokens_details.cached_tokens), sum((u) => u.input_tokens_details.cached_tokens), sum((u) => u.output_tokens)],
       JSON.stringify(report.rows),
     );
+  });
+
+  it('issue 15.1: from a laptop, the built-in provider with openai_base_url and `codex login --with-api-key gk_…` goes over the WebSocket; the key stays at gatehouse', async () => {
+    const key = JSON.parse(await env.ok(env.alice, 'keys create --name laptop --json')).key as string;
+    const laptop = await tap(env.port, '127.0.0.1'); // not a VM address: the key is the identity
+    try {
+      env.mock.reset();
+      const home = tempDir('gatehouse-codex-');
+      assert.equal((await codex(['login', '--with-api-key'], home, {}, key)).code, 0);
+      // (Codex 0.169 ignores an OPENAI_BASE_URL environment variable: it goes to api.openai.com.)
+      const r = await codexExec(builtIn(`http://127.0.0.1:${laptop.port}/gateway/llm/openai/v1`), {}, home);
+      assert.equal(r.code, 0, `codex exit ${r.code}; stderr: ${r.err.slice(-1500)}\nwire:\n${laptop.shown()}`);
+      assert.deepEqual(laptop.exchanges().map((x) => [x.upgrade, x.answer?.slice(0, 12)]), [[true, 'HTTP/1.1 101']], laptop.shown());
+      assert.equal(env.mock.sockets.length, 1);
+      assert.equal(env.mock.sockets[0].headers.authorization, `Bearer ${OPERATOR_KEYS.openai}`);
+      assert.ok(!Object.values(env.mock.sockets[0].headers).some((v) => v.includes(key)), 'the gk_ key never goes upstream');
+    } finally {
+      await laptop.close();
+    }
   });
 
   it('issue 15.3: a Fireworks route answers the upgrade 426 and Codex falls back to HTTP at once: one attempt, no retries', async () => {

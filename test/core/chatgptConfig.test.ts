@@ -1,7 +1,12 @@
 // Issue 13: the GATEHOUSE_CHATGPT_* settings, and the pure readers of what ChatGPT sends: JWT
-// claims (hostile and malformed ones too) and usage-window headers and frames.
+// claims (hostile and malformed ones too), usage-window headers and frames, and the issuer
+// client against an issuer that is down or answers nonsense.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import * as issuer from '../../src/core/chatgpt/issuer.js';
+import type { GatehouseError } from '../../src/errors.js';
 import { idTokenClaims, jwtExp } from '../../src/core/chatgpt/claims.js';
 import { parseWindows } from '../../src/core/chatgpt/windows.js';
 import { loadConfig, SETTINGS } from '../../src/config.js';
@@ -68,5 +73,55 @@ describe('issue 13: ChatGPT token claims and usage windows', () => {
     assert.deepEqual(parseWindows({ 'x-codex-secondary-used-percent': ['7', '8'], 'x-codex-secondary-window-minutes': '-1' })?.secondary, { usedPercent: 7, windowMinutes: null, resetAt: null });
     assert.equal(parseWindows({ type: 'codex.rate_limits', rate_limits: { primary: { used_percent: 5, window_minutes: 300, reset_at: 1 } } })?.primary?.usedPercent, 5);
     assert.equal(parseWindows({ type: 'codex.rate_limits', rate_limits: null }), null);
+  });
+});
+
+describe('issue 13: the issuer client against a broken issuer', () => {
+  let server: http.Server;
+  let cfg: issuer.IssuerConfig;
+  let answer: (res: http.ServerResponse) => void = (res) => res.end();
+  before(async () => {
+    server = http.createServer((req, res) => req.resume().on('end', () => answer(res)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cfg = { issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, clientId: 'app_x' };
+  });
+  after(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+
+  it('an oversized, non-JSON or incomplete answer is refused without echoing it', async () => {
+    answer = (res) => res.end(JSON.stringify({ device_auth_id: 'd', user_code: 'U', pad: 'x'.repeat(1024 * 1024) }));
+    await assert.rejects(issuer.requestUserCode(cfg), (err: GatehouseError) => err.code === 'upstream_unreachable' && !err.message.includes('xxxx'));
+    answer = (res) => res.end('<html>oops</html>');
+    await assert.rejects(issuer.requestUserCode(cfg), (err: GatehouseError) => err.code === 'upstream_unreachable' && !err.message.includes('oops'));
+    answer = (res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(JSON.stringify({ access_token: 'a' })));
+    await assert.rejects(issuer.exchangeCode(cfg, { authorizationCode: 'c', codeVerifier: 'v' }), (err: GatehouseError) => err.code === 'upstream_unreachable');
+    answer = (res) => (res.writeHead(400, { 'content-type': 'application/json' }), res.end(JSON.stringify({ error: 'invalid_grant', secret: 'rt_leak' })));
+    await assert.rejects(issuer.exchangeCode(cfg, { authorizationCode: 'c', codeVerifier: 'v' }), (err: GatehouseError) => /status 400 \(invalid_grant\)/.test(err.message) && !err.message.includes('rt_leak'));
+    // interval as a number, a string, nonsense
+    for (const [interval, s] of [[5, 5], ['3', 3], ['soon', 0], [undefined, 0]] as const) {
+      answer = (res) => res.end(JSON.stringify({ device_auth_id: 'd', user_code: 'ABCD-EFGH', interval }));
+      assert.equal((await issuer.requestUserCode(cfg)).intervalS, s);
+    }
+  });
+
+  it('a refresh that meets an error code in any of its three shapes, a 401 or a 5xx is classified', async () => {
+    const cases: Array<[number, unknown, issuer.RefreshResult]> = [
+      [400, { error: { code: 'refresh_token_reused' } }, { ok: false, permanent: true, reason: 'refresh_token_reused' }],
+      [400, { error: 'refresh_token_expired' }, { ok: false, permanent: true, reason: 'refresh_token_expired' }],
+      [400, { code: 'refresh_token_invalidated' }, { ok: false, permanent: true, reason: 'refresh_token_invalidated' }],
+      [401, {}, { ok: false, permanent: true, reason: 'unauthorized' }],
+      [503, 'busy', { ok: false, permanent: false, reason: 'status 503' }],
+      [400, { error: 'invalid_request' }, { ok: false, permanent: false, reason: 'status 400' }],
+    ];
+    for (const [status, body, expected] of cases) {
+      answer = (res) => (res.writeHead(status), res.end(typeof body === 'string' ? body : JSON.stringify(body)));
+      assert.deepEqual(await issuer.refresh(cfg, 'rt'), expected, JSON.stringify(body));
+    }
+  });
+
+  it('an issuer that is down: unreachable errors, a transient refresh, a failed revoke', async () => {
+    const down = { issuer: 'http://127.0.0.1:9', clientId: 'x' };
+    await assert.rejects(issuer.requestUserCode(down), (err: GatehouseError) => err.code === 'upstream_unreachable');
+    assert.deepEqual(await issuer.refresh(down, 'rt'), { ok: false, permanent: false, reason: 'unreachable' });
+    assert.equal(await issuer.revoke(down, 'rt'), false);
   });
 });

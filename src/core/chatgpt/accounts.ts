@@ -14,42 +14,18 @@ import type { Db } from '../../db/open.js';
 import type { ChatgptAccountRow } from '../../db/schema.js';
 import type { Log } from '../../log.js';
 import type { Changes } from '../changes.js';
-import { checkIntegrationName } from '../integrations.js';
-import { shown } from '../names.js';
 import type { Sealer } from '../secrets.js';
-import { accountFromView, usersOf } from './accountViews.js';
+import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, usersOf } from './accountViews.js';
 import { idTokenClaims } from './claims.js';
 import { revoke, type IssuedTokens, type IssuerConfig } from './issuer.js';
 import { accessExpiry, isExpired, isStale, openTokens, Refresher, sealTokens, type HeldTokens, type Refreshed } from './refresh.js';
 import { WindowStore } from './windowStore.js';
-import type { CodexRateLimitsEvent, WindowHeaders, Windows } from './windows.js';
+import type { BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
+import type { CodexRateLimitsEvent, WindowHeaders } from './windows.js';
 
-export type AccountState = 'ok' | 'needs_login';
+export { checkAccountName } from './accountViews.js';
 
-export interface ChatgptAccount {
-  id: number;
-  userId: number;
-  name: string;
-  email: string | null;
-  plan: string | null;
-  chatgptAccountId: string;
-  state: AccountState;
-  /** Why it needs a login: the issuer's code (refresh_token_reused…). */
-  stateReason: string | null;
-  /** ISO time of the last token write (connect or refresh). */
-  refreshedAt: string | null;
-  windows: Windows | null;
-}
-
-/** What a backend call needs. `generation` says which tokens these are (for afterUnauthorized). */
-export interface BackendCredential {
-  accountRowId: number;
-  accessToken: string;
-  chatgptAccountId: string;
-  generation: number;
-}
-
-export type RefreshOutcome = 'ok' | { needsLogin: string } | { transient: string };
+export type { AccountState, BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
 
 /** Accounts one user may connect. */
 export const MAX_ACCOUNTS_PER_USER = 10;
@@ -152,7 +128,7 @@ export class ChatgptAccounts {
   /** The backend answered 401 to `used`: refresh once unless someone already did; same errors as credential. */
   async afterUnauthorized(used: BackendCredential): Promise<BackendCredential> {
     const account = await chatgptAccountById(this.db, used.accountRowId);
-    if (!account) throw new GatehouseError('not_configured', 'the ChatGPT account of this integration was removed; its owner can connect one with: integrations setup chatgpt --name ACCT');
+    if (!account) throw notConnected('ACCT');
     if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
     const cached = this.tokens.get(account.id);
     if (cached && cached.generation !== used.generation && !isStale(cached)) return credentialOf(account, cached);
@@ -189,7 +165,7 @@ export class ChatgptAccounts {
     if (!account) {
       const epoch = this.epoch;
       account = await findChatgptAccountRow(this.db, userId, name);
-      if (!account) throw new GatehouseError('not_configured', `ChatGPT account "${shown(name)}" is not connected; its owner can connect it with: integrations setup chatgpt --name ${shown(name)}`);
+      if (!account) throw notConnected(name);
       if (epoch === this.epoch) this.accounts.set(key, account);
     }
     if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
@@ -201,7 +177,7 @@ export class ChatgptAccounts {
     if (cached) return cached;
     const epoch = this.epoch;
     const row = await readChatgptTokens(this.db, account.id);
-    if (!row) throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    if (!row) throw notConnected(account.name);
     const held = openTokens(this.sealer, row);
     if (epoch === this.epoch) this.tokens.set(account.id, held);
     return held;
@@ -215,29 +191,7 @@ export class ChatgptAccounts {
       return outcome.tokens;
     }
     if (outcome.kind === 'needs_login') throw needsLogin(account.name, outcome.reason);
-    if (outcome.kind === 'gone') throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    if (outcome.kind === 'gone') throw notConnected(account.name);
     throw new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
-  }
-}
-
-function credentialOf(account: ChatgptAccountRow, held: HeldTokens): BackendCredential {
-  return { accountRowId: account.id, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
-}
-
-function needsLogin(name: string, reason: string | null): GatehouseError {
-  return new GatehouseError('unauthenticated', `ChatGPT account "${name}" needs a new login (${reason ?? 'needs_login'}); its owner must run: integrations setup chatgpt --name ${name}`);
-}
-
-function notFound(name: string): GatehouseError {
-  return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
-}
-
-/** Account names follow integration names (DNS labels), at most 32 characters. */
-export function checkAccountName(name: string): string {
-  if (name.length > 32) throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": at most 32 characters`);
-  try {
-    return checkIntegrationName(name);
-  } catch {
-    throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": use a DNS label, 1–32 of a-z, 0-9 and "-", not starting or ending with "-"`);
   }
 }

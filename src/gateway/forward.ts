@@ -2,10 +2,11 @@
 // arrives (never buffered); a client that leaves aborts the upstream request; an SSE stream
 // passes whole events only, so that it ends, whatever ends it, with the provider's own error
 // event at an event boundary (DESIGN.md §4, §9), and quiet streams get keep-alive comments.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
 import type { ErrorStyle } from '../providers/provider.js';
+import { answerCollected } from './collect.js';
 import { Flight } from './flight.js';
 import { clientHeaders } from './headers.js';
 import { relay } from './relay.js';
@@ -21,12 +22,19 @@ export interface ForwardRequest {
   headers: Record<string, string | string[]>;
   body: Buffer | undefined;
   style: ErrorStyle;
-  /** Learns the response's content type before the first chunk (metering hooks in here). */
-  onStart?: (contentType: string | undefined) => void;
+  /** Learns the response's content type, status and headers before the first chunk (metering hooks in here). */
+  onStart?: (contentType: string | undefined, status: number, headers: IncomingHttpHeaders) => void;
   /** Sees every upstream chunk, after what it became was written to the client. */
   tap?: (chunk: Buffer) => void;
   /** Rewrites the stream on its way to the client (whole events only); undefined: untouched. */
   rewrite?: { push(chunk: Buffer): Buffer; end(): Buffer };
+  /**
+   * Upstream answered 401 before anything reached the client: the headers to send the same
+   * request with once more (a refreshed credential), or a GatehouseError for the client.
+   */
+  onUnauthorized?: () => Promise<Record<string, string | string[]>>;
+  /** A 2xx stream is answered as the one JSON object it ends with (collect.ts), not passed through. */
+  collect?: boolean;
 }
 
 export interface ForwardOutcome {
@@ -89,19 +97,24 @@ export class Forwarder {
     f.res.once('close', onClientGone);
     let upstream;
     try {
-      upstream = await this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers: f.headers, body: f.body, signal: abort });
+      upstream = await this.send(f, f.headers, abort);
+      if (upstream.statusCode === 401 && f.onUnauthorized) {
+        await upstream.body.dump();
+        upstream = await this.send(f, await f.onUnauthorized(), abort);
+      }
     } catch (err) {
       f.res.off('close', onClientGone);
       if (flight.endedBy) throw flight.endedBy;
       if (abort.aborted) return { status: 499, complete: false };
-      throw upstreamFailure(err);
+      throw err instanceof GatehouseError ? err : upstreamFailure(err);
     }
     const contentType = upstream.headers['content-type'] as string | undefined;
     const isSse = /text\/event-stream/i.test(contentType ?? '');
     const rewrite = isSse && upstream.statusCode < 300 ? f.rewrite : undefined;
     const framer = isSse ? new SseFramer(f.style === 'responses') : undefined;
     flight.framer = framer;
-    f.onStart?.(contentType);
+    f.onStart?.(contentType, upstream.statusCode, upstream.headers);
+    if (f.collect && isSse && upstream.statusCode < 300) return this.collected(f, upstream, flight, started, onClientGone);
     f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     // A stream's headers go out at once (its first event may be long coming); a body of known
     // length carries them in its first write, saving a packet.
@@ -134,6 +147,23 @@ export class Forwarder {
       f.res.off('close', onClientGone);
     }
     return outcome;
+  }
+
+  private send(f: ForwardRequest, headers: Record<string, string | string[]>, abort: Flight['abort']) {
+    return this.pool(f.origin).request({ path: f.path, method: (f.req.method ?? 'GET') as 'GET', headers, body: f.body, signal: abort });
+  }
+
+  /** Collect mode: nothing reaches the client before the stream's end (so a failure is still a plain error answer). */
+  private async collected(f: ForwardRequest, upstream: { body: import('node:stream').Readable; headers: IncomingHttpHeaders }, flight: Flight, started: number, onClientGone: () => void): Promise<ForwardOutcome> {
+    try {
+      return await answerCollected(upstream.body, upstream.headers, f.res, f.tap, started);
+    } catch (err) {
+      if (flight.endedBy) throw flight.endedBy;
+      if (flight.abort.aborted) return { status: 499, complete: false };
+      throw midStreamFailure(err);
+    } finally {
+      f.res.off('close', onClientGone);
+    }
   }
 
   /** The end of a stream that ended normally: an unfinished last event passes as it came. */

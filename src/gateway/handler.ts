@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Changes } from '../core/changes.js';
 import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
+import type { LlmSettings } from '../core/integrations.js';
 import type { Services } from '../core/services.js';
 import type { Db } from '../db/open.js';
 import { GatehouseError } from '../errors.js';
@@ -31,6 +32,8 @@ import { reflect } from './reflection.js';
 import { hostRoute, isHello, llmHostRoute, metadataRoute, modelFromPath, type LlmRoute } from './routes.js';
 import { parseTarget } from './target.js';
 import { ResponsesSocketRelay } from './websocket.js';
+import { ChatgptModels } from './chatgptModels.js';
+import { ChatgptSource } from './chatgptSource.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -45,6 +48,7 @@ export class Gateway {
   private readonly credentials: Credentials;
   private readonly upstreams: Record<string, { origin: string; basePath: string }> = {};
   private readonly relay: ResponsesSocketRelay;
+  private readonly chatgpt: ChatgptSource;
 
   constructor(private readonly deps: GatewayDeps) {
     this.forwarder = new Forwarder(deps.config.sseKeepaliveMs, deps.config.upstreamTimeoutMs);
@@ -53,6 +57,8 @@ export class Gateway {
       const url = new URL(base);
       this.upstreams[p] = { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
     }
+    const chatgptModels = new ChatgptModels(deps.services.chatgpt, deps.config.chatgpt.backend, deps.changes, deps.log);
+    this.chatgpt = new ChatgptSource(deps.config, deps.services, this.forwarder, chatgptModels);
     this.relay = new ResponsesSocketRelay({ config: deps.config, services: deps.services, credentials: this.credentials, upstream: this.upstreams.openai, log: deps.log });
   }
 
@@ -112,7 +118,10 @@ export class Gateway {
     if (route.kind === 'hello') return hello(res, req.method ?? 'GET');
     if (route.kind === 'models') {
       const models = usableModels(integration, catalog, caller.apiKey?.models);
-      return sendJson(res, 200, req.headers['anthropic-version'] ? anthropicModelList(models) : openAiModelList(models));
+      if (req.headers['anthropic-version']) return sendJson(res, 200, anthropicModelList(models));
+      // A ChatGPT account's models are its plan's, as its backend lists them.
+      if ((integration.settings as LlmSettings).providers.openai?.source === 'chatgpt') return sendJson(res, 200, await this.chatgpt.models.list(integration, models, caller.apiKey?.models));
+      return sendJson(res, 200, openAiModelList(models));
     }
     if (route.kind === 'models_json') return sendJson(res, 200, modelsJson(usableModels(integration, catalog, caller.apiKey?.models)));
 
@@ -127,6 +136,10 @@ export class Gateway {
     if (route.kind === 'by_model') {
       if (!provider.openaiCompatBase) throw new GatehouseError('invalid_input', `${providerId} has no OpenAI-compatible API; use its native path`);
       path = provider.openaiCompatBase + route.rest;
+    }
+    if (plan.setting.source === 'chatgpt') {
+      const outgoing = withBareModel(json, plan.ref);
+      return this.chatgpt.serve({ req, res, plan, path, search, json: outgoing, body: outgoing === json ? body : Buffer.from(JSON.stringify(outgoing)), style });
     }
     const api = apiOf(path);
     if (!lendsManagedKey(plan, api)) {

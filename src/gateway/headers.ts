@@ -15,7 +15,14 @@ function namedByConnection(headers: Record<string, string | string[] | undefined
   return new Set(String(c).toLowerCase().split(',').map((s) => s.trim()));
 }
 
-export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<string, string>, credential: [string, string]): Record<string, string | string[]> {
+type Pair = readonly [name: string, value: string];
+
+/**
+ * The client's end-to-end headers, the provider's defaults where the client sent none, and the
+ * credential: one header (a key), or several (a ChatGPT account's token and account id), which
+ * replace whatever the client sent under those names.
+ */
+export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<string, string>, credential: Pair | readonly Pair[]): Record<string, string | string[]> {
   const extra = namedByConnection(client);
   const out: Record<string, string | string[]> = {};
   for (const name in client) {
@@ -26,7 +33,8 @@ export function upstreamHeaders(client: IncomingHttpHeaders, defaults: Record<st
   for (const [name, value] of Object.entries(defaults)) if (out[name] === undefined) out[name] = value;
   // Usage is read from the response as it passes, so it must arrive uncompressed.
   out['accept-encoding'] = 'identity';
-  out[credential[0]] = credential[1];
+  if (typeof credential[0] === 'string') out[credential[0]] = (credential as Pair)[1];
+  else for (const [name, value] of credential as readonly Pair[]) out[name] = value;
   return out;
 }
 

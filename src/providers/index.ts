@@ -7,3 +7,4 @@ import { openai } from './openai.js';
 import type { Provider } from './provider.js';
 
 export const providers: Record<ProviderId, Provider> = { anthropic, openai, fireworks, gemini };
+export { chatgptBackend } from './chatgpt.js';

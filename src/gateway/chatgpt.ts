@@ -56,3 +56,16 @@ export function responsesRules(integration: string, account: string, json: Json)
   if (out.instructions === undefined || out.instructions === null) out.instructions = chatgptBackend.defaultInstructions;
   return { json: out, collect };
 }
+
+/**
+ * A response.create frame on a relayed WebSocket: the same store and instructions rules (a socket
+ * streams by nature). The same object when nothing was added.
+ */
+export function turnRules(integration: string, account: string, frame: Json): Json {
+  if (frame.store === true) responsesRules(integration, account, frame);
+  if (frame.store === false && typeof frame.instructions === 'string') return frame;
+  const out: Json = { ...frame };
+  if (out.store === undefined || out.store === null) out.store = false;
+  if (out.instructions === undefined || out.instructions === null) out.instructions = chatgptBackend.defaultInstructions;
+  return out;
+}

@@ -56,17 +56,22 @@ export function managedKeyRefusal(plan: CallPlan): GatehouseError {
 export interface SocketLine {
   /** The plan with no model yet: each turn's model is planned on top of it. */
   plan: CallPlan;
+  /**
+   * The credential the socket is opened with (a key), or for a ChatGPT account its identity (its
+   * token is fetched at the upgrade, chatgptSocket.ts): another one before a turn closes the socket.
+   */
   key: string;
 }
 
 /**
  * What a Responses WebSocket is opened on and forwards every turn with: the integration's OpenAI
- * setting and credential. Sources that are not relayed (chatgpt) are 426: Codex then asks over HTTP.
+ * setting and credential (a key; a ChatGPT account's token is fetched only at the upgrade).
  */
 export async function planSocket(config: Readonly<Config>, services: Services, credentials: Credentials, caller: Caller, integration: IndexedIntegration): Promise<SocketLine> {
   llmOnly(integration, config.domain, 'openai');
   const plan = planCall(services.catalog, caller, integration, 'openai', undefined);
   const { source } = plan.setting;
+  if (source === 'chatgpt') return { plan, key: `chatgpt:${integration.userId}:${plan.setting.account}` };
   if (source !== 'gateway' && source !== 'byok') throw new GatehouseError('upgrade_required', `the ${source} source of integration "${integration.name}" is not relayed over WebSocket`);
   return { plan, key: await credentialOf(credentials, plan) };
 }

@@ -5,6 +5,8 @@
 // the turn is an error frame in OpenAI's shape; the socket stays open), and each turn's end
 // upstream (response.completed / .incomplete / .failed, or an error frame) settles it and queues
 // one usage row. Turns end in the order they began: one connection answers one turn at a time.
+// On a ChatGPT account (issue 13) a turn follows the HTTP body rules (store:true is an error
+// frame) and is metered with source chatgpt, never charged.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
@@ -19,6 +21,7 @@ import { RequestMetering, sessionId } from './metering.js';
 import { parseModel } from './modelPolicy.js';
 import { beginMetering, callerOf, lendsManagedKey, managedKeyRefusal, planCall, planSocket, withBareModel, type SocketLine } from './plan.js';
 import { admitWithoutResponse } from './rateLimit.js';
+import { turnRules } from './chatgpt.js';
 
 interface Turn {
   metering?: RequestMetering;
@@ -88,6 +91,9 @@ export class SocketTurns {
       const ref = typeof frame.model === 'string' ? parseModel(frame.model) : undefined;
       const plan = planCall(services.catalog, line.plan.caller, line.plan.integration, 'openai', ref);
       if (!lendsManagedKey(plan, 'responses')) throw managedKeyRefusal(plan);
+      // Upstream knows only bare ids, as over HTTP; a ChatGPT account's backend stores nothing.
+      const bare = withBareModel(frame, ref)!;
+      const outgoing = plan.setting.source === 'chatgpt' ? turnRules(plan.integration.name, plan.setting.account ?? '', bare) : bare;
       const admission = await admitWithoutResponse(services.limits, plan.caller);
       if (!admission.ok) return this.refuse(admission.error, admission.headers);
       let metering: RequestMetering | undefined;
@@ -102,9 +108,9 @@ export class SocketTurns {
       // The socket closed while the turn was admitted: settle it now (closed() has already run), send nothing.
       if (this.ended) return this.end(turn, CLIENT_GONE), false;
       this.open.push(turn);
-      if (!ref?.prefixed) return true;
-      // Upstream knows only bare ids, as over HTTP: only this frame is re-serialised.
-      this.transport.forward(JSON.stringify(withBareModel(frame, ref)));
+      if (outgoing === frame) return true;
+      // Only a frame a rule changed is re-serialised.
+      this.transport.forward(JSON.stringify(outgoing));
       return false;
     } catch (err) {
       return this.refuse(err);
@@ -124,7 +130,7 @@ export class SocketTurns {
       const caller = await callerOf(this.req, services, snapshot);
       line = await planSocket(config, services, credentials, caller, integrationFor(caller, snapshot, this.name));
     } catch (err) {
-      // A source that is not relayed (chatgpt) is a changed credential: the reconnect is told 426.
+      // A source that is not relayed is a changed credential: the reconnect is told 426.
       if (asPublicError(err).code === 'upgrade_required') return this.stop(CLOSE_CHANGED, CHANGED);
       this.refuse(err);
       return this.stop(CLOSE_REFUSED, 'the integration refuses this socket now; see the error frame');

@@ -1,7 +1,8 @@
 // The Responses API over WebSocket (Codex's built-in provider opens one per session): on an
 // upgrade at an OpenAI Responses path, the caller is identified as for HTTP, one upstream
 // WebSocket is opened with the integration's credential (the client's removed), and the two are
-// joined frame for frame (socketPipe.ts). Where it cannot be served the answer is 426, the one
+// joined frame for frame (socketPipe.ts); on a ChatGPT account, the backend's socket with the
+// account's token (chatgptSocket.ts). Where it cannot be served the answer is 426, the one
 // status on which Codex falls back to HTTP at once (anything else costs it retries, then the turn).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,7 +21,9 @@ import type { DrainableUpgrade } from './socketDrain.js';
 import { SocketTurns } from './socketTurns.js';
 import { socketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
-import { openUpstreamSocket } from './upstreamSocket.js';
+import { openUpstreamSocket, type UpstreamSocket } from './upstreamSocket.js';
+import { noteRateLimits, openChatgptSocket } from './chatgptSocket.js';
+import type { SocketLine } from './plan.js';
 
 export interface RelayDeps {
   config: Readonly<Config>;
@@ -69,12 +72,7 @@ export class ResponsesSocketRelay {
     if (!admission.ok) throw admission.error;
     admission.release();
     if (socket.destroyed) return;
-    const { origin, basePath } = this.deps.upstream;
-    const upstream = await openUpstreamSocket(req, socket, {
-      url: `${origin.replace(/^http/, 'ws')}${basePath}/v1/responses${search}`,
-      credential: providers.openai.credentialHeader(line.key),
-      timeoutMs: Math.min(config.upstreamTimeoutMs, 10_000),
-    });
+    const upstream = await this.openUpstream(req, socket, line, search);
     this.upgradeHeaders.set(req, upstream.headers);
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
@@ -86,10 +84,20 @@ export class ResponsesSocketRelay {
         close: (code, reason) => (client.close(code, reason), client.resume()),
       });
       client.once('close', turns.closed);
-      pipeSockets(client, upstream.socket, { fromClient: turns.admit, fromUpstream: turns.observe });
+      const fromUpstream = upstream.accountRowId === undefined ? turns.observe : noteRateLimits(services.chatgpt, upstream.accountRowId, turns.observe);
+      pipeSockets(client, upstream.socket, { fromClient: turns.admit, fromUpstream });
       (req as DrainableUpgrade).relayed?.add(client, upstream.socket, turns);
       upstream.socket.resume();
     });
+  }
+
+  /** The upstream end: the provider's socket with the integration's key, or a ChatGPT account's backend socket. */
+  private openUpstream(req: IncomingMessage, socket: Duplex, line: SocketLine, search: string): Promise<UpstreamSocket & { accountRowId?: number }> {
+    const { config, services } = this.deps;
+    const timeoutMs = Math.min(config.upstreamTimeoutMs, 10_000);
+    if (line.plan.setting.source === 'chatgpt') return relayable(openChatgptSocket(req, socket, services.chatgpt, config.chatgpt.backend, line.plan, search, timeoutMs));
+    const { origin, basePath } = this.deps.upstream;
+    return openUpstreamSocket(req, socket, { url: `${origin.replace(/^http/, 'ws')}${basePath}/v1/responses${search}`, credential: providers.openai.credentialHeader(line.key), timeoutMs });
   }
 
   /** Shutdown: every joined pair is closed as "going away" (1001); the upstream sides follow. */

@@ -31,7 +31,8 @@ export class Credentials {
       if (!key) throw new GatehouseError('not_configured', `the managed ${provider} key is not configured on this gatehouse; use your own key: integrations edit ${integration.name} --${provider}=byok --${provider}-key=-`);
       return key;
     }
-    if (setting.source === 'chatgpt') throw new GatehouseError('not_implemented', 'ChatGPT accounts are not yet supported by the gateway');
+    // A ChatGPT account has no key: its calls go through chatgptSource.ts and chatgptSocket.ts.
+    if (setting.source === 'chatgpt') throw new Error('keyFor called for a ChatGPT account');
     if (setting.source !== 'byok') throw new GatehouseError('forbidden', `${provider} is disabled in integration "${integration.name}"`);
     const id = `${integration.id}:${provider}`;
     const hit = this.cache.get(id);

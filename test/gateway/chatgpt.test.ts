@@ -13,6 +13,7 @@ import { startMockChatgpt, usageLimitReached, type MockChatgpt } from '../fixtur
 import { chatgptEnv, chatgptService, connectAccount, type ChatgptService } from '../helpers/chatgpt.js';
 import { intHost, startGatewayEnv, type GatewayEnv, type Reply, type Req } from '../helpers/gateway.js';
 import { usageRows } from '../metering/helpers.js';
+import { ResponseCollector } from '../../src/gateway/collect.js';
 
 const HOST = intHost('chatgpt-llm');
 const VM_SECRET = 'Bearer vm-own-secret-key-0001';
@@ -269,5 +270,47 @@ describe('issue 13: tokens refresh once for many callers, and a lost login says 
     const all = seen.join('\n');
     assert.ok(seen.length > 40);
     for (const token of gpt.issuedTokens()) assert.ok(!all.includes(token), 'a token reached the VM');
+  });
+});
+
+describe('issue 13: collect mode reads the stream a ChatGPT backend sends', () => {
+  const sse = (events: object[]) => Buffer.from(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+  const item = (text: string) => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+
+  it('issue 13: a response.completed with an empty output is filled from the output_item.done events, in index order, split anywhere', () => {
+    const bytes = sse([
+      { type: 'response.created', response: { id: 'r1', output: [] } },
+      { type: 'response.output_item.done', output_index: 1, item: item('second') },
+      { type: 'response.output_text.delta', delta: 'x' },
+      { type: 'response.output_item.done', output_index: 0, item: item('first') },
+      { type: 'response.completed', response: { id: 'r1', object: 'response', status: 'completed', output: [], usage: { input_tokens: 3 } } },
+    ]);
+    for (const cut of [1, 7, 100, bytes.length - 3]) {
+      const c = new ResponseCollector();
+      c.push(bytes.subarray(0, cut));
+      c.push(bytes.subarray(cut));
+      const { status, body } = c.result() as { status: number; body: any };
+      assert.equal(status, 200);
+      assert.deepEqual(body.output.map((o: any) => o.content[0].text), ['first', 'second']);
+      assert.equal(body.usage.input_tokens, 3);
+    }
+  });
+
+  it('issue 13: response.failed, an error event, or no terminal event is a 502 carrying upstream\'s code and message', () => {
+    const cases: [object[], string, RegExp][] = [
+      [[{ type: 'response.failed', response: { error: { code: 'server_error', message: 'model crashed' } } }], 'server_error', /model crashed/],
+      [[{ type: 'error', error: { code: 'context_length_exceeded', message: 'too long' } }], 'context_length_exceeded', /too long/],
+      [[{ type: 'response.created', response: {} }], 'upstream_unreachable', /ended without a response/],
+      [[], 'upstream_unreachable', /ended without a response/],
+    ];
+    for (const [events, code, message] of cases) {
+      const c = new ResponseCollector();
+      c.push(sse(events));
+      c.push(Buffer.from('data: {not json\n\n: comment\n\n'));
+      const { status, body } = c.result() as { status: number; body: any };
+      assert.equal(status, 502);
+      assert.equal(body.error.code, code);
+      assert.match(body.error.message, message);
+    }
   });
 });

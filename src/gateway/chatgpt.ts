@@ -27,6 +27,10 @@ function whose(integration: string, account: string): string {
   return `integration "${integration}" sends OpenAI calls to the ChatGPT account "${account}", which`;
 }
 
+function storeRefused(integration: string, account: string): GatehouseError {
+  return new GatehouseError('invalid_input', `${whose(integration, account)} does not store responses (the ChatGPT backend accepts store:false only); leave store out or set it false`);
+}
+
 /** Any other path (chat completions, embeddings, stored responses …) is a 400 saying why. */
 export function chatgptCall(integration: string, account: string, method: string, path: string, json: Json | undefined, body: Buffer): ChatgptCall {
   const served = PATHS[`${method} ${path}`];
@@ -46,9 +50,7 @@ export function chatgptCall(integration: string, account: string, method: string
  * collected. The same object when nothing was added.
  */
 export function responsesRules(integration: string, account: string, json: Json): { json: Json; collect: boolean } {
-  if (json.store === true) {
-    throw new GatehouseError('invalid_input', `${whose(integration, account)} does not store responses (the ChatGPT backend accepts store:false only); leave store out or set it false`);
-  }
+  if (json.store === true) throw storeRefused(integration, account);
   const collect = json.stream !== true;
   if (json.store === false && typeof json.instructions === 'string' && !collect) return { json, collect };
   const out: Json = { ...json, stream: true };
@@ -62,7 +64,7 @@ export function responsesRules(integration: string, account: string, json: Json)
  * streams by nature). The same object when nothing was added.
  */
 export function turnRules(integration: string, account: string, frame: Json): Json {
-  if (frame.store === true) responsesRules(integration, account, frame);
+  if (frame.store === true) throw storeRefused(integration, account);
   if (frame.store === false && typeof frame.instructions === 'string') return frame;
   const out: Json = { ...frame };
   if (out.store === undefined || out.store === null) out.store = false;

@@ -266,10 +266,14 @@ describe('issue 13: tokens refresh once for many callers, and a lost login says 
     assert.equal(work.state, 'needs_login');
   });
 
-  it('issue 13 A8: no token the issuer gave ever reached the VM, in any answer or header', () => {
+  it('issue 13 A8: no token the issuer gave ever reached the VM, in any answer or header, nor the log', () => {
     const all = seen.join('\n');
+    const log = env.gh.logLines.join('\n');
     assert.ok(seen.length > 40);
-    for (const token of gpt.issuedTokens()) assert.ok(!all.includes(token), 'a token reached the VM');
+    for (const token of gpt.issuedTokens()) {
+      assert.ok(!all.includes(token), 'a token reached the VM');
+      assert.ok(!log.includes(token), 'a token was logged');
+    }
   });
 });
 

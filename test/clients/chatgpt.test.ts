@@ -92,4 +92,15 @@ describe('issue 13 A10: stock Codex through a ChatGPT-account integration', { sk
     assert.ok(rows.length >= 2, JSON.stringify(rows));
     assert.ok(rows.every((r) => r.source === 'chatgpt' && Number(r.cost_micros) === 0 && Number(r.input_tokens) > 0));
   });
+
+  it('issue 13 A7/A10: a lost login: the upgrade gets 426, and Codex\'s HTTP fallback shows the user what the owner must run', async () => {
+    gpt.revoke('acct-work');
+    const n = vm.exchanges().length;
+    const r = await codexExec(['model="gpt-5.5"', `openai_base_url="${base()}"`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /integrations setup chatgpt --name work/, r.err.slice(-1500));
+    const wire = vm.exchanges().slice(n);
+    assert.match(wire.find((x) => x.upgrade)?.answer ?? '', /^HTTP\/1\.1 426 /, vm.shown());
+    assert.ok(wire.some((x) => /^POST \S*\/responses /.test(x.line) && /^HTTP\/1\.1 401/.test(x.answer ?? '')), vm.shown());
+  });
 });

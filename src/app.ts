@@ -8,6 +8,7 @@ import { loadSecretKey, Sealer } from './core/secrets.js';
 import { checkSecretKey } from './core/secretCheck.js';
 import { CreditLedger, newInstanceId } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
+import { ChatgptAccounts } from './core/chatgpt/accounts.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { LoopWatch } from './core/loopWatch.js';
@@ -61,6 +62,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     apiKeys: new ApiKeyIndex(db, sealer, log, changes),
     loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
+    chatgpt: new ChatgptAccounts(db, sealer, config.chatgpt, changes, log),
   };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {
@@ -82,6 +84,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   async function closeServices(): Promise<void> {
     await within(services.usage.close(), 10_000);
     await within(services.credits.close(), 2_000);
+    await within(services.chatgpt.close(), 2_000);
     services.loop.stop();
     await within(Promise.all([feed?.stop(), db.destroy()]), 5_000);
   }

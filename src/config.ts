@@ -76,6 +76,15 @@ export interface Config {
   gatewayBodyTimeoutMs: number;
   /** Gateway connections open at once from one source address; more are closed at once. */
   gatewayMaxConnectionsPerAddress: number;
+  /** The ChatGPT source: sign-in issuer, its public client id, the model backend, device-login patience. */
+  chatgpt: ChatgptConfig;
+}
+
+export interface ChatgptConfig {
+  issuer: string;
+  clientId: string;
+  backend: string;
+  loginTimeoutMs: number;
 }
 
 /** Every setting, its environment variable and its default; `serve --help` is generated from this. */
@@ -95,6 +104,10 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
     { env: `GATEHOUSE_${p.toUpperCase()}_UPSTREAM`, flag: `${p}-upstream`, default: DEFAULT_UPSTREAMS()[p], help: `${p} API base URL` },
     { env: `GATEHOUSE_${p.toUpperCase()}_API_KEY`, flag: `${p}-api-key`, default: 'none', help: `operator key for the ${p} gateway source` },
   ]),
+  { env: 'GATEHOUSE_CHATGPT_ISSUER', flag: 'chatgpt-issuer', default: 'https://auth.openai.com', help: 'ChatGPT sign-in issuer (device-code login, token refresh)' },
+  { env: 'GATEHOUSE_CHATGPT_CLIENT_ID', flag: 'chatgpt-client-id', default: 'app_EMoamEEZ73f0CkXaXp7hrann', help: 'OAuth client id gatehouse signs in to ChatGPT as (Codex CLI\'s public one)' },
+  { env: 'GATEHOUSE_CHATGPT_BACKEND', flag: 'chatgpt-backend', default: 'https://chatgpt.com/backend-api/codex', help: 'ChatGPT model backend base URL (Responses API)' },
+  { env: 'GATEHOUSE_CHATGPT_LOGIN_TIMEOUT_MS', flag: 'chatgpt-login-timeout-ms', default: '900000', help: 'how long integrations setup chatgpt waits for the code to be entered' },
   { env: 'GATEHOUSE_VM_POOL', flag: 'vm-pool', default: '10.42.0.0/16', help: 'IPv4 CIDR for VMs registered without --address' },
   { env: 'GATEHOUSE_TLS_CERT', flag: 'tls-cert', default: 'none', help: 'PEM certificate file; enables HTTPS' },
   { env: 'GATEHOUSE_TLS_KEY', flag: 'tls-key', default: 'none', help: 'PEM key file for the certificate' },
@@ -214,6 +227,20 @@ function databaseFrom(value: string | undefined, poolSize: string | undefined, d
   return { kind: 'sqlite', file: path.resolve(file) };
 }
 
+function chatgptFrom(get: (name: string) => string | undefined): ChatgptConfig {
+  const clientId = get('GATEHOUSE_CHATGPT_CLIENT_ID') ?? 'app_EMoamEEZ73f0CkXaXp7hrann';
+  if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) throw bad('GATEHOUSE_CHATGPT_CLIENT_ID', 'must be 1–200 printable characters without spaces');
+  const loginTimeoutMs = positiveInt('GATEHOUSE_CHATGPT_LOGIN_TIMEOUT_MS', get('GATEHOUSE_CHATGPT_LOGIN_TIMEOUT_MS') ?? '900000');
+  // Node's timers hold at most ~24.8 days; a device code lives 15 minutes anyway.
+  if (loginTimeoutMs > 3_600_000) throw bad('GATEHOUSE_CHATGPT_LOGIN_TIMEOUT_MS', 'must be at most 3600000 (one hour)');
+  return Object.freeze({
+    issuer: parseUpstream('GATEHOUSE_CHATGPT_ISSUER', get('GATEHOUSE_CHATGPT_ISSUER') ?? 'https://auth.openai.com'),
+    clientId,
+    backend: parseUpstream('GATEHOUSE_CHATGPT_BACKEND', get('GATEHOUSE_CHATGPT_BACKEND') ?? 'https://chatgpt.com/backend-api/codex'),
+    loginTimeoutMs,
+  });
+}
+
 /** The database as an operator may see it in logs: the password is never shown. */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.kind === 'sqlite') return `SQLite ${target.file}`;
@@ -282,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     gatewayHeadersTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS') ?? '30000'),
     gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),
     gatewayMaxConnectionsPerAddress: positiveInt('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', get('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS') ?? '256'),
+    chatgpt: chatgptFrom(get),
   };
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   if (config.changeCheckMs > 3_600_000) throw bad('GATEHOUSE_CHANGE_CHECK_MS', 'must be at most 3600000 (an hour)');

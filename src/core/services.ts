@@ -2,6 +2,7 @@
 // Passed as an argument (ctx.services), never imported as globals.
 import type { ApiKeyIndex } from './apiKeyIndex.js';
 import type { Catalog } from './catalog.js';
+import type { ChatgptAccounts } from './chatgpt/accounts.js';
 import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
 import type { RateLimits } from './rateLimits.js';
@@ -19,4 +20,6 @@ export interface Services {
   limits: RateLimits;
   /** Event-loop delay figures; work in flight is registered so a stall names it. */
   loop: LoopWatch;
+  /** Connected ChatGPT accounts: logins, sealed tokens, single-flight refresh, usage windows. */
+  chatgpt: ChatgptAccounts;
 }

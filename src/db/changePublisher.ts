@@ -28,6 +28,7 @@ export const TOPIC_OF_TABLE: ReadonlyMap<string, ChangeTopic> = new Map<string, 
   ['api_keys', 'keys'],
   ['user_limits', 'limits'],
   ['credit_grants', 'credits'],
+  ['chatgpt_accounts', 'chatgpt'],
 ]);
 
 export class ChangePublisher implements KyselyPlugin {

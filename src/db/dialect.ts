@@ -74,6 +74,8 @@ const TURNS = {
   sshKeys: 0x67680003,
   /** A user's rate-limit overrides: read, merged, written. */
   userLimits: 0x67680004,
+  /** Refreshing one ChatGPT account's tokens (id: the account row): refresh tokens are single-use. */
+  chatgptRefresh: 0x67680005,
 } as const;
 
 /**

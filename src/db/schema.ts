@@ -146,6 +146,40 @@ export interface InstallationTable {
   created_at: string | null;
 }
 
+/** A connected ChatGPT account (migration 0011); never a token: those are in chatgpt_tokens, sealed. */
+export interface ChatgptAccountsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  email: string | null;
+  plan: string | null;
+  chatgpt_account_id: string;
+  state: string; // ok | needs_login
+  state_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChatgptTokensTable {
+  account_id: number;
+  /** Sealed JSON {access_token, refresh_token} (core/secrets.ts), bound to "chatgpt:<account id>:tokens". */
+  sealed: string;
+  access_expires_at: string | null;
+  generation: number;
+  refreshed_at: string;
+}
+
+export interface ChatgptWindowsTable {
+  account_id: number;
+  primary_used_percent: number | null;
+  primary_window_minutes: number | null;
+  primary_reset_at: number | null;
+  secondary_used_percent: number | null;
+  secondary_window_minutes: number | null;
+  secondary_reset_at: number | null;
+  observed_at: string;
+}
+
 export interface Database {
   installation: InstallationTable;
   users: UsersTable;
@@ -161,6 +195,9 @@ export interface Database {
   credit_leases: CreditLeasesTable;
   api_keys: ApiKeysTable;
   user_limits: UserLimitsTable;
+  chatgpt_accounts: ChatgptAccountsTable;
+  chatgpt_tokens: ChatgptTokensTable;
+  chatgpt_windows: ChatgptWindowsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -172,3 +209,6 @@ export type AttachmentRow = Selectable<AttachmentsTable>;
 export type NewUsageRow = Insertable<UsageTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type UserLimitsRow = Selectable<UserLimitsTable>;
+export type ChatgptAccountRow = Selectable<ChatgptAccountsTable>;
+export type ChatgptTokensRow = Selectable<ChatgptTokensTable>;
+export type ChatgptWindowsRow = Selectable<ChatgptWindowsTable>;

@@ -1,14 +1,27 @@
 // Connected ChatGPT accounts: the one door commands and the gateway use. Rows in
 // chatgpt_accounts (watched: topic 'chatgpt'), tokens sealed in chatgpt_tokens, windows in
 // chatgpt_windows. Tokens are decrypted only into this object's memory, never returned to a
-// command, never logged. Refresh is single-flight (refresh.ts).
+// command, never logged. Refresh is single-flight per account, in process and fleet-wide (refresh.ts).
+//
+// Memory: accounts by owner and name, tokens by account, both forgotten on topic 'chatgpt' (a login,
+// a removal, needs_login anywhere in the fleet) and never on a refresh: another instance's refresh is
+// found by the generation check when ours go stale.
 import type { ChatgptConfig } from '../../config.js';
 import { GatehouseError } from '../../errors.js';
+import { chatgptAccountById, countChatgptAccounts, deleteChatgptAccount, findChatgptAccount, findChatgptAccountRow, listChatgptAccounts, readChatgptTokens, upsertChatgptAccount, writeChatgptTokens } from '../../db/chatgptAccounts.js';
+import { listIntegrationRows } from '../../db/integrations.js';
 import type { Db } from '../../db/open.js';
+import type { ChatgptAccountRow } from '../../db/schema.js';
 import type { Log } from '../../log.js';
 import type { Changes } from '../changes.js';
+import { checkIntegrationName } from '../integrations.js';
+import { shown } from '../names.js';
 import type { Sealer } from '../secrets.js';
-import type { IssuedTokens, IssuerConfig } from './issuer.js';
+import { accountFromView, usersOf } from './accountViews.js';
+import { idTokenClaims } from './claims.js';
+import { revoke, type IssuedTokens, type IssuerConfig } from './issuer.js';
+import { accessExpiry, isExpired, isStale, openTokens, Refresher, sealTokens, type HeldTokens, type Refreshed } from './refresh.js';
+import { WindowStore } from './windowStore.js';
 import type { CodexRateLimitsEvent, WindowHeaders, Windows } from './windows.js';
 
 export type AccountState = 'ok' | 'needs_login';
@@ -44,24 +57,38 @@ export const MAX_ACCOUNTS_PER_USER = 10;
 export class ChatgptAccounts {
   /** For the device-code login (issuer.ts functions take it). */
   readonly issuer: IssuerConfig;
+  private readonly refresher: Refresher;
+  private readonly windowStore: WindowStore;
+  private readonly accounts = new Map<string, ChatgptAccountRow>();
+  private readonly tokens = new Map<number, HeldTokens>();
+  /** Goes up on every forget: a read that started before one must not refill the maps. */
+  private epoch = 0;
 
   constructor(
     private readonly db: Db,
     private readonly sealer: Sealer,
     readonly config: Readonly<ChatgptConfig>,
-    private readonly changes: Changes,
-    private readonly log: Log,
+    changes: Changes,
+    log: Log,
   ) {
     this.issuer = { issuer: config.issuer, clientId: config.clientId };
+    this.refresher = new Refresher(db, sealer, this.issuer, log);
+    this.windowStore = new WindowStore(db, log);
+    changes.on('chatgpt', () => {
+      this.epoch++;
+      this.accounts.clear();
+      this.tokens.clear();
+    });
   }
 
   /** The user's accounts by name (byte order), with their windows; never a token. */
   async list(userId: number): Promise<ChatgptAccount[]> {
-    throw new GatehouseError('internal', 'not yet');
+    return (await listChatgptAccounts(this.db, userId)).map(accountFromView);
   }
 
   async find(userId: number, name: string): Promise<ChatgptAccount | undefined> {
-    throw new GatehouseError('internal', 'not yet');
+    const view = await findChatgptAccount(this.db, userId, name);
+    return view && accountFromView(view);
   }
 
   /**
@@ -69,12 +96,27 @@ export class ChatgptAccounts {
    * the user has fewer than MAX_ACCOUNTS_PER_USER. Throws invalid_input / conflict.
    */
   async checkNewLogin(userId: number, name: string): Promise<void> {
-    throw new GatehouseError('internal', 'not yet');
+    checkAccountName(name);
+    if (await findChatgptAccount(this.db, userId, name)) return;
+    if ((await countChatgptAccounts(this.db, userId)) >= MAX_ACCOUNTS_PER_USER) {
+      throw new GatehouseError('conflict', `you have ${MAX_ACCOUNTS_PER_USER} ChatGPT accounts connected, the most allowed`, { hint: 'remove one with "integrations setup chatgpt --name ACCT --delete"' });
+    }
   }
 
   /** Stores a login: upserts the row (a re-login keeps its id, state back to ok) and the sealed tokens. */
   async connect(userId: number, name: string, issued: IssuedTokens): Promise<ChatgptAccount> {
-    throw new GatehouseError('internal', 'not yet');
+    await this.checkNewLogin(userId, name);
+    const claims = idTokenClaims(issued.idToken ?? '');
+    if (!claims.chatgptAccountId) throw new GatehouseError('upstream_unreachable', 'ChatGPT sign-in returned no account id; run the command again');
+    const expiresAt = accessExpiry(issued);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const account = await upsertChatgptAccount(trx, userId, name, { email: claims.email, plan: claims.plan, chatgptAccountId: claims.chatgptAccountId! });
+      const before = await readChatgptTokens(trx, account.id);
+      const sealed = sealTokens(this.sealer, account.id, issued.accessToken, issued.refreshToken);
+      await writeChatgptTokens(trx, account.id, { sealed, accessExpiresAt: expiresAt, generation: (before?.generation ?? 0) + 1 });
+      return account;
+    });
+    return (await this.find(userId, row.name))!;
   }
 
   /**
@@ -82,7 +124,15 @@ export class ChatgptAccounts {
    * not_found if missing; conflict naming the integrations that use it.
    */
   async remove(userId: number, name: string): Promise<void> {
-    throw new GatehouseError('internal', 'not yet');
+    const account = await findChatgptAccount(this.db, userId, name);
+    if (!account) throw notFound(name);
+    const users = usersOf(await listIntegrationRows(this.db, userId), name);
+    if (users.length > 0) {
+      throw new GatehouseError('conflict', `ChatGPT account "${name}" is used by integrations ${users.join(', ')}; switch them first: integrations edit ${users[0]} --openai=gateway`);
+    }
+    const row = await readChatgptTokens(this.db, account.id);
+    if (!(await deleteChatgptAccount(this.db, userId, account.id))) throw notFound(name);
+    if (row) await revoke(this.issuer, openTokens(this.sealer, row).refresh);
   }
 
   /**
@@ -91,22 +141,103 @@ export class ChatgptAccounts {
    * unavailable (issuer unreachable and the token unusable), not_configured (no such account).
    */
   async credential(userId: number, name: string): Promise<BackendCredential> {
-    throw new GatehouseError('internal', 'not yet');
+    const account = await this.account(userId, name);
+    const held = await this.held(account);
+    if (!isStale(held)) return credentialOf(account, held);
+    const outcome = await this.refresher.run(account.id, held.generation, false);
+    if (outcome.kind === 'transient' && !isExpired(held)) return credentialOf(account, held); // still usable: next call tries again
+    return credentialOf(account, this.settle(account, outcome));
   }
 
   /** The backend answered 401 to `used`: refresh once unless someone already did; same errors as credential. */
   async afterUnauthorized(used: BackendCredential): Promise<BackendCredential> {
-    throw new GatehouseError('internal', 'not yet');
+    const account = await chatgptAccountById(this.db, used.accountRowId);
+    if (!account) throw new GatehouseError('not_configured', 'the ChatGPT account of this integration was removed; its owner can connect one with: integrations setup chatgpt --name ACCT');
+    if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
+    const cached = this.tokens.get(account.id);
+    if (cached && cached.generation !== used.generation && !isStale(cached)) return credentialOf(account, cached);
+    return credentialOf(account, this.settle(account, await this.refresher.run(account.id, used.generation, true)));
   }
 
   /** `--verify`: refresh now (still one refresh when traffic refreshes at the same time). */
   async refreshNow(userId: number, name: string): Promise<RefreshOutcome> {
-    throw new GatehouseError('internal', 'not yet');
+    const view = await findChatgptAccount(this.db, userId, name);
+    if (!view) throw notFound(name);
+    if (view.state === 'needs_login') return { needsLogin: view.state_reason ?? 'needs_login' };
+    const row = await readChatgptTokens(this.db, view.id);
+    const outcome = await this.refresher.run(view.id, row?.generation ?? 0, true);
+    if (outcome.kind === 'needs_login') return { needsLogin: outcome.reason };
+    if (outcome.kind === 'transient') return { transient: outcome.reason };
+    if (outcome.kind === 'gone') throw notFound(name);
+    this.tokens.set(view.id, outcome.tokens);
+    return 'ok';
   }
 
   /** Usage windows seen on a backend answer; stored at most every 30 s per account (`force`: a 429). Never throws. */
-  noteWindows(accountRowId: number, from: WindowHeaders | CodexRateLimitsEvent, options: { force?: boolean } = {}): void {}
+  noteWindows(accountRowId: number, from: WindowHeaders | CodexRateLimitsEvent, options: { force?: boolean } = {}): void {
+    this.windowStore.note(accountRowId, from, options.force ?? false);
+  }
 
   /** Waits for window writes in flight (at stop). */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.windowStore.close();
+  }
+
+  private async account(userId: number, name: string): Promise<ChatgptAccountRow> {
+    const key = `${userId}:${name}`;
+    let account = this.accounts.get(key);
+    if (!account) {
+      const epoch = this.epoch;
+      account = await findChatgptAccountRow(this.db, userId, name);
+      if (!account) throw new GatehouseError('not_configured', `ChatGPT account "${shown(name)}" is not connected; its owner can connect it with: integrations setup chatgpt --name ${shown(name)}`);
+      if (epoch === this.epoch) this.accounts.set(key, account);
+    }
+    if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
+    return account;
+  }
+
+  private async held(account: ChatgptAccountRow): Promise<HeldTokens> {
+    const cached = this.tokens.get(account.id);
+    if (cached) return cached;
+    const epoch = this.epoch;
+    const row = await readChatgptTokens(this.db, account.id);
+    if (!row) throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    const held = openTokens(this.sealer, row);
+    if (epoch === this.epoch) this.tokens.set(account.id, held);
+    return held;
+  }
+
+  /** Fresh tokens from a refresh outcome (remembered), or the error the caller gets. */
+  private settle(account: ChatgptAccountRow, outcome: Refreshed): HeldTokens {
+    if (outcome.kind === 'fresh') {
+      const cached = this.tokens.get(account.id);
+      if (!cached || cached.generation <= outcome.tokens.generation) this.tokens.set(account.id, outcome.tokens);
+      return outcome.tokens;
+    }
+    if (outcome.kind === 'needs_login') throw needsLogin(account.name, outcome.reason);
+    if (outcome.kind === 'gone') throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    throw new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
+  }
+}
+
+function credentialOf(account: ChatgptAccountRow, held: HeldTokens): BackendCredential {
+  return { accountRowId: account.id, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
+}
+
+function needsLogin(name: string, reason: string | null): GatehouseError {
+  return new GatehouseError('unauthenticated', `ChatGPT account "${name}" needs a new login (${reason ?? 'needs_login'}); its owner must run: integrations setup chatgpt --name ${name}`);
+}
+
+function notFound(name: string): GatehouseError {
+  return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
+}
+
+/** Account names follow integration names (DNS labels), at most 32 characters. */
+export function checkAccountName(name: string): string {
+  if (name.length > 32) throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": at most 32 characters`);
+  try {
+    return checkIntegrationName(name);
+  } catch {
+    throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": use a DNS label, 1–32 of a-z, 0-9 and "-", not starting or ending with "-"`);
+  }
 }

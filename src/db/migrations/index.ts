@@ -10,6 +10,7 @@ import * as m0007 from './0007_credit_leases.js';
 import * as m0008 from './0008_installation.js';
 import * as m0009 from './0009_indexes.js';
 import * as m0010 from './0010_quiet_bookkeeping.js';
+import * as m0011 from './0011_chatgpt_accounts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_installation': m0008,
   '0009_indexes': m0009,
   '0010_quiet_bookkeeping': m0010,
+  '0011_chatgpt_accounts': m0011,
 };

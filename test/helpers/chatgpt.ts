@@ -1,0 +1,56 @@
+// ChatGPT account helpers for tests (issue 13): a ChatgptAccounts on a running gatehouse's
+// database (as a second instance would hold one), and a device-code login against the mock.
+import { Changes } from '../../src/core/changes.js';
+import { ChatgptAccounts, type ChatgptAccount } from '../../src/core/chatgpt/accounts.js';
+import * as issuer from '../../src/core/chatgpt/issuer.js';
+import { loadSecretKey, Sealer } from '../../src/core/secrets.js';
+import { openDatabase, type Db } from '../../src/db/open.js';
+import type { Log } from '../../src/log.js';
+import type { MockChatgpt, MockIdentity } from '../fixtures/mockChatgpt.js';
+import type { TestGatehouse } from './gatehouse.js';
+
+export interface ChatgptService {
+  db: Db;
+  changes: Changes;
+  accounts: ChatgptAccounts;
+  logLines: string[];
+  userId(name: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A ChatgptAccounts of its own on the gatehouse's database, secret key and ChatGPT settings. */
+export async function chatgptService(gh: TestGatehouse): Promise<ChatgptService> {
+  const changes = new Changes();
+  const db = await openDatabase(gh.config.database, { changes });
+  const logLines: string[] = [];
+  const log: Log = { info: (m) => void logLines.push(m), warn: (m) => void logLines.push(`WARN ${m}`), error: (m) => void logLines.push(`ERROR ${m}`) };
+  const accounts = new ChatgptAccounts(db, new Sealer(loadSecretKey(gh.config.secretKey, gh.dataDir)), gh.config.chatgpt, changes, log);
+  return {
+    db,
+    changes,
+    accounts,
+    logLines,
+    userId: async (name) => (await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id,
+    close: async () => {
+      await accounts.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** The device flow against the mock, approved as `identity`: the issuer's tokens (not stored). */
+export async function mockLogin(gpt: MockChatgpt, cfg: issuer.IssuerConfig, identity: MockIdentity): Promise<issuer.IssuedTokens> {
+  const code = await issuer.requestUserCode(cfg);
+  gpt.approve(code.userCode, identity);
+  return issuer.exchangeCode(cfg, await issuer.awaitApproval(cfg, code, { timeoutMs: 5000 }));
+}
+
+/** mockLogin, then connect as `name` for `userId`. */
+export async function connectAccount(gpt: MockChatgpt, accounts: ChatgptAccounts, userId: number, name: string, identity: MockIdentity): Promise<ChatgptAccount> {
+  return accounts.connect(userId, name, await mockLogin(gpt, accounts.issuer, identity));
+}
+
+/** Environment pointing a gatehouse at the mock ChatGPT. */
+export function chatgptEnv(gpt: MockChatgpt): Record<string, string> {
+  return { GATEHOUSE_CHATGPT_ISSUER: gpt.issuerUrl, GATEHOUSE_CHATGPT_BACKEND: gpt.backendUrl };
+}

@@ -30,10 +30,17 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
   }
   const { sh, ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort, assertNoToken);
 
+  /** The code of the login started after `codes` codes were handed out. */
+  async function newCode(codes: number): Promise<string> {
+    await gpt.waitFor(() => gpt.userCodes.length > codes);
+    return gpt.userCodes[codes];
+  }
+
   /** Runs the login in exec mode, approves the code the mock hands out, returns the finished run. */
   async function login(key: KeyPair, name: string, identity = WORK, flags = '') {
+    const codes = gpt.userCodes.length;
     const run = await startExec(gh.sshPort, key, `integrations setup chatgpt --name ${name}${flags}`, { eof: true });
-    const code = await gpt.nextUserCode();
+    const code = await newCode(codes);
     gpt.approve(code, identity);
     await run.closed;
     run.client.end();
@@ -73,10 +80,10 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
     await ok(alice, 'integrations add llm --name chatgpt-llm --openai=chatgpt --openai-account=work --anthropic=disabled --fireworks=disabled --attach auto:all');
     const line = (await ok(alice, 'integrations list')).split('\n').find((l) => l.startsWith('chatgpt-llm  '));
     assert.match(line ?? '', /providers=openai\(chatgpt:work\),gemini\(gateway\)/);
-    const err = await fails(alice, 'integrations add llm --name other --openai=chatgpt --openai-account=nope', 1, /no ChatGPT account named "nope"/);
+    const err = await fails(alice, 'integrations add llm --name other --openai=chatgpt --openai-account=nope', 1, /ChatGPT account "nope" not found/);
     assert.match(err, /integrations setup chatgpt --list/);
-    await fails(bob, 'integrations add llm --name mine --openai=chatgpt --openai-account=work', 1, /no ChatGPT account named "work"/);
-    await fails(alice, 'integrations edit chatgpt-llm --openai-account=nope', 1, /no ChatGPT account named "nope"/);
+    await fails(bob, 'integrations add llm --name mine --openai=chatgpt --openai-account=work', 1, /ChatGPT account "work" not found/);
+    await fails(alice, 'integrations edit chatgpt-llm --openai-account=nope', 1, /ChatGPT account "nope" not found/);
     await fails(alice, 'integrations add llm --name x --openai=chatgpt', 2, /needs --openai-account=ACCT/);
   });
 
@@ -124,8 +131,9 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
   });
 
   it('issue 13.1: a denied code fails clearly, exit 1, and stores nothing', async () => {
+    const codes = gpt.userCodes.length;
     const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name denied', { eof: true });
-    gpt.deny(await gpt.nextUserCode());
+    gpt.deny(await newCode(codes));
     await run.closed;
     run.client.end();
     assert.equal(run.code, 1);
@@ -137,8 +145,9 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
     const term = await openShell(gh.sshPort, alice);
     try {
       await term.waitForPrompt();
+      const codes = gpt.userCodes.length;
       term.type('integrations setup chatgpt --name prompt\r');
-      const code = await gpt.nextUserCode();
+      const code = await newCode(codes);
       await term.waitFor(/Waiting for authorization\.\.\./);
       gpt.approve(code, { email: 'p@example.com', plan: 'team', accountId: 'acct-prompt' });
       const screen = await term.waitFor(/Connected ChatGPT account prompt \(p@example\.com, plan team\)/);
@@ -166,7 +175,7 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
     await fails(alice, 'integrations setup chatgpt --list --name work', 2, /leave out --name/);
     await fails(alice, 'integrations setup chatgpt --name x --bogus', 2, /unknown flag --bogus/);
     await fails(alice, `integrations add llm --name y --openai=chatgpt --openai-account=${'b'.repeat(1000)}`, 1, /invalid ChatGPT account name/);
-    await fails(alice, 'integrations setup chatgpt --verify --name nope', 1, /no ChatGPT account named "nope"/);
+    await fails(alice, 'integrations setup chatgpt --verify --name nope', 1, /ChatGPT account "nope" not found/);
     assert.equal(gpt.issuerRequests.length, before, 'no issuer call for a refused command');
     assert.match(await ok(alice, 'integrations setup chatgpt --help'), /--list/);
   });

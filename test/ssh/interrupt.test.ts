@@ -19,12 +19,15 @@ describe('interruptible commands over SSH', () => {
   const { okJson } = commandAsserts(() => gh.sshPort);
   const polls = () => gpt.issuerRequests.filter((r) => r.path === '/api/accounts/deviceauth/token').length;
 
-  /** Waits until the login is polling (a code is out and one poll was answered pending). */
-  async function polling(): Promise<string> {
-    const code = await gpt.nextUserCode();
+  /**
+   * Waits until the login started after `codes` codes were handed out is polling (its code is out
+   * and one poll was answered pending). Codes of cancelled logins stay pending at the mock.
+   */
+  async function polling(codes: number): Promise<string> {
+    await gpt.waitFor(() => gpt.userCodes.length > codes);
     const seen = polls();
     await gpt.waitFor(() => polls() > seen);
-    return code;
+    return gpt.userCodes[codes];
   }
 
   /** After a cancel: within 2.5 s (two and a half poll intervals) at most the poll in flight arrives. */
@@ -50,8 +53,9 @@ describe('interruptible commands over SSH', () => {
     const term = await openShell(gh.sshPort, alice);
     try {
       await term.waitForPrompt();
+      const codes = gpt.userCodes.length;
       term.type('integrations setup chatgpt --name work\r');
-      await polling();
+      await polling(codes);
       await term.waitFor(/Waiting for authorization\.\.\./);
       const atCancel = polls();
       term.type(KEYS.ctrlC);
@@ -71,8 +75,9 @@ describe('interruptible commands over SSH', () => {
     const term = await openShell(gh.sshPort, alice);
     try {
       await term.waitForPrompt();
+      const codes = gpt.userCodes.length;
       term.type('integrations setup chatgpt --name typed\r');
-      const code = await polling();
+      const code = await polling(codes);
       term.type('whoami\r');
       gpt.approve(code, { email: 't@example.com', plan: 'plus', accountId: 'acct-typed' });
       await term.waitFor(/Connected ChatGPT account typed[\s\S]*gatehouse ▶ whoami\n[\s\S]*alice/);
@@ -87,8 +92,9 @@ describe('interruptible commands over SSH', () => {
   it('issue 13.1: closing the interactive session while the login waits cancels it', async () => {
     const term = await openShell(gh.sshPort, alice);
     await term.waitForPrompt();
+    const codes = gpt.userCodes.length;
     term.type('integrations setup chatgpt --name gone\r');
-    await polling();
+    await polling(codes);
     const atCancel = polls();
     term.close();
     await stoppedPolling(atCancel);
@@ -97,8 +103,9 @@ describe('interruptible commands over SSH', () => {
 
   for (const key of [['^C', KEYS.ctrlC], ['^D', KEYS.ctrlD]] as const) {
     it(`issue 13.1: ${key[0]} in exec mode with a PTY (ssh -t) cancels: exit 1, nothing stored`, async () => {
+      const codes = gpt.userCodes.length;
       const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name work', { pty: true });
-      await polling();
+      await polling(codes);
       await run.waitFor(/Waiting for authorization\.\.\./);
       const atCancel = polls();
       run.stream.write(key[1]);
@@ -113,8 +120,9 @@ describe('interruptible commands over SSH', () => {
 
   for (const pty of [false, true]) {
     it(`issue 13.1: an ssh disconnect cancels an exec-mode login (${pty ? 'with' : 'without'} a PTY): the issuer sees no further polls`, async () => {
+      const codes = gpt.userCodes.length;
       const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name work', { pty, eof: !pty });
-      await polling();
+      await polling(codes);
       const atCancel = polls();
       run.client.end(); // the connection goes, without closing the channel first
       await stoppedPolling(atCancel);
@@ -123,8 +131,9 @@ describe('interruptible commands over SSH', () => {
   }
 
   it('issue 13.1: in exec mode without a PTY, ^C typed into stdin is data, not a cancel (the client kills its connection instead)', async () => {
+    const codes = gpt.userCodes.length;
     const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name piped');
-    const code = await polling();
+    const code = await polling(codes);
     run.stream.write(KEYS.ctrlC);
     run.stream.end();
     gpt.approve(code, { email: 'x@example.com', plan: 'free', accountId: 'acct-piped' });

@@ -7,7 +7,8 @@ import { GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
 import { notFound } from './setupList.js';
-import { attachSpecs, chatgptAccountNames, checkAccountName } from './shared.js';
+import { checkAccountName } from '../../core/chatgpt/accounts.js';
+import { attachSpecs, chatgptAccountNames } from './shared.js';
 
 const sourceList = 'gateway, byok or disabled (openai also: chatgpt)';
 

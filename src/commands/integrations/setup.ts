@@ -7,7 +7,8 @@ import { awaitApproval, exchangeCode, requestUserCode, type IssuedTokens } from 
 import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef, ParsedArgs } from '../../shell/types.js';
-import { chatgptAccountNames, checkAccountName } from './shared.js';
+import { chatgptAccountNames } from './shared.js';
+import { checkAccountName } from '../../core/chatgpt/accounts.js';
 import { accountJson, deleteAccount, listAccounts, verifyAccounts } from './setupList.js';
 
 const SERVICES = ['chatgpt'];

@@ -60,7 +60,7 @@ export async function deleteAccount(ctx: CommandContext, name: string, json: boo
 }
 
 export function notFound(name: string): GatehouseError {
-  return new GatehouseError('not_found', `no ChatGPT account named "${shown(name)}"`, { hint: 'list yours with "integrations setup chatgpt --list"' });
+  return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
 }
 
 function outcomeJson(o: RefreshOutcome): object {

@@ -2,8 +2,6 @@
 import { listIntegrations } from '../../core/integrationStore.js';
 import type { Integration } from '../../core/integrations.js';
 import { listVms } from '../../db/vms.js';
-import { GatehouseError } from '../../errors.js';
-import { shown } from '../../core/names.js';
 import type { CommandContext } from '../../shell/types.js';
 
 export async function integrationNames(ctx: CommandContext): Promise<string[]> {
@@ -13,16 +11,6 @@ export async function integrationNames(ctx: CommandContext): Promise<string[]> {
 /** The user's connected ChatGPT accounts (--name of setup, --openai-account). */
 export async function chatgptAccountNames(ctx: CommandContext): Promise<string[]> {
   return (await ctx.services.chatgpt.list(ctx.user.id)).map((a) => a.name);
-}
-
-const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-
-/** A ChatGPT account name as the store keeps it (varchar 32), checked before any lookup or sign-in. */
-export function checkAccountName(name: string): string {
-  if (!ACCOUNT_NAME.test(name)) {
-    throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": use 1–32 of a-z, 0-9 and "-", not starting or ending with "-"`);
-  }
-  return name;
 }
 
 export async function attachSpecs(ctx: CommandContext): Promise<string[]> {

@@ -10,6 +10,7 @@ import { DATABASES } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { startExec } from '../helpers/liveExec.js';
 import { openShell, signUp, type KeyPair } from '../helpers/ssh.js';
+import { usage } from '../../src/commands/integrations/setupList.js';
 
 const WORK = { email: 'alice@example.com', plan: 'plus', accountId: 'acct-work-1' };
 const polls = (gpt: MockChatgpt) => gpt.issuerRequests.filter((r) => r.path === '/api/accounts/deviceauth/token').length;
@@ -153,6 +154,13 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
       const screen = await term.waitFor(/Connected ChatGPT account prompt \(p@example\.com, plan team\)/);
       assert.ok(screen.includes(instructions(gpt, code).trimEnd()), screen);
       await term.waitForPrompt();
+      // Account names complete, for setup's --name and for --openai-account (the user's own only).
+      term.type('integrations setup chatgpt --name pro\t');
+      await term.waitFor(() => term.currentLine().endsWith('--name prompt'));
+      term.type('\x15integrations add llm --openai-account=pro\t');
+      await term.waitFor(() => term.currentLine().endsWith('--openai-account=prompt'));
+      term.type('\x15');
+      await term.waitForPrompt();
       assertNoToken(term.raw, 'the prompt');
     } finally {
       term.close();
@@ -210,5 +218,17 @@ describe('integrations setup chatgpt: timeout and disabled device login', () => 
     gpt.disableDeviceLogin();
     await fails(alice, 'integrations setup chatgpt --name work', 1, /device code login is not enabled/);
     assert.match(await ok(alice, 'integrations setup chatgpt --list'), /No ChatGPT account connected/);
+  });
+});
+
+describe('integrations setup chatgpt --list: usage windows', () => {
+  it('issue 13.2: windows read as the plan shows them: 5h 42% (resets 14:05), 7d 13%', () => {
+    const now = Date.parse('2026-01-02T12:00:00Z');
+    const w = (usedPercent: number, windowMinutes: number | null, resetAt: number | null) => ({ usedPercent, windowMinutes, resetAt });
+    const observedAt = new Date(now).toISOString();
+    assert.equal(usage({ primary: w(42.4, 300, now / 1000 + 7500), secondary: w(13, 10080, now / 1000 + 3 * 86400), observedAt }, now), '5h 42% (resets 14:05), 7d 13% (resets 2026-01-05)');
+    assert.equal(usage({ primary: w(99.6, 90, now / 1000 - 60), secondary: null, observedAt }, now), '90m 100%', 'a reset time passed is not shown');
+    assert.equal(usage({ primary: null, secondary: w(5, null, null), observedAt }, now), '5%');
+    assert.equal(usage(null, now), '-');
   });
 });

@@ -44,8 +44,9 @@ describe('interruptible commands over SSH', () => {
     gh = await startTestGatehouse({ GATEHOUSE_CHATGPT_ISSUER: gpt.issuerUrl, GATEHOUSE_CHATGPT_BACKEND: gpt.backendUrl });
     alice = await signUp(gh.sshPort, 'alice');
   });
+  let stopped = false;
   after(async () => {
-    await gh?.stop();
+    if (!stopped) await gh?.stop();
     await gpt?.close();
   });
 
@@ -141,5 +142,22 @@ describe('interruptible commands over SSH', () => {
     run.client.end();
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Connected ChatGPT account piped \(x@example\.com, plan free\)/);
+  });
+
+  // Last: it stops the gatehouse.
+  it('issue 13.1: a server shutdown cancels a waiting login at once (stop does not wait out its drain time)', async () => {
+    const codes = gpt.userCodes.length;
+    const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name late', { eof: true });
+    await polling(codes);
+    const atCancel = polls();
+    const started = Date.now();
+    stopped = true;
+    await gh.stop();
+    await run.closed;
+    run.client.end();
+    assert.ok(Date.now() - started < 4000, `stop took ${Date.now() - started} ms`);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /shutting down/);
+    await stoppedPolling(atCancel);
   });
 });

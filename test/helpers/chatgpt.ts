@@ -4,6 +4,7 @@ import { Changes } from '../../src/core/changes.js';
 import { ChatgptAccounts, type ChatgptAccount } from '../../src/core/chatgpt/accounts.js';
 import * as issuer from '../../src/core/chatgpt/issuer.js';
 import { loadSecretKey, Sealer } from '../../src/core/secrets.js';
+import { ChangeFeed } from '../../src/db/changeFeed.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
 import type { Log } from '../../src/log.js';
 import type { MockChatgpt, MockIdentity } from '../fixtures/mockChatgpt.js';
@@ -18,12 +19,17 @@ export interface ChatgptService {
   close(): Promise<void>;
 }
 
-/** A ChatgptAccounts of its own on the gatehouse's database, secret key and ChatGPT settings. */
-export async function chatgptService(gh: TestGatehouse): Promise<ChatgptService> {
+/**
+ * A ChatgptAccounts of its own on the gatehouse's database, secret key and ChatGPT settings. With
+ * `feed` (PostgreSQL), it hears every writer's changes as an instance does (db/changeFeed.ts).
+ */
+export async function chatgptService(gh: TestGatehouse, options: { feed?: boolean } = {}): Promise<ChatgptService> {
   const changes = new Changes();
   const db = await openDatabase(gh.config.database, { changes });
   const logLines: string[] = [];
   const log: Log = { info: (m) => void logLines.push(m), warn: (m) => void logLines.push(`WARN ${m}`), error: (m) => void logLines.push(`ERROR ${m}`) };
+  const target = gh.config.database;
+  const feed = options.feed && target.kind === 'postgres' ? await ChangeFeed.start({ url: target.url, db, changes, log, checkMs: 1000 }) : undefined;
   const accounts = new ChatgptAccounts(db, new Sealer(loadSecretKey(gh.config.secretKey, gh.dataDir)), gh.config.chatgpt, changes, log);
   return {
     db,
@@ -33,6 +39,7 @@ export async function chatgptService(gh: TestGatehouse): Promise<ChatgptService>
     userId: async (name) => (await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id,
     close: async () => {
       await accounts.close();
+      await feed?.stop();
       await db.destroy();
     },
   };

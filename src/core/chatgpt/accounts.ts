@@ -14,42 +14,21 @@ import type { Db } from '../../db/open.js';
 import type { ChatgptAccountRow } from '../../db/schema.js';
 import type { Log } from '../../log.js';
 import type { Changes } from '../changes.js';
-import { checkIntegrationName } from '../integrations.js';
-import { shown } from '../names.js';
 import type { Sealer } from '../secrets.js';
-import { accountFromView, usersOf } from './accountViews.js';
+import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, usersOf } from './accountViews.js';
 import { idTokenClaims } from './claims.js';
 import { revoke, type IssuedTokens, type IssuerConfig } from './issuer.js';
 import { accessExpiry, isExpired, isStale, openTokens, Refresher, sealTokens, type HeldTokens, type Refreshed } from './refresh.js';
 import { WindowStore } from './windowStore.js';
-import type { CodexRateLimitsEvent, WindowHeaders, Windows } from './windows.js';
+import type { BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
+import type { CodexRateLimitsEvent, WindowHeaders } from './windows.js';
 
-export type AccountState = 'ok' | 'needs_login';
+export { checkAccountName } from './accountViews.js';
 
-export interface ChatgptAccount {
-  id: number;
-  userId: number;
-  name: string;
-  email: string | null;
-  plan: string | null;
-  chatgptAccountId: string;
-  state: AccountState;
-  /** Why it needs a login: the issuer's code (refresh_token_reused…). */
-  stateReason: string | null;
-  /** ISO time of the last token write (connect or refresh). */
-  refreshedAt: string | null;
-  windows: Windows | null;
-}
+export type { AccountState, BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
 
-/** What a backend call needs. `generation` says which tokens these are (for afterUnauthorized). */
-export interface BackendCredential {
-  accountRowId: number;
-  accessToken: string;
-  chatgptAccountId: string;
-  generation: number;
-}
-
-export type RefreshOutcome = 'ok' | { needsLogin: string } | { transient: string };
+/** How long a still-usable token is used without a new refresh attempt after a transient failure. */
+const RETRY_QUIET_MS = 10_000;
 
 /** Accounts one user may connect. */
 export const MAX_ACCOUNTS_PER_USER = 10;
@@ -61,6 +40,8 @@ export class ChatgptAccounts {
   private readonly windowStore: WindowStore;
   private readonly accounts = new Map<string, ChatgptAccountRow>();
   private readonly tokens = new Map<number, HeldTokens>();
+  /** After a transient refresh failure, a still-usable token is used without asking again until then. */
+  private readonly quietUntil = new Map<number, number>();
   /** Goes up on every forget: a read that started before one must not refill the maps. */
   private epoch = 0;
 
@@ -78,6 +59,7 @@ export class ChatgptAccounts {
       this.epoch++;
       this.accounts.clear();
       this.tokens.clear();
+      this.quietUntil.clear();
     });
   }
 
@@ -143,16 +125,20 @@ export class ChatgptAccounts {
   async credential(userId: number, name: string): Promise<BackendCredential> {
     const account = await this.account(userId, name);
     const held = await this.held(account);
-    if (!isStale(held)) return credentialOf(account, held);
+    const usable = !isExpired(held);
+    if (!isStale(held) || (usable && (this.quietUntil.get(account.id) ?? 0) > Date.now())) return credentialOf(account, held);
     const outcome = await this.refresher.run(account.id, held.generation, false);
-    if (outcome.kind === 'transient' && !isExpired(held)) return credentialOf(account, held); // still usable: next call tries again
+    if (outcome.kind === 'transient' && usable) {
+      this.quietUntil.set(account.id, Date.now() + RETRY_QUIET_MS); // the issuer is not asked on every request while it is down
+      return credentialOf(account, held);
+    }
     return credentialOf(account, this.settle(account, outcome));
   }
 
   /** The backend answered 401 to `used`: refresh once unless someone already did; same errors as credential. */
   async afterUnauthorized(used: BackendCredential): Promise<BackendCredential> {
     const account = await chatgptAccountById(this.db, used.accountRowId);
-    if (!account) throw new GatehouseError('not_configured', 'the ChatGPT account of this integration was removed; its owner can connect one with: integrations setup chatgpt --name ACCT');
+    if (!account) throw notConnected('ACCT');
     if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
     const cached = this.tokens.get(account.id);
     if (cached && cached.generation !== used.generation && !isStale(cached)) return credentialOf(account, cached);
@@ -189,7 +175,7 @@ export class ChatgptAccounts {
     if (!account) {
       const epoch = this.epoch;
       account = await findChatgptAccountRow(this.db, userId, name);
-      if (!account) throw new GatehouseError('not_configured', `ChatGPT account "${shown(name)}" is not connected; its owner can connect it with: integrations setup chatgpt --name ${shown(name)}`);
+      if (!account) throw notConnected(name);
       if (epoch === this.epoch) this.accounts.set(key, account);
     }
     if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
@@ -201,7 +187,7 @@ export class ChatgptAccounts {
     if (cached) return cached;
     const epoch = this.epoch;
     const row = await readChatgptTokens(this.db, account.id);
-    if (!row) throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    if (!row) throw notConnected(account.name);
     const held = openTokens(this.sealer, row);
     if (epoch === this.epoch) this.tokens.set(account.id, held);
     return held;
@@ -210,34 +196,13 @@ export class ChatgptAccounts {
   /** Fresh tokens from a refresh outcome (remembered), or the error the caller gets. */
   private settle(account: ChatgptAccountRow, outcome: Refreshed): HeldTokens {
     if (outcome.kind === 'fresh') {
+      this.quietUntil.delete(account.id);
       const cached = this.tokens.get(account.id);
       if (!cached || cached.generation <= outcome.tokens.generation) this.tokens.set(account.id, outcome.tokens);
       return outcome.tokens;
     }
     if (outcome.kind === 'needs_login') throw needsLogin(account.name, outcome.reason);
-    if (outcome.kind === 'gone') throw new GatehouseError('not_configured', `ChatGPT account "${account.name}" was removed; its owner can connect it again with: integrations setup chatgpt --name ${account.name}`);
+    if (outcome.kind === 'gone') throw notConnected(account.name);
     throw new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
-  }
-}
-
-function credentialOf(account: ChatgptAccountRow, held: HeldTokens): BackendCredential {
-  return { accountRowId: account.id, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
-}
-
-function needsLogin(name: string, reason: string | null): GatehouseError {
-  return new GatehouseError('unauthenticated', `ChatGPT account "${name}" needs a new login (${reason ?? 'needs_login'}); its owner must run: integrations setup chatgpt --name ${name}`);
-}
-
-function notFound(name: string): GatehouseError {
-  return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
-}
-
-/** Account names follow integration names (DNS labels), at most 32 characters. */
-export function checkAccountName(name: string): string {
-  if (name.length > 32) throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": at most 32 characters`);
-  try {
-    return checkIntegrationName(name);
-  } catch {
-    throw new GatehouseError('invalid_input', `invalid ChatGPT account name "${shown(name)}": use a DNS label, 1–32 of a-z, 0-9 and "-", not starting or ending with "-"`);
   }
 }

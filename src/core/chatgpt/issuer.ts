@@ -70,13 +70,23 @@ async function post(url: string, body: string, contentType: string, signal: Abor
   return { status: res.status, json };
 }
 
+/** The answer's text, or '' beyond MAX_ANSWER_BYTES (read no further: an issuer answer is small). */
 async function readCapped(res: Response, signal: AbortSignal | undefined): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    const text = await res.text();
-    return text.length > MAX_ANSWER_BYTES ? '' : text;
+    for await (const chunk of res.body ?? []) {
+      size += chunk.byteLength;
+      if (size > MAX_ANSWER_BYTES) {
+        await res.body?.cancel().catch(() => {});
+        return '';
+      }
+      chunks.push(Buffer.from(chunk));
+    }
   } catch (cause) {
     throw failure(signal, cause);
   }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The caller's abort reason when it is a GatehouseError (the SSH layer's "cancelled"), else unreachable. */

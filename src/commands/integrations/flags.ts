@@ -6,8 +6,7 @@ import { checkComment, shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
-import { notFound } from './setupList.js';
-import { checkAccountName } from '../../core/chatgpt/accounts.js';
+import { checkAccountName, notFound } from '../../core/chatgpt/accountViews.js';
 import { attachSpecs, chatgptAccountNames } from './shared.js';
 
 const sourceList = 'gateway, byok or disabled (openai also: chatgpt)';

@@ -8,7 +8,7 @@ import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef, ParsedArgs } from '../../shell/types.js';
 import { chatgptAccountNames } from './shared.js';
-import { checkAccountName } from '../../core/chatgpt/accounts.js';
+import { checkAccountName } from '../../core/chatgpt/accountViews.js';
 import { accountJson, deleteAccount, listAccounts, verifyAccounts } from './setupList.js';
 
 const SERVICES = ['chatgpt'];

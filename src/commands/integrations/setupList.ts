@@ -2,9 +2,9 @@
 // Everything shown comes from the account rows (claims of the id_token, state, usage windows);
 // a token never reaches this file.
 import type { ChatgptAccount, RefreshOutcome } from '../../core/chatgpt/accounts.js';
+import { notFound } from '../../core/chatgpt/accountViews.js';
 import type { UsageWindow, Windows } from '../../core/chatgpt/windows.js';
 import { shown } from '../../core/names.js';
-import { GatehouseError } from '../../errors.js';
 import type { CommandContext } from '../../shell/types.js';
 
 export function accountJson(a: ChatgptAccount): object {
@@ -57,10 +57,6 @@ export async function deleteAccount(ctx: CommandContext, name: string, json: boo
   if (json) ctx.out.json({ deleted: name });
   else ctx.out.line(`Deleted ChatGPT account ${ctx.out.c.bold(name)}`);
   return 0;
-}
-
-export function notFound(name: string): GatehouseError {
-  return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
 }
 
 function outcomeJson(o: RefreshOutcome): object {

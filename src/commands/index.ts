@@ -21,6 +21,7 @@ import { integrationsEdit } from './integrations/edit.js';
 import { integrationsList } from './integrations/list.js';
 import { integrationsRemove } from './integrations/remove.js';
 import { integrationsRename } from './integrations/rename.js';
+import { integrationsSetup } from './integrations/setup.js';
 import { integrationsTest } from './integrations/test.js';
 import { comment } from './vm/comment.js';
 import { ls } from './vm/ls.js';
@@ -30,7 +31,7 @@ import { rm } from './vm/rm.js';
 import { tag } from './vm/tag.js';
 
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
-  integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog,
+  integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog, integrationsSetup,
   keysCreate, keysList, keysRevoke,
   usage, credits, adminUsers, adminUsage, adminCreditsGrant, adminLimits,
 ];

@@ -6,15 +6,16 @@ export type ProbeOutcome = 'ok' | `rejected (${number})` | 'unreachable' | `erro
 
 export async function probeProvider(provider: Provider, upstream: string, key: string, timeoutMs = 10_000): Promise<ProbeOutcome> {
   const [header, value] = provider.credentialHeader(key);
+  return probeUrl(upstream + provider.apiPrefix + provider.modelsPath, { ...provider.defaultHeaders, [header]: value }, provider.badKeyStatuses, timeoutMs);
+}
+
+/** One GET of a models list with the given credential headers (also the ChatGPT backend's). */
+export async function probeUrl(url: string, headers: Record<string, string>, badKeyStatuses: number[], timeoutMs = 10_000): Promise<ProbeOutcome> {
   try {
-    const res = await fetch(upstream + provider.apiPrefix + provider.modelsPath, {
-      headers: { ...provider.defaultHeaders, [header]: value, accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
-    });
+    const res = await fetch(url, { headers: { ...headers, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await res.body?.cancel();
     if (res.ok) return 'ok';
-    if (provider.badKeyStatuses.includes(res.status)) return `rejected (${res.status})`;
+    if (badKeyStatuses.includes(res.status)) return `rejected (${res.status})`;
     return `error (${res.status})`;
   } catch {
     return 'unreachable';

@@ -32,6 +32,11 @@ export class Output {
     this.sink('stdout', text);
   }
 
+  /** Text for the person, not for a program reading stdout (instructions printed under --json). */
+  note(text: string): void {
+    this.sink('stderr', text + '\n');
+  }
+
   warn(text: string): void {
     this.sink('stderr', this.c.yellow(`warning: ${text}`) + '\n');
   }

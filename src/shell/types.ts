@@ -34,6 +34,13 @@ export interface InputSource {
    * set. Rejects with a "cancelled" error on ^C, or when the session ends before an answer.
    */
   read(label: string, options: { secret: boolean }): Promise<string>;
+  /**
+   * Runs long work (waiting on a remote party) that the user may give up on: the signal aborts on
+   * ^C or ^D under a PTY (other keys wait as typeahead), when the client disconnects, and when the
+   * server shuts down. Stdin EOF is not a cancel (`ssh host cmd </dev/null` sends it at once).
+   * Once aborted, rejects with a "cancelled" error whatever `work` does with the signal.
+   */
+  interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface CommandContext {

@@ -2,7 +2,8 @@
 // Nothing is read until the first prompt: keys typed early wait in the channel (typeahead), and
 // each line stops the reading until it has been handled, so later keys echo after the next prompt.
 // Reading also stops while a Tab completion runs and while the client is not reading our output.
-// At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
+// While a command runs interruptible work, reading goes on under a PTY so that ^C (or ^D) can
+// cancel it; other keys wait as typeahead. At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
 // out, then undefined. Text left on the line at EOF was never submitted and is dropped: a
 // half-typed `rm devbox` must not run because the client left.
 // Work per turn of the event loop is bounded (TURN_BUDGET) and every key costs O(1) or what it
@@ -12,6 +13,7 @@ import { GatehouseError } from '../errors.js';
 import { BracketedPaste, KeyQueue, type Token } from './bracketedPaste.js';
 import type { TerminalOutput } from './channel.js';
 import { cancelled } from './channel.js';
+import type { Watch } from './interrupt.js';
 import { LineEditor, LINE_LIMIT, type Completion, type Outcome } from './lineEditor.js';
 import { PlainLine } from './plainLine.js';
 
@@ -31,6 +33,8 @@ export class LineReader {
   readonly editor: LineEditor | undefined;
   private readonly plain = new PlainLine(LINE_LIMIT);
   private waiting: ((r: Result) => void) | undefined;
+  /** Set while a command's interruptible work runs: ^C or ^D calls it. */
+  private interrupt: ((why?: string) => void) | undefined;
   private busy = false; // a completion is running
   private ended = false;
   private closed = false;
@@ -80,8 +84,26 @@ export class LineReader {
     throw cancelled();
   }
 
+  /**
+   * While the returned watch runs, ^C or ^D aborts (under a PTY; without one stdin is the next
+   * commands, never a key). Keys typed ahead are dropped with the ^C, as a shell's line discipline does.
+   */
+  interrupts(): Watch {
+    return (abort) => {
+      if (!this.editor || this.closed) return () => {};
+      this.interrupt = abort;
+      this.updateFlow();
+      return () => {
+        this.interrupt = undefined;
+        this.updateFlow();
+      };
+    };
+  }
+
   /** The session is over: lines typed ahead are dropped and a pending read ends. */
   close(): void {
+    this.interrupt?.('the session ended');
+    this.interrupt = undefined;
     this.closed = true;
     this.queue.clear();
     clearTimeout(this.flushing);
@@ -106,9 +128,21 @@ export class LineReader {
   }
 
   private readonly onData = (chunk: Buffer) => {
-    this.queue.push(this.decoder.write(chunk));
+    const segments = this.decoder.write(chunk);
+    // A paste never carries a control key (bracketedPaste.ts drops them), so only typed text is looked at.
+    if (this.interrupt && segments.some((s) => !s.paste && /[\x03\x04]/.test(s.text))) return this.interrupted();
+    this.queue.push(segments);
     this.pump();
   };
+
+  private interrupted(): void {
+    const abort = this.interrupt!;
+    this.interrupt = undefined;
+    this.queue.clear();
+    this.term.write('^C\n');
+    abort();
+    this.updateFlow();
+  }
 
   private readonly onEnd = () => {
     this.queue.push(this.decoder.end());
@@ -179,7 +213,7 @@ export class LineReader {
   }
 
   private updateFlow(): void {
-    const want = !this.closed && this.waiting !== undefined && !this.busy && this.queue.size < QUEUE_HIGH && !this.term.backedUp;
+    const want = !this.closed && (this.waiting !== undefined || this.interrupt !== undefined) && !this.busy && this.queue.size < QUEUE_HIGH && !this.term.backedUp;
     if (want && this.channel.isPaused()) this.channel.resume();
     else if (!want && !this.channel.isPaused()) this.channel.pause();
   }

@@ -66,8 +66,8 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
         id.signedUp = () => ticket?.loggedIn();
       }
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
-      serveSessions(client, id, perUser, () => stopping, (session) =>
-        handleSession(deps, id, session, (s) => {
+      serveSessions(client, id, perUser, () => stopping, (session, gone) =>
+        handleSession(deps, id, session, gone, (s) => {
           sessions.add(s);
           void s.done.finally(() => sessions.delete(s));
         }),
@@ -111,11 +111,12 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
 }
 
 /** Accepts the connection's session channels within both limits: open at once on it, and the user's over all. */
-function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session) => void): void {
+function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session, gone: AbortSignal) => void): void {
   let count = 0;
   const open = new Set<() => void>();
   // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
-  // drops: the connection's close releases what is left (each release runs once).
+  // drops: the connection's close releases what is left (each release runs once), and tells the
+  // session its client is gone (a command waiting on something else must stop, not wait on).
   client.on('close', () => {
     for (const closed of [...open]) closed();
   });
@@ -124,15 +125,17 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     if (count >= MAX_SESSIONS_PER_CONNECTION || stopping()) return void reject();
     const release = perUser.take(id);
     const session = accept();
+    const gone = new AbortController();
     const closed = () => {
       if (!open.delete(closed)) return;
       count--;
       release?.();
+      gone.abort('the client disconnected');
     };
     count++;
     open.add(closed);
     session.once('close', closed);
-    if (release) serve(session);
+    if (release) serve(session, gone.signal);
     else refuseSession(session, perUser.tooMany());
   });
 }

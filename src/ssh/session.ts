@@ -9,6 +9,7 @@ import type { CommandContext, InputSource } from '../shell/types.js';
 import type { Identity } from './auth.js';
 import { channelSink, readToEnd } from './channel.js';
 import type { SshDeps } from './deps.js';
+import { interruptible, watchSignal } from './interrupt.js';
 import { runInteractive } from './terminal.js';
 import { TypedLines } from './typedLines.js';
 
@@ -25,7 +26,8 @@ export interface ActiveSession {
   done: Promise<void>;
 }
 
-export function handleSession(deps: SshDeps, identity: Identity, session: Session, track: (s: ActiveSession) => void): void {
+/** `gone` aborts when the client closes the session or drops the connection. */
+export function handleSession(deps: SshDeps, identity: Identity, session: Session, gone: AbortSignal, track: (s: ActiveSession) => void): void {
   let pty: PtyInfo | undefined;
   const env: Record<string, string> = {};
   let onResize: ((cols: number, rows: number) => void) | undefined;
@@ -51,7 +53,8 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
     const crlf = Boolean(pty);
     const abort = new AbortController();
     const out = new Output(channelSink(channel, crlf), { color: crlf && !('NO_COLOR' in env), prettyJson: false });
-    const done = runExec(deps, identity, channel, out, info.command, pty, abort.signal).then(
+    const signal = AbortSignal.any([abort.signal, gone]);
+    const done = runExec(deps, identity, channel, out, info.command, pty, signal).then(
       (status) => finish(channel, status),
       (err) => {
         deps.log.error('exec session failed', err);
@@ -68,7 +71,7 @@ export function handleSession(deps: SshDeps, identity: Identity, session: Sessio
   session.on('shell', (accept) => {
     const channel = accept();
     const color = Boolean(pty) && !('NO_COLOR' in env);
-    const terminal = runInteractive(deps, identity, channel, pty, color);
+    const terminal = runInteractive(deps, identity, channel, pty, color, gone);
     onResize = terminal.resize;
     track(terminal);
   });
@@ -92,6 +95,8 @@ async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel
   let typed: TypedLines | undefined;
   const input: InputSource = {
     read: (label, o) => (pty ? (typed ??= new TypedLines(channel)).read(label, o.secret, signal) : readToEnd(channel, signal)),
+    // Without a PTY there is no key to press (the client's ^C ends its connection): only `signal` cancels.
+    interruptible: (work) => interruptible(work, watchSignal(signal), ...(pty ? [(typed ??= new TypedLines(channel)).interrupts()] : [])),
   };
   const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false };
   const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));

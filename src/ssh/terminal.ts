@@ -16,6 +16,7 @@ import type { CommandContext } from '../shell/types.js';
 import type { Identity } from './auth.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketedPaste.js';
 import { TerminalOutput } from './channel.js';
+import { interruptible } from './interrupt.js';
 import { LineReader } from './lineReader.js';
 import type { SshDeps } from './deps.js';
 import type { PtyInfo } from './session.js';
@@ -28,7 +29,7 @@ export interface InteractiveSession {
   done: Promise<void>;
 }
 
-export function runInteractive(deps: SshDeps, identity: Identity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean): InteractiveSession {
+export function runInteractive(deps: SshDeps, identity: Identity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean, gone: AbortSignal): InteractiveSession {
   const term = new TerminalOutput(channel, pty?.cols ?? 80, pty?.rows ?? 24, Boolean(pty));
   const out = new Output((_stream, text) => term.write(text), { color, prettyJson: true });
   const reader = new LineReader(channel, term, Boolean(pty));
@@ -49,6 +50,8 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
 
   channel.on('error', () => close(''));
   channel.once('close', () => close('')); // the client left: end the pending read
+  // The channel closes only once its input is read, which stops while a command runs: the session says so at once.
+  gone.addEventListener('abort', () => close(''), { once: true });
   if (pty) term.write(ENABLE_BRACKETED_PASTE);
 
   const done = start().catch((err) => {
@@ -61,7 +64,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret) }, services: deps.services, interactive: true };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret), interruptible: (work) => interruptible(work, reader.interrupts()) }, services: deps.services, interactive: true };
     // Newest first, each line once.
     reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);

@@ -3,6 +3,7 @@
 // echoes unless we send it, so reading stdin "to EOF" would wait forever. A read is a prompt
 // instead: the label, typed text echoed unless secret, Enter (CR or LF) ends it, ^C cancels,
 // ^D on an empty line is EOF (an empty answer). Keys typed ahead wait for the next question.
+// While a command waits on something else (interruptible work), ^C or ^D cancels it instead.
 // Linear in what was received (issue 11.2): keys are taken from a queue without copying it, the
 // answer is a stack of code points, and the echo of a batch of keys is written once.
 import { StringDecoder } from 'node:string_decoder';
@@ -10,6 +11,7 @@ import type { ServerChannel } from 'ssh2';
 import { GatehouseError } from '../errors.js';
 import { KeyQueue } from './bracketedPaste.js';
 import { cancelled, channelSink } from './channel.js';
+import type { Watch } from './interrupt.js';
 import { utf8Length } from './lineBuffer.js';
 
 const LIMIT = 64 * 1024; // a key or a secret, not a file
@@ -20,6 +22,7 @@ export class TypedLines {
   private ended = false;
   private overflow = false;
   private wake: (() => void) | undefined;
+  private interrupt: ((why?: string) => void) | undefined;
   private readonly write: (text: string) => void;
 
   constructor(channel: ServerChannel) {
@@ -27,8 +30,10 @@ export class TypedLines {
     this.write = (text) => text && sink('stderr', text);
     const decoder = new StringDecoder('utf8');
     channel.on('data', (chunk: Buffer) => {
+      const text = decoder.write(chunk);
+      if (this.interrupt && /[\x03\x04]/.test(text)) return this.interrupted();
       if (this.queue.size + chunk.length > LIMIT) this.overflow = true;
-      else this.queue.push([{ text: decoder.write(chunk), paste: false }]);
+      else this.queue.push([{ text, paste: false }]);
       this.wakeUp();
     });
     const end = () => {
@@ -84,6 +89,22 @@ export class TypedLines {
     } finally {
       this.write(line.takeEcho());
     }
+  }
+
+  /** While the returned watch runs, ^C or ^D aborts; other keys wait for the next question. */
+  interrupts(): Watch {
+    return (abort) => {
+      this.interrupt = abort;
+      return () => (this.interrupt = undefined);
+    };
+  }
+
+  private interrupted(): void {
+    const abort = this.interrupt!;
+    this.interrupt = undefined;
+    this.queue.clear(); // keys typed ahead were meant for what is being cancelled
+    this.write('^C\n');
+    abort();
   }
 
   /** CR LF is one Enter. */

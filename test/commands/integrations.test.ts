@@ -100,7 +100,7 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
       assert.deepEqual(await okJson(carol, 'int ls'), await list(carol));
       const group = await ok(carol, 'int');
       for (const sub of ['list', 'add', 'edit', 'remove', 'rename', 'attach', 'detach', 'test', 'catalog']) assert.match(group, new RegExp(`^  integrations ${sub}\\b`, 'm'));
-      await fails(carol, 'int nope', 2, /^error: "integrations" subcommand "nope" not found, valid subcommands are: list, add, edit, remove, rename, attach, detach, test, catalog\n/);
+      await fails(carol, 'int nope', 2, /^error: "integrations" subcommand "nope" not found, valid subcommands are: list, add, edit, remove, rename, attach, detach, test, catalog, setup\n/);
       await fails(carol, 'integrations list extra', 2, /unexpected argument "extra"/);
       await fails(carol, 'integrations list --all', 2, /unknown flag --all/);
     });
@@ -159,7 +159,7 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
       await fails(alice, 'integrations add llm --name e1 --anthropic=free', 1, /^error: unknown source "free" for --anthropic: use gateway, byok or disabled \(openai also: chatgpt\)\n$/);
       await fails(alice, 'integrations add llm --name e1 --gemini=chatgpt', 1, /^error: chatgpt is a source for openai only: use --gemini=gateway, byok or disabled\n$/);
       await fails(alice, 'integrations add llm --name e1 --openai=chatgpt', 2, /^error: --openai=chatgpt needs --openai-account=ACCT\nlist connected accounts with "integrations setup chatgpt --list"\n$/);
-      await fails(alice, 'integrations add llm --name e1 --openai=chatgpt --openai-account=work', 1, /^error: ChatGPT account "work" not found: connecting ChatGPT accounts is not available yet\nuse --openai=gateway or --openai=byok for now\n$/);
+      await fails(alice, 'integrations add llm --name e1 --openai=chatgpt --openai-account=work', 1, /^error: ChatGPT account "work" not found\nlist connected accounts with "integrations setup chatgpt --list"\n$/);
       await fails(alice, 'integrations add llm --name e1 --openai-account=work', 2, /--openai-account is only used with --openai=chatgpt/);
       await fails(alice, 'integrations add llm --name e1 --team core', 1, /team integrations are not available yet/);
       await fails(alice, 'integrations add llm --name e1 --anthropic', 2, /flag --anthropic needs a value/);
@@ -239,7 +239,7 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
         [`integrations add llm --name x --anthropic=${v}`, /^error: unknown source "v{64}…" for --anthropic/],
         [`integrations add llm --name x --models '${v}'`, /^error: invalid model pattern "v{64}…"/],
         [`integrations add reflection --name x --fields ${v}`, /^error: unknown reflection field "v{64}…"/],
-        [`integrations add llm --name x --openai=chatgpt --openai-account=${v}`, /^error: ChatGPT account "v{64}…" not found/],
+        [`integrations add llm --name x --openai=chatgpt --openai-account=${v}`, /^error: invalid ChatGPT account name "v{64}…": at most 32 characters/],
       ];
       for (const [command, message] of echoing) {
         const stderr = await fails(alice, command, 1, message);
@@ -424,7 +424,7 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
 
     it('exits 0 when every key is ok, and explains when there is nothing to test', async () => {
       assert.deepEqual(await okJson(alice, 'integrations test gem'), { name: 'gem', results: { gemini: 'ok' } });
-      assert.equal(await ok(alice, 'integrations test plain'), "plain has no byok providers to test; gateway providers use the operator's keys.\n");
+      assert.equal(await ok(alice, 'integrations test plain'), "plain has no byok or chatgpt providers to test; gateway providers use the operator's keys.\n");
       assert.deepEqual(await okJson(alice, 'integrations test plain'), { name: 'plain', results: {} });
       await fails(alice, 'integrations test about', 1, /^error: integration "about" is a reflection integration; only llm integrations have keys to test\n$/);
       await fails(alice, 'integrations test nope', 1, /integration "nope" not found/);

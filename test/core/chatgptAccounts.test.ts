@@ -141,8 +141,11 @@ for (const database of DATABASES) describe(`ChatgptAccounts (${database.name})`,
   it('issue 13: a transient issuer failure writes nothing: a still-valid token is used, an expired one is 503, the next call refreshes', async () => {
     await connect('flaky', 'acct-flaky', 240);
     gpt.failNextRefresh(500);
+    const before = gpt.refreshCount;
     const kept = await accounts.credential(alice, 'flaky');
     assert.equal(kept.generation, 1, 'the old, still valid token');
+    assert.equal((await accounts.credential(alice, 'flaky')).generation, 1);
+    assert.equal(gpt.refreshCount, before + 1, 'not asked again at once while the token is usable');
     assert.equal((await accounts.find(alice, 'flaky'))?.state, 'ok');
     await connect('down', 'acct-down', -60);
     gpt.failNextRefresh(500);

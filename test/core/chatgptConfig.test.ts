@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import * as issuer from '../../src/core/chatgpt/issuer.js';
 import type { GatehouseError } from '../../src/errors.js';
 import { idTokenClaims, jwtExp } from '../../src/core/chatgpt/claims.js';
+import { EXPIRY_SKEW_MS, isStale, NO_EXP_REFRESH_MS } from '../../src/core/chatgpt/refresh.js';
 import { parseWindows } from '../../src/core/chatgpt/windows.js';
 import { loadConfig, SETTINGS } from '../../src/config.js';
 import { mockJwt } from '../fixtures/mock/chatgpt/tokens.js';
@@ -59,6 +60,16 @@ describe('issue 13: ChatGPT token claims and usage windows', () => {
     }
     assert.equal(jwtExp(mockJwt({ exp: 'soon' })), undefined);
     assert.deepEqual(idTokenClaims(mockJwt({ email: 5, 'https://api.openai.com/auth': { chatgpt_account_id: 'x'.repeat(129), chatgpt_plan_type: ['plus'] } })), { email: null, plan: null, chatgptAccountId: null });
+  });
+
+  it('stale: within 5 minutes of exp; without exp, 8 days after the last refresh (as Codex)', () => {
+    const now = Date.now();
+    const held = (expMs: number | undefined, refreshedAtMs = now) => ({ access: 'a', refresh: 'r', generation: 1, expMs, refreshedAtMs });
+    assert.equal(isStale(held(now + EXPIRY_SKEW_MS + 1000), now), false);
+    assert.equal(isStale(held(now + EXPIRY_SKEW_MS - 1000), now), true);
+    assert.equal(isStale(held(undefined, now - NO_EXP_REFRESH_MS + 1000), now), false);
+    assert.equal(isStale(held(undefined, now - NO_EXP_REFRESH_MS), now), true);
+    assert.equal(NO_EXP_REFRESH_MS, 8 * 24 * 3600_000);
   });
 
   it('parse x-codex-* headers and codex.rate_limits frames; nonsense values are dropped', () => {

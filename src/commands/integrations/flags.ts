@@ -6,7 +6,8 @@ import { checkComment, shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
-import { attachSpecs } from './shared.js';
+import { checkAccountName, notFound } from '../../core/chatgpt/accountViews.js';
+import { attachSpecs, chatgptAccountNames } from './shared.js';
 
 const sourceList = 'gateway, byok or disabled (openai also: chatgpt)';
 
@@ -17,7 +18,7 @@ export const integrationOptions: Record<string, OptionSpec> = {
       [`${p}-key`, { type: 'string', value: 'KEY|-', describe: `llm: your ${providers[p].displayName} key for byok; "-" reads it from stdin`, secret: true }],
     ]),
   ),
-  'openai-account': { type: 'string', value: 'ACCT', describe: 'llm: the connected ChatGPT account, with --openai=chatgpt' },
+  'openai-account': { type: 'string', value: 'ACCT', describe: 'llm: the connected ChatGPT account, with --openai=chatgpt', complete: chatgptAccountNames },
   models: { type: 'string', value: 'GLOB,…', describe: "llm: only serve these models, e.g. 'claude-*,gpt-5*' (all: every model)" },
   fields: { type: 'string', value: 'FIELDS', describe: 'reflection: all, none, or a list of email,tags,comment,integrations' },
   attach: { type: 'array', value: 'SPEC', describe: 'attach to vm:NAME, tag:NAME or auto:all (repeatable)', complete: attachSpecs },
@@ -47,6 +48,9 @@ function checkKey(p: ProviderId, key: string): string {
  */
 export async function applyLlmFlags(ctx: CommandContext, args: ParsedArgs, current: LlmSettings, keyed: string[]): Promise<LlmChange> {
   const { settings, dropKeys, toRead } = llmSettingsFrom(args, current, keyed, ctx.interactive);
+  const openai = settings.providers.openai;
+  // The account must be the user's own (accounts are looked up by owner and name, never by name alone).
+  if (openai.source === 'chatgpt' && !(await ctx.services.chatgpt.find(ctx.user.id, openai.account!))) throw notFound(openai.account!);
   const keys: LlmChange['keys'] = {};
   for (const p of toRead) {
     const keyArg = args[`${p}-key`] as string;
@@ -80,6 +84,8 @@ export function llmSettingsFrom(args: ParsedArgs, current: LlmSettings, keyed: s
       throw new GatehouseError('invalid_input', `unknown source "${shown(given)}" for --${p}: use ${sourceList}`);
     }
     if (given === 'chatgpt' && p !== 'openai') throw new GatehouseError('invalid_input', `chatgpt is a source for openai only: use --${p}=gateway, byok or disabled`);
+    // A ChatGPT plan is one person's: a team integration would spend it for everyone.
+    if (given === 'chatgpt' && args.team !== undefined) throw new GatehouseError('invalid_input', 'a ChatGPT account is personal: --openai=chatgpt is for personal integrations only');
     const source = (given as Source | undefined) ?? settings.providers[p].source;
     const keyArg = args[`${p}-key`] as string | undefined;
     if (keyArg !== undefined && source !== 'byok') {
@@ -102,10 +108,8 @@ export function llmSettingsFrom(args: ParsedArgs, current: LlmSettings, keyed: s
 function chatgptAccount(args: ParsedArgs, current: string | undefined): string {
   const account = (args['openai-account'] as string | undefined) ?? current;
   if (!account) throw new GatehouseError('usage', '--openai=chatgpt needs --openai-account=ACCT', { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
-  // No ChatGPT account can be connected yet (device-code login is a later release).
-  throw new GatehouseError('not_found', `ChatGPT account "${shown(account)}" not found: connecting ChatGPT accounts is not available yet`, {
-    hint: 'use --openai=gateway or --openai=byok for now',
-  });
+  // Whether it exists is checked by applyLlmFlags (a database read); here only its form.
+  return checkAccountName(account);
 }
 
 /** Rejects llm flags on a reflection integration, and reads --fields. */

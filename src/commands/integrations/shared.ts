@@ -8,6 +8,11 @@ export async function integrationNames(ctx: CommandContext): Promise<string[]> {
   return (await listIntegrations(ctx.db, ctx.user.id)).map((i) => i.name);
 }
 
+/** The user's connected ChatGPT accounts (--name of setup, --openai-account). */
+export async function chatgptAccountNames(ctx: CommandContext): Promise<string[]> {
+  return (await ctx.services.chatgpt.list(ctx.user.id)).map((a) => a.name);
+}
+
 export async function attachSpecs(ctx: CommandContext): Promise<string[]> {
   const vms = await listVms(ctx.db, ctx.user.id);
   return ['auto:all', ...vms.map((v) => `vm:${v.name}`), ...new Set(vms.flatMap((v) => v.tags.map((t) => `tag:${t}`)))];

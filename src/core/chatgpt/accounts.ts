@@ -27,6 +27,9 @@ export { checkAccountName } from './accountViews.js';
 
 export type { AccountState, BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
 
+/** How long a still-usable token is used without a new refresh attempt after a transient failure. */
+const RETRY_QUIET_MS = 10_000;
+
 /** Accounts one user may connect. */
 export const MAX_ACCOUNTS_PER_USER = 10;
 
@@ -37,6 +40,8 @@ export class ChatgptAccounts {
   private readonly windowStore: WindowStore;
   private readonly accounts = new Map<string, ChatgptAccountRow>();
   private readonly tokens = new Map<number, HeldTokens>();
+  /** After a transient refresh failure, a still-usable token is used without asking again until then. */
+  private readonly quietUntil = new Map<number, number>();
   /** Goes up on every forget: a read that started before one must not refill the maps. */
   private epoch = 0;
 
@@ -54,6 +59,7 @@ export class ChatgptAccounts {
       this.epoch++;
       this.accounts.clear();
       this.tokens.clear();
+      this.quietUntil.clear();
     });
   }
 
@@ -119,9 +125,13 @@ export class ChatgptAccounts {
   async credential(userId: number, name: string): Promise<BackendCredential> {
     const account = await this.account(userId, name);
     const held = await this.held(account);
-    if (!isStale(held)) return credentialOf(account, held);
+    const usable = !isExpired(held);
+    if (!isStale(held) || (usable && (this.quietUntil.get(account.id) ?? 0) > Date.now())) return credentialOf(account, held);
     const outcome = await this.refresher.run(account.id, held.generation, false);
-    if (outcome.kind === 'transient' && !isExpired(held)) return credentialOf(account, held); // still usable: next call tries again
+    if (outcome.kind === 'transient' && usable) {
+      this.quietUntil.set(account.id, Date.now() + RETRY_QUIET_MS); // the issuer is not asked on every request while it is down
+      return credentialOf(account, held);
+    }
     return credentialOf(account, this.settle(account, outcome));
   }
 
@@ -186,6 +196,7 @@ export class ChatgptAccounts {
   /** Fresh tokens from a refresh outcome (remembered), or the error the caller gets. */
   private settle(account: ChatgptAccountRow, outcome: Refreshed): HeldTokens {
     if (outcome.kind === 'fresh') {
+      this.quietUntil.delete(account.id);
       const cached = this.tokens.get(account.id);
       if (!cached || cached.generation <= outcome.tokens.generation) this.tokens.set(account.id, outcome.tokens);
       return outcome.tokens;

@@ -14,6 +14,8 @@ export const GOING_AWAY_REASON = 'gatehouse is shutting down';
 /** What the drain needs to know of a socket's turns (socketTurns.ts). */
 export interface TurnState {
   readonly idle: boolean;
+  /** No new turn starts from now on (one is refused with an error frame). */
+  stopAdmitting(): void;
   /** Set here: called when the last open turn has ended, before its end frame is relayed. */
   onIdle: (() => void) | undefined;
 }
@@ -52,7 +54,10 @@ export class RelayedSockets {
     // The end frame is relayed right after onIdle returns (socketPipe.ts sends it synchronously
     // after its hook): a microtask later, the close frame follows it on the wire.
     turns.onIdle = () => void (this.draining && queueMicrotask(() => goAway(pair)));
-    if (this.draining) goAway(pair);
+    if (this.draining) {
+      turns.stopAdmitting();
+      goAway(pair);
+    }
   }
 
   get size(): number {
@@ -62,7 +67,10 @@ export class RelayedSockets {
   /** The drain starts: sockets between turns go away now, the others after their turn. */
   drain(): void {
     this.draining = true;
-    for (const pair of this.pairs) if (pair.turns.idle) goAway(pair);
+    for (const pair of this.pairs) {
+      pair.turns.stopAdmitting();
+      if (pair.turns.idle) goAway(pair);
+    }
   }
 
   /** The drain period is over: every socket goes away now (a turn still in flight is recorded as cut, 499). */

@@ -7,6 +7,7 @@
 // open until both closing handshakes are done: the listener waits for them (bounded) before it
 // cuts the TCP connections, which would otherwise turn the 1001 into a 1006.
 import WebSocket from 'ws';
+import { Waiters } from '../core/within.js';
 
 export const GOING_AWAY = 1001;
 export const GOING_AWAY_REASON = 'gatehouse is shutting down';
@@ -36,7 +37,7 @@ interface Pair {
 
 export class RelayedSockets {
   private readonly pairs = new Set<Pair>();
-  private readonly waiting = new Set<() => void>();
+  private readonly waiting = new Waiters();
   private draining = false;
 
   /** Counted from the join until both sides have closed; joined during a drain, it is closed at once. */
@@ -47,7 +48,7 @@ export class RelayedSockets {
     const gone = () => {
       if (--open > 0) return;
       this.pairs.delete(pair);
-      if (this.pairs.size === 0) for (const wake of this.waiting) wake();
+      if (this.pairs.size === 0) this.waiting.wakeAll();
     };
     client.once('close', gone);
     upstream.once('close', gone);
@@ -82,15 +83,7 @@ export class RelayedSockets {
   /** Resolves once every pair has closed both sides, or after `ms`. */
   settled(ms: number): Promise<void> {
     if (this.pairs.size === 0 || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiting.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.waiting.add(wake);
-    });
+    return this.waiting.wait(ms);
   }
 }
 

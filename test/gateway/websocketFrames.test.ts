@@ -133,11 +133,15 @@ describe('issue 15.1: hostile upgrades', () => {
 
   it('issue 15.2: a client that sends refused frames and never reads the answers is cut off; others are still served', async () => {
     const ws = await connect(env);
-    ws.pause(); // reads nothing from here on
+    ws.pause(); // reads nothing from here on: the error frames pile up at gatehouse
     const closed = next<[number]>(ws, 'close', 30_000);
     const junk = '{"type":"junk.' + 'x'.repeat(40) + '"}';
-    for (let i = 0; i < 80_000 && ws.readyState === WebSocket.OPEN; i++) ws.send(junk);
-    ws.resume();
+    // Keep writing (a batch per turn of the loop, so gatehouse runs between them) until the cut
+    // makes a write fail: a paused reader would not see the close otherwise.
+    for (let batch = 0; batch < 400 && ws.readyState === WebSocket.OPEN; batch++) {
+      for (let i = 0; i < 1000 && ws.readyState === WebSocket.OPEN; i++) ws.send(junk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const [code] = await closed;
     assert.equal(code, 1006, 'cut off, not buffered for');
     const other = await connect(env);

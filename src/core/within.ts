@@ -7,3 +7,25 @@ export function within(promise: Promise<unknown>, ms: number): Promise<unknown> 
   const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+/** Callers waiting, each at most its own time, for a moment another part announces (everything drained). */
+export class Waiters {
+  private readonly waiting = new Set<() => void>();
+
+  /** Resolves at the next wakeAll(), or after `ms`. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waiting.add(wake);
+    });
+  }
+
+  wakeAll(): void {
+    for (const wake of this.waiting) wake();
+  }
+}

@@ -7,6 +7,7 @@
 // open until both closing handshakes are done: the listener waits for them (bounded) before it
 // cuts the TCP connections, which would otherwise turn the 1001 into a 1006.
 import WebSocket from 'ws';
+import { Waiters } from '../core/within.js';
 
 export const GOING_AWAY = 1001;
 export const GOING_AWAY_REASON = 'gatehouse is shutting down';
@@ -14,6 +15,8 @@ export const GOING_AWAY_REASON = 'gatehouse is shutting down';
 /** What the drain needs to know of a socket's turns (socketTurns.ts). */
 export interface TurnState {
   readonly idle: boolean;
+  /** No new turn starts from now on (one is refused with an error frame). */
+  stopAdmitting(): void;
   /** Set here: called when the last open turn has ended, before its end frame is relayed. */
   onIdle: (() => void) | undefined;
 }
@@ -34,7 +37,7 @@ interface Pair {
 
 export class RelayedSockets {
   private readonly pairs = new Set<Pair>();
-  private readonly waiting = new Set<() => void>();
+  private readonly waiting = new Waiters();
   private draining = false;
 
   /** Counted from the join until both sides have closed; joined during a drain, it is closed at once. */
@@ -45,14 +48,17 @@ export class RelayedSockets {
     const gone = () => {
       if (--open > 0) return;
       this.pairs.delete(pair);
-      if (this.pairs.size === 0) for (const wake of this.waiting) wake();
+      if (this.pairs.size === 0) this.waiting.wakeAll();
     };
     client.once('close', gone);
     upstream.once('close', gone);
     // The end frame is relayed right after onIdle returns (socketPipe.ts sends it synchronously
     // after its hook): a microtask later, the close frame follows it on the wire.
     turns.onIdle = () => void (this.draining && queueMicrotask(() => goAway(pair)));
-    if (this.draining) goAway(pair);
+    if (this.draining) {
+      turns.stopAdmitting();
+      goAway(pair);
+    }
   }
 
   get size(): number {
@@ -62,7 +68,10 @@ export class RelayedSockets {
   /** The drain starts: sockets between turns go away now, the others after their turn. */
   drain(): void {
     this.draining = true;
-    for (const pair of this.pairs) if (pair.turns.idle) goAway(pair);
+    for (const pair of this.pairs) {
+      pair.turns.stopAdmitting();
+      if (pair.turns.idle) goAway(pair);
+    }
   }
 
   /** The drain period is over: every socket goes away now (a turn still in flight is recorded as cut, 499). */
@@ -74,15 +83,7 @@ export class RelayedSockets {
   /** Resolves once every pair has closed both sides, or after `ms`. */
   settled(ms: number): Promise<void> {
     if (this.pairs.size === 0 || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiting.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.waiting.add(wake);
-    });
+    return this.waiting.wait(ms);
   }
 }
 

@@ -1,5 +1,5 @@
-// Two WebSockets joined: every message passes to the other side untouched (text stays text,
-// binary stays binary), in order; pings and pongs cross too (neither side answers them itself);
+// Two WebSockets joined: every message passes to the other side in order, untouched (text stays
+// text, binary stays binary) unless the hook sends gatehouse's own reading of it instead; pings and pongs cross too (neither side answers them itself);
 // a close on one side closes the other with the same code. A slow reader pauses the fast writer
 // (bounded bytes in flight), so the gateway never holds more than that per direction.
 import WebSocket from 'ws';
@@ -7,12 +7,15 @@ import WebSocket from 'ws';
 /** Bytes sent but not yet written to the other side's socket before the sender is paused. */
 const HIGH_WATER = 1 << 20;
 
+export type Verdict = boolean | string;
+
 export interface PipeHooks {
   /**
-   * Sees each client → upstream message first; false drops it (a refused turn). A promise (a
-   * credit reservation) holds this message and the ones behind it, in order, with the client paused.
+   * Sees each client → upstream message first: true passes it, false drops it (a refused turn), a
+   * string is sent (as text) in its place. A promise (a credit reservation) holds this message and
+   * the ones behind it, in order, with the client paused.
    */
-  fromClient?(data: Buffer, binary: boolean): boolean | Promise<boolean>;
+  fromClient?(data: Buffer, binary: boolean): Verdict | Promise<Verdict>;
   /** Sees each upstream → client message as it passes (usage), never changing or holding it. */
   fromUpstream?(data: Buffer, binary: boolean): void;
 }
@@ -22,7 +25,7 @@ export function pipeSockets(client: WebSocket, upstream: WebSocket, hooks: PipeH
   forward(upstream, client, hooks.fromUpstream && ((data, binary) => (hooks.fromUpstream!(data, binary), true)));
 }
 
-function forward(from: WebSocket, to: WebSocket, admit?: (data: Buffer, binary: boolean) => boolean | Promise<boolean>): void {
+function forward(from: WebSocket, to: WebSocket, admit?: (data: Buffer, binary: boolean) => Verdict | Promise<Verdict>): void {
   let inFlight = 0;
   /** Messages waiting behind one whose admission is pending. */
   let held: Promise<void> | undefined;
@@ -37,10 +40,13 @@ function forward(from: WebSocket, to: WebSocket, admit?: (data: Buffer, binary: 
     });
     if (inFlight >= HIGH_WATER) from.pause();
   };
-  const settle = (verdict: boolean | Promise<boolean>, data: Buffer, binary: boolean): void | Promise<void> => {
-    if (verdict === true) return send(data, binary);
-    if (verdict === false) return;
-    return verdict.then((ok) => void (ok && send(data, binary)), () => {});
+  const apply = (verdict: Verdict, data: Buffer, binary: boolean): void => {
+    if (verdict === true) send(data, binary);
+    else if (typeof verdict === 'string') send(Buffer.from(verdict), false);
+  };
+  const settle = (verdict: Verdict | Promise<Verdict>, data: Buffer, binary: boolean): void | Promise<void> => {
+    if (typeof verdict !== 'object') return apply(verdict, data, binary);
+    return verdict.then((v) => apply(v, data, binary), () => {});
   };
   from.on('message', (data: Buffer, binary: boolean) => {
     if (to.readyState !== WebSocket.OPEN) return;

@@ -1,10 +1,11 @@
 // The turns of one relayed Responses WebSocket, planned and metered as HTTP requests are (plan.ts,
-// issues 15.2 and 15.4): each response.create is planned again from the current index (caller,
-// integration, credential, model scope), admitted by the caller's rate limits (a turn in flight
-// holds a slot, as a stream does) and reserves credits before it goes upstream (a refusal of
-// the turn is an error frame in OpenAI's shape; the socket stays open), and each turn's end
-// upstream (response.completed / .incomplete / .failed, or an error frame) settles it and queues
-// one usage row. Turns end in the order they began: one connection answers one turn at a time.
+// issues 15.2 and 15.4). A turn is a response.create (or a response.append between turns): it is
+// admitted by the caller's rate limits (a turn in flight holds a slot, as a stream does), planned
+// again from the current index (caller, integration, credential, model scope) and reserves credits
+// before it goes upstream; a refusal is an error frame in OpenAI's shape and the socket stays open.
+// Its end upstream (response.completed / .incomplete / .failed) settles it and queues one usage
+// row. One turn at a time, as the Responses WebSocket answers them: a client frame other than a
+// response.append waits for the turn in flight to end, so every end frame belongs to that turn.
 // On a ChatGPT account (issue 13) a turn follows the HTTP body rules (store:true is an error
 // frame) and is metered with source chatgpt, never charged.
 import { randomUUID } from 'node:crypto';
@@ -12,16 +13,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import type { Log } from '../log.js';
-import { asPublicError } from '../errors.js';
+import { asPublicError, GatehouseError } from '../errors.js';
 import { errorBody } from '../providers/provider.js';
 import { integrationFor } from './caller.js';
 import type { Credentials } from './credentials.js';
 import { publicError } from './errors.js';
 import { RequestMetering, sessionId } from './metering.js';
-import { parseModel } from './modelPolicy.js';
+import { parseModel, type ModelRef } from './modelPolicy.js';
 import { beginMetering, callerOf, lendsManagedKey, managedKeyRefusal, planCall, planSocket, withBareModel, type SocketLine } from './plan.js';
 import { admitWithoutResponse } from './rateLimit.js';
 import { turnRules } from './chatgpt.js';
+import type { Verdict } from './socketPipe.js';
+import { asSseEvent, isCreated, readClientFrame, upstreamEnd, type ClientFrame } from './socketFrames.js';
 
 interface Turn {
   metering?: RequestMetering;
@@ -30,12 +33,16 @@ interface Turn {
   requestId: string;
   startedAt: number;
   firstByteMs?: number;
+  /** Upstream has answered response.created: from then on only an end frame ends the turn. */
+  created?: boolean;
+  /** An error frame upstream sent after response.created: the turn ends with it when the client moves on. */
+  failedStatus?: number;
 }
 
-/** How a turn reaches the two sides: an error frame to the client, a rewritten frame upstream, a close. */
+
+/** How a turn answers the client: an error frame, a close. */
 export interface TurnTransport {
   reply(frame: string): void;
-  forward(frame: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -46,8 +53,6 @@ export interface TurnDeps {
   log: Log;
 }
 
-/** Frames that end a turn name their type first; only these are parsed (a delta never is). */
-const TURN_END = /^\{\s*"type"\s*:\s*"(response\.completed|response\.incomplete|response\.failed|error)"/;
 /** A client that closes mid-turn, as node:http's "client closed request" is recorded for HTTP. */
 const CLIENT_GONE = 499;
 /** The credential changed under the socket: "service restart", the client reconnects and gets the new one. */
@@ -57,13 +62,23 @@ export const CLOSE_REFUSED = 1008;
 const CHANGED = 'the integration changed; reconnect to use its new settings';
 
 export class SocketTurns {
-  private readonly open: Turn[] = [];
+  private current: Turn | undefined;
+  /** Frames waiting for the turn in flight to end. */
+  private readonly waiting: (() => void)[] = [];
   private ended = false;
-  /** Called when the last open turn ends, before its end frame is relayed (a drain closes the socket then: socketDrain.ts). */
+  /** A drain has begun: no new turn starts (socketDrain.ts closes the socket after the current one). */
+  private admitting = true;
+  /** The model of the last turn: a response.append between turns continues with it. */
+  private lastModel: ModelRef | undefined;
+  /** Called when the turn in flight ends, before its end frame is relayed (a drain closes the socket then: socketDrain.ts). */
   onIdle: (() => void) | undefined;
 
   get idle(): boolean {
-    return this.open.length === 0;
+    return this.current === undefined;
+  }
+
+  stopAdmitting(): void {
+    this.admitting = false;
   }
 
   constructor(
@@ -76,47 +91,58 @@ export class SocketTurns {
     private readonly transport: TurnTransport,
   ) {}
 
-  /** A client frame: true to send it upstream; a refusal is answered with an error frame. */
-  readonly admit = (data: Buffer, binary: boolean): boolean | Promise<boolean> => {
+  /** A client frame: what goes upstream in its place (bytes gatehouse serialised), or false; a refusal is answered with an error frame. */
+  readonly admit = (data: Buffer, binary: boolean): Verdict | Promise<Verdict> => {
     if (this.ended) return false;
-    const frame = binary ? undefined : parseObject(data);
-    return frame?.type === 'response.create' ? this.begin(frame, data) : true;
+    if (binary) return this.refuse(new GatehouseError('invalid_input', 'binary frames are not part of the Responses WebSocket; send JSON text frames'));
+    const frame = readClientFrame(data);
+    if (typeof frame === 'string') return this.refuse(new GatehouseError('invalid_input', frame));
+    if (frame.type === 'response.append' && this.current) return JSON.stringify(frame.body); // more input to the turn in flight
+    return this.current ? this.afterTurn().then(() => this.next(frame, data.length)) : this.next(frame, data.length);
   };
 
-  private async begin(frame: Record<string, unknown>, data: Buffer): Promise<boolean> {
+  private next(frame: ClientFrame, bytes: number): Verdict | Promise<Verdict> {
+    if (this.ended) return false;
+    return frame.type === 'response.processed' ? JSON.stringify(frame.body) : this.begin(frame.body, bytes);
+  }
+
+  /** Resolves when the turn in flight has ended; one that upstream already failed ends now, as the client has moved on. */
+  private afterTurn(): Promise<void> {
+    const turn = this.current;
+    if (turn?.failedStatus !== undefined) this.end(turn, turn.failedStatus);
+    return this.current ? new Promise((resolve) => this.waiting.push(resolve)) : Promise.resolve();
+  }
+
+  private async begin(frame: Record<string, unknown>, bytes: number): Promise<Verdict> {
+    if (!this.admitting) return this.refuse(new GatehouseError('unavailable', 'gatehouse is shutting down; reconnect and send the turn again'));
     const line = await this.line();
     if (!line) return false;
     const { config, services } = this.deps;
+    // Admitted before it is planned, as HTTP is: refused turns count against the limits too.
+    const admission = await admitWithoutResponse(services.limits, line.plan.caller);
+    if (!admission.ok) return this.refuse(admission.error, admission.headers);
+    let turn: Turn;
+    let ref: ModelRef | undefined;
     try {
-      const ref = typeof frame.model === 'string' ? parseModel(frame.model) : undefined;
+      ref = typeof frame.model === 'string' ? parseModel(frame.model) : frame.type === 'response.append' && frame.model === undefined ? this.lastModel : undefined;
       const plan = planCall(services.catalog, line.plan.caller, line.plan.integration, 'openai', ref);
       if (!lendsManagedKey(plan, 'responses')) throw managedKeyRefusal(plan);
-      // Upstream knows only bare ids, as over HTTP; a ChatGPT account's backend stores nothing.
-      const bare = withBareModel(frame, ref)!;
-      const outgoing = plan.setting.source === 'chatgpt' ? turnRules(plan.integration.name, plan.setting.account ?? '', bare) : bare;
-      const admission = await admitWithoutResponse(services.limits, plan.caller);
-      if (!admission.ok) return this.refuse(admission.error, admission.headers);
-      let metering: RequestMetering | undefined;
-      try {
-        metering = await beginMetering(config, services, plan, 'responses', data.length, frame);
-      } catch (err) {
-        admission.release();
-        throw err;
-      }
+      // A ChatGPT account's backend stores nothing and wants instructions (the HTTP body rules).
+      if (plan.setting.source === 'chatgpt') frame = turnRules(plan.integration.name, plan.setting.account ?? '', frame);
+      const metering = await beginMetering(config, services, plan, 'responses', bytes, frame);
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
-      const turn: Turn = { metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() };
-      // The socket closed while the turn was admitted: settle it now (closed() has already run), send nothing.
-      if (this.ended) return this.end(turn, CLIENT_GONE), false;
-      this.open.push(turn);
-      if (outgoing === frame) return true;
-      // Only a frame a rule changed is re-serialised.
-      this.transport.forward(JSON.stringify(outgoing));
-      return false;
+      turn = { metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() };
     } catch (err) {
+      admission.release();
       return this.refuse(err);
     }
+    // The socket closed while the turn was admitted: settle it now (closed() has already run), send nothing.
+    if (this.ended) return this.settle(turn, CLIENT_GONE), false;
+    this.current = turn;
+    this.lastModel = ref;
+    // Upstream gets the frame as gatehouse read it, with the model id it knows (bare, as over HTTP).
+    return JSON.stringify(withBareModel(frame, ref));
   }
-
   /**
    * The socket's plan, made again from the current index before each turn: an edited, detached
    * or removed integration, or a revoked key, applies from the next turn. A refusal closes the
@@ -151,40 +177,39 @@ export class SocketTurns {
     return false;
   }
 
-  /** An upstream frame on its way to the client: read only when it ends the current turn. */
+  /** An upstream frame on its way to the client: looked into only when it may start or end the turn in flight. */
   readonly observe = (data: Buffer, binary: boolean): void => {
-    const turn = this.open[0];
+    const turn = this.current;
     if (!turn || binary) return;
     turn.firstByteMs ??= performance.now() - turn.startedAt;
-    const kind = TURN_END.exec(data.subarray(0, 64).toString('latin1'))?.[1];
-    if (!kind) return;
-    const frame = parseObject(data);
-    if (!frame) return;
-    this.open.shift();
-    if (kind === 'error') return this.end(turn, typeof frame.status === 'number' ? frame.status : 502);
-    turn.metering?.feed(Buffer.from(`data: ${data.toString('utf8')}\n\n`));
+    if (!turn.created && isCreated(data)) return void (turn.created = true);
+    const end = upstreamEnd(data);
+    if (!end) return;
+    if (end.kind === 'error') {
+      // Refused before it was created (a 4xx of upstream's): the turn is over. After it, the turn
+      // may still complete (an append upstream refused): it ends when the client moves on.
+      if (turn.created) return void (turn.failedStatus = end.status ?? 502);
+      return this.end(turn, end.status ?? 502);
+    }
+    turn.metering?.feed(asSseEvent(data));
     this.end(turn, 200);
   };
 
-  /** The socket closed: turns still open are recorded with what was seen (credits settled). */
+  /** The socket closed: a turn still open is recorded with what was seen (credits settled). */
   readonly closed = (): void => {
     this.ended = true;
-    for (const turn of this.open.splice(0)) this.end(turn, CLIENT_GONE);
+    if (this.current) this.end(this.current, this.current.failedStatus ?? CLIENT_GONE);
   };
 
   private end(turn: Turn, status: number): void {
+    this.current = undefined;
+    this.settle(turn, status);
+    this.onIdle?.();
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private settle(turn: Turn, status: number): void {
     turn.release();
     turn.metering?.finish(status, turn.requestId, sessionId(this.req), turn.firstByteMs);
-    if (this.open.length === 0) this.onIdle?.();
-  }
-}
-
-function parseObject(data: Buffer): Record<string, unknown> | undefined {
-  if (data[0] !== 0x7b) return undefined; // '{'
-  try {
-    const v = JSON.parse(data.toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@ import type net from 'node:net';
 import { sourceAddress } from '../core/sourceAddress.js';
 import { LINGER_MS } from './linger.js';
 import { RelayedSockets } from './socketDrain.js';
+import { Waiters } from '../core/within.js';
 
 export class Connections {
   private readonly perAddress = new Map<string, number>();
@@ -14,7 +15,7 @@ export class Connections {
   private readonly unclaimed = new Set<net.Socket>();
   private readonly responses = new Set<http.ServerResponse>();
   private readonly servers: http.Server[] = [];
-  private readonly waiting = new Set<() => void>();
+  private readonly waiting = new Waiters();
   private draining = false;
   /** Upgraded connections, joined to upstream by the WebSocket relay (socketDrain.ts). */
   readonly relayed = new RelayedSockets();
@@ -68,7 +69,7 @@ export class Connections {
       connections.responses.delete(this);
       if (this.writableFinished && !this.req.complete) boundUnreadBody(this.req);
       if (connections.draining) connections.closeIdle();
-      if (connections.responses.size === 0) for (const wake of connections.waiting) wake();
+      if (connections.responses.size === 0) connections.waiting.wakeAll();
     })(this);
 
   /** Requests being answered and relayed WebSockets open. */
@@ -98,15 +99,7 @@ export class Connections {
 
   private answered(ms: number): Promise<void> {
     if (this.responses.size === 0 || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiting.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.waiting.add(wake);
-    });
+    return this.waiting.wait(ms);
   }
 
   /** Closes every connection now; requests in flight end as if their client had left. */

@@ -37,8 +37,8 @@ export function refusedStatus(err: unknown): number | undefined {
 export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options: UpstreamSocketOptions): Promise<UpstreamSocket> {
   const headers = upstreamHeaders(req.headers, options.defaults ?? {}, options.credential);
   for (const name of Object.keys(headers)) if (name.startsWith('sec-websocket-') || name === 'accept-encoding') delete headers[name];
-  const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  const socket = new WebSocket(options.url, protocols, { headers, handshakeTimeout: options.timeoutMs, autoPong: false, maxPayload: UPSTREAM_MAX_FRAME, followRedirects: false });
+  // No subprotocol goes upstream: a browser client's may carry a key (openai-insecure-api-key.…).
+  const socket = new WebSocket(options.url, [], { headers, handshakeTimeout: options.timeoutMs, autoPong: false, maxPayload: UPSTREAM_MAX_FRAME, followRedirects: false });
   return new Promise((resolve, reject) => {
     let answer: string[] = [];
     let upgradeHeaders: IncomingHttpHeaders = {};

@@ -33,6 +33,9 @@ export interface RelayDeps {
   log: Log;
 }
 
+/** Error frames queued for a client that does not read them, before it is cut off. */
+const REPLY_BACKLOG = 1 << 20;
+
 const KEY = /^[+/0-9A-Za-z]{21}[AQgw]==$/;
 
 export class ResponsesSocketRelay {
@@ -43,7 +46,8 @@ export class ResponsesSocketRelay {
 
   constructor(private readonly deps: RelayDeps) {
     // A client frame is a request body: the same cap. No compression from clients (no inflate bombs).
-    this.server = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxBodyBytes, perMessageDeflate: false, autoPong: false, clientTracking: false });
+    // No subprotocol is chosen (none goes upstream either).
+    this.server = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxBodyBytes, perMessageDeflate: false, autoPong: false, clientTracking: false, handleProtocols: () => false });
     this.server.on('headers', (headers: string[], req: IncomingMessage) => headers.push(...(this.upgradeHeaders.get(req) ?? [])));
   }
 
@@ -51,8 +55,9 @@ export class ResponsesSocketRelay {
     socket.on('error', () => socket.destroy());
     const route = socketRoute(req.headers.host, req.url, this.deps.config.domain);
     if (!route) return refuse(socket, unsupported('WebSocket is served only on the OpenAI Responses API (/v1/responses) of an llm integration; use HTTP streaming'));
-    if (req.headers['sec-websocket-version'] !== '13' || !KEY.test(String(req.headers['sec-websocket-key'] ?? ''))) {
-      return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (Sec-WebSocket-Key, Sec-WebSocket-Version 13)'));
+    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return refuse(socket, unsupported(`only WebSocket upgrades are served, not ${JSON.stringify(String(req.headers.upgrade).slice(0, 32))}; use HTTP`));
+    if (req.method !== 'GET' || req.headers['sec-websocket-version'] !== '13' || !KEY.test(String(req.headers['sec-websocket-key'] ?? ''))) {
+      return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (GET, Sec-WebSocket-Key, Sec-WebSocket-Version 13)'));
     }
     this.connect(req, socket, head, route.integration, route.search).catch((err) => {
       if (asPublicError(err).code === 'internal') this.deps.log.error('gateway WebSocket upgrade failed', err);
@@ -78,8 +83,8 @@ export class ResponsesSocketRelay {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
       const turns = new SocketTurns({ config, services, credentials, log: this.deps.log }, req, name, line.key, {
-        reply: (frame) => client.readyState === WebSocket.OPEN && client.send(frame),
-        forward: (frame) => upstream.socket.readyState === WebSocket.OPEN && upstream.socket.send(frame),
+        // A client that sends refused turns but never reads its error frames is closed, not buffered for.
+        reply: (frame) => client.readyState === WebSocket.OPEN && (client.bufferedAmount > REPLY_BACKLOG ? client.terminate() : client.send(frame)),
         // The pipe holds the client paused while a turn is planned: read on, or its close reply is never seen.
         close: (code, reason) => (client.close(code, reason), client.resume()),
       });

@@ -247,7 +247,8 @@ for (const database of DATABASES) describe(`gatehouse serve (${database.name})`,
     const r = await result;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /gatehouse: SIGTERM received, shutting down\ngatehouse: stopped\n$/);
-    assert.equal(r.stderr, '');
+    // Nothing but the event-loop watch's own warnings, which a loaded machine may draw at start-up.
+    assert.equal(r.stderr.replace(/^\S+ WARN event loop blocked for \d+ ms;.*\n/gm, ''), '');
   });
 });
 

@@ -7,13 +7,12 @@
 // source address); installed by scripts/install-clients.sh, skipped with a reason where missing
 // (failed under CI).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/gatehouse.js';
 import { BASE_PATH, intHost, OPERATOR_KEYS, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
-import { clientBin } from './clients.js';
+import { clientBin, runClient, type ClientRun } from './clients.js';
 import { vmNetwork, type VmNetwork } from './proxy.js';
 
 const CLAUDE = clientBin('claude', 'GATEHOUSE_TEST_CLAUDE');
@@ -26,15 +25,12 @@ const USAGE = { input: 41, output: 7, cacheRead: 300, cacheWrite: 20 };
 let env: GatewayEnv;
 let vm: VmNetwork;
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
+interface Run extends ClientRun {
   /** CLAUDE_CONFIG_DIR/cache/gateway-models.json, as the CLI wrote it (null: not written). */
   discovered: { baseUrl: string; models: { id: string; display_name?: string }[] } | null;
 }
 
-function claude(args: string[], extra: Record<string, string>, via: VmNetwork): Promise<Run> {
+async function claude(args: string[], extra: Record<string, string>, via: VmNetwork): Promise<Run> {
   const home = tempDir('gatehouse-claude-');
   const config = path.join(home, '.claude');
   // A clean environment: nothing of the developer's own Claude Code setup, no traffic but gatehouse's.
@@ -51,25 +47,9 @@ function claude(args: string[], extra: Record<string, string>, via: VmNetwork): 
     NO_PROXY: '',
     ...extra,
   };
-  CLAUDE.check();
-  return new Promise((resolve, reject) => {
-    const child = spawn(CLAUDE.path, args, { env: childEnv, cwd: home });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`claude deadline; stderr: ${err.slice(-1000)}`));
-    }, DEADLINE_MS);
-    child.on('error', (e) => (clearTimeout(timer), reject(e)));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const cache = path.join(config, 'cache', 'gateway-models.json');
-      resolve({ code, out, err, discovered: fs.existsSync(cache) ? JSON.parse(fs.readFileSync(cache, 'utf8')) : null });
-    });
-    child.stdin.end();
-  });
+  const run = await runClient(CLAUDE, args, { env: childEnv, cwd: home, deadlineMs: DEADLINE_MS });
+  const cache = path.join(config, 'cache', 'gateway-models.json');
+  return { ...run, discovered: fs.existsSync(cache) ? JSON.parse(fs.readFileSync(cache, 'utf8')) : null };
 }
 
 async function usageByModel(): Promise<Map<string, any>> {

@@ -1,6 +1,7 @@
 // Where the real CLIs are (scripts/install-clients.sh puts them in .clients/, outside the product's
 // dependencies), and whether a test may run: missing, it skips with the reason, except under CI,
 // where it must fail instead (CI installs them, so a missing one is a broken install, not a choice).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,4 +23,34 @@ export function clientBin(name: 'codex' | 'claude', override: string): ClientBin
     if (!fs.existsSync(bin)) throw new Error(reason);
   };
   return { path: bin, skip: fs.existsSync(bin) || process.env.CI ? false : reason, check };
+}
+
+export interface ClientRun {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+/** Runs the CLI to its end (killed at the deadline), with exactly the environment given and `stdin` (empty by default). */
+export function runClient(bin: ClientBin, args: string[], options: { env: Record<string, string>; cwd: string; deadlineMs: number; stdin?: string }): Promise<ClientRun> {
+  const started = performance.now();
+  bin.check();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin.path, args, { env: options.env, cwd: options.cwd });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${path.basename(bin.path)} deadline; stderr: ${err.slice(-1000)}`));
+    }, options.deadlineMs);
+    child.on('error', (e) => (clearTimeout(timer), reject(e)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err, ms: performance.now() - started });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
 }

@@ -6,50 +6,24 @@
 // Installed by scripts/install-clients.sh (npm run test:clients, .ci/run); where it is missing,
 // these tests say so and skip (under CI they fail).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/gatehouse.js';
 import { BASE_PATH, OPERATOR_KEYS, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
 import { refusingUpgrades } from '../helpers/websocket.js';
-import { clientBin } from './clients.js';
+import { clientBin, runClient, type ClientRun } from './clients.js';
 import { tap, type Tap } from './tap.js';
 
 const CODEX = clientBin('codex', 'GATEHOUSE_TEST_CODEX');
 const DEADLINE_MS = 60_000;
 const USAGE = { input: 120, output: 9, cacheRead: 64 };
 
-interface CodexRun {
-  code: number | null;
-  out: string;
-  err: string;
-  ms: number;
-}
-
 /** Codex with ARGS in CODEX_HOME `home` and a clean environment (no OPENAI_API_KEY unless given). */
-function codex(args: string[], home: string, extraEnv: Record<string, string> = {}, stdin = ''): Promise<CodexRun> {
-  const started = performance.now();
-  CODEX.check();
-  return new Promise((resolve, reject) => {
-    const child = spawn(CODEX.path, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUST_LOG: 'warn', ...extraEnv }, cwd: home });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`codex deadline; stderr: ${err.slice(-1000)}`));
-    }, DEADLINE_MS);
-    child.on('error', (e) => (clearTimeout(timer), reject(e)));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err, ms: performance.now() - started });
-    });
-    child.stdin.end(stdin);
-  });
+function codex(args: string[], home: string, extraEnv: Record<string, string> = {}, stdin = ''): Promise<ClientRun> {
+  return runClient(CODEX, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUST_LOG: 'warn', ...extraEnv }, cwd: home, deadlineMs: DEADLINE_MS, stdin });
 }
 
 /** `codex exec PROMPT` with `-c` settings, in a fresh CODEX_HOME unless given. */
-function codexExec(config: string[], extraEnv: Record<string, string> = {}, home = tempDir('gatehouse-codex-')): Promise<CodexRun> {
+function codexExec(config: string[], extraEnv: Record<string, string> = {}, home = tempDir('gatehouse-codex-')): Promise<ClientRun> {
   return codex(['exec', '--skip-git-repo-check', ...config.flatMap((c) => ['-c', c]), 'say pong'], home, extraEnv);
 }
 

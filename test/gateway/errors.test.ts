@@ -75,10 +75,6 @@ describe('refused before anything goes upstream', () => {
     const body = { model: 'claude-haiku-4-5', requests: [{ custom_id: 'a', params: { model: 'claude-opus-5-5', max_tokens: 100_000, messages: [] } }] };
     assertRefused(await env.request({ path: '/v1/messages/batches', host: LLM, body }), env.mock, 403, 'anthropic', /model calls only/);
   });
-
-  it('the chatgpt source', (t) => {
-    t.skip('a ChatGPT account cannot be connected yet, so no integration can use it');
-  });
 });
 
 describe('upstream failures before the first byte', () => {

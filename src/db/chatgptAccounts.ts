@@ -91,6 +91,16 @@ export async function writeChatgptTokens(db: Db, accountId: number, v: { sealed:
   return true;
 }
 
+/** A login's tokens: generation 1, or one above the stored one, counted in SQL (no lock needed). */
+export async function storeChatgptLogin(db: Db, accountId: number, v: { sealed: string; accessExpiresAt: string | null }): Promise<void> {
+  const set = { sealed: v.sealed, access_expires_at: v.accessExpiresAt, refreshed_at: nowIso() };
+  await db
+    .insertInto('chatgpt_tokens')
+    .values({ account_id: accountId, ...set, generation: 1 })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet((eb) => ({ ...set, generation: eb('chatgpt_tokens.generation', '+', 1) })))
+    .execute();
+}
+
 export type WindowValues = Omit<ChatgptWindowsRow, 'account_id'>;
 
 export async function upsertChatgptWindows(db: Db, accountId: number, v: WindowValues): Promise<void> {

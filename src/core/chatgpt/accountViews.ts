@@ -50,7 +50,7 @@ export function usersOf(rows: IntegrationRow[], account: string): string[] {
 }
 
 export function credentialOf(account: ChatgptAccountRow, held: HeldTokens): BackendCredential {
-  return { accountRowId: account.id, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
+  return { accountRowId: account.id, accountName: account.name, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
 }
 
 export function needsLogin(name: string, reason: string | null): GatehouseError {

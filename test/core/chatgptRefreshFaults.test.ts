@@ -133,13 +133,14 @@ for (const database of DATABASES) describe(`ChatgptAccounts under faults (${data
 
   it('issue 13: removing an account while it refreshes revokes the rotated refresh token, not the used one', async () => {
     await connect('rotating', -60);
-    gpt.refreshDelayMs = 300;
-    const before = gpt.refreshCount;
+    gpt.refreshDelayMs = 1000;
+    const seen = gpt.issuerRequests.length;
+    const asked = () => gpt.issuerRequests.some((r) => r.index >= seen && r.json?.grant_type === 'refresh_token');
     try {
       const refreshing = accounts.credential(alice, 'rotating');
-      await gpt.waitFor(() => gpt.refreshCount > before);
+      await gpt.waitFor(asked); // the refresh call reached the issuer, which answers a second later
       await accounts.remove(alice, 'rotating');
-      await refreshing.catch(() => {});
+      assert.equal((await refreshing).generation, 2, 'the refresh finished before the removal');
     } finally {
       gpt.refreshDelayMs = 0;
     }

@@ -69,11 +69,12 @@ describe('ChatGPT refresh across a fleet (issue 13.A6)', { skip: NO_POSTGRES }, 
 
   it('issue 13: a removal on one instance while the other refreshes waits for the refresh and revokes the rotated token', async () => {
     await connect('rotating', -60);
-    gpt.refreshDelayMs = 300;
-    const before = gpt.refreshCount;
+    gpt.refreshDelayMs = 1000; // B's removal comes well within it
+    const seen = gpt.issuerRequests.length;
+    const asked = () => gpt.issuerRequests.some((r) => r.index >= seen && r.json?.grant_type === 'refresh_token');
     try {
       const refreshing = A.accounts.credential(alice, 'rotating');
-      await gpt.waitFor(() => gpt.refreshCount > before); // A holds the refresh lock, waiting on the issuer
+      await gpt.waitFor(asked); // A holds the refresh lock, waiting on the issuer's answer
       await B.accounts.remove(alice, 'rotating');
       assert.equal((await refreshing).generation, 2, 'the refresh finished before the removal');
     } finally {

@@ -11,7 +11,7 @@ import { dialectOf } from '../../src/db/dialect.js';
 import type { GatehouseError } from '../../src/errors.js';
 import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { pollUntil } from '../fleet/fleet.js';
-import { chatgptEnv, chatgptService, connectAccount, type ChatgptService } from '../helpers/chatgpt.js';
+import { chatgptEnv, chatgptService, connectAccount, mockLogin, type ChatgptService } from '../helpers/chatgpt.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { signUp } from '../helpers/ssh.js';
@@ -156,6 +156,22 @@ for (const database of DATABASES) describe(`ChatgptAccounts under faults (${data
     await assert.rejects(accounts.afterUnauthorized(used), (err: GatehouseError) => err.code === 'not_configured' && err.message.includes('"brief"') && !err.message.includes('ACCT'));
   });
 
+  it('issue 13: a re-login racing a refresh gets a generation of its own, counted in SQL', { skip: database.name !== 'postgres' && 'PostgreSQL only: on SQLite nothing interleaves with the login transaction' }, async () => {
+    const acct = await connect('race');
+    const login = await mockLogin(gpt, accounts.issuer, { email: 'race@example.com', plan: 'plus', accountId: 'acct-race' });
+    await slowTokenInserts(svc, acct.id, true);
+    try {
+      const relogin = accounts.connect(alice, 'race', login);
+      // the login read what it read and waits before its write: a refresh commits meanwhile
+      await pollUntil(5000, async () => (await sleepers(svc)) > 0 || 'the login is not at its write yet');
+      assert.equal(await accounts.refreshNow(alice, 'race'), 'ok');
+      await relogin;
+    } finally {
+      await slowTokenInserts(svc, acct.id, false);
+    }
+    assert.equal((await stored(acct.id)).generation, 3, 'the login does not reuse the refresh\'s generation');
+  });
+
   it('issue 13: no token in the service log after these faults', () => {
     const tokens = gpt.issuedTokens();
     assert.ok(tokens.length > 0);
@@ -176,4 +192,17 @@ async function refuseTokenWrites(svc: ChatgptService, accountId: number, on: boo
   } else {
     await sql`drop trigger gh_refuse`.execute(svc.db);
   }
+}
+
+/** PostgreSQL: inserts of the account's tokens wait a second first (or no longer). */
+async function slowTokenInserts(svc: ChatgptService, accountId: number, on: boolean): Promise<void> {
+  const id = sql.raw(String(Number(accountId)));
+  if (!on) return void (await sql`drop trigger gh_slow on chatgpt_tokens`.execute(svc.db));
+  await sql`create or replace function gh_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(1); return new; end $$`.execute(svc.db);
+  await sql`create trigger gh_slow before insert on chatgpt_tokens for each row when (new.account_id = ${id}) execute function gh_slow()`.execute(svc.db);
+}
+
+async function sleepers(svc: ChatgptService): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`.execute(svc.db);
+  return Number(rows[0].n);
 }

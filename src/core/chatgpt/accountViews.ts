@@ -62,6 +62,10 @@ export function notConnected(name: string): GatehouseError {
   return new GatehouseError('not_configured', `ChatGPT account "${shown(name)}" is not connected; its owner can connect it with: integrations setup chatgpt --name ${shown(name)}`);
 }
 
+export function unavailable(): GatehouseError {
+  return new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
+}
+
 export function notFound(name: string): GatehouseError {
   return new GatehouseError('not_found', `ChatGPT account "${shown(name)}" not found`, { hint: 'list connected accounts with "integrations setup chatgpt --list"' });
 }

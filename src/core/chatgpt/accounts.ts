@@ -16,7 +16,7 @@ import type { ChatgptAccountRow } from '../../db/schema.js';
 import type { Log } from '../../log.js';
 import type { Changes } from '../changes.js';
 import type { Sealer } from '../secrets.js';
-import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, usersOf } from './accountViews.js';
+import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, unavailable, usersOf } from './accountViews.js';
 import { idTokenClaims } from './claims.js';
 import { revoke, type IssuedTokens, type IssuerConfig } from './issuer.js';
 import { accessExpiry, isExpired, isStale, openTokens, Refresher, sealTokens, type HeldTokens, type Refreshed } from './refresh.js';
@@ -228,8 +228,4 @@ export class ChatgptAccounts {
     if (outcome.kind === 'gone') throw notConnected(account.name);
     throw unavailable();
   }
-}
-
-function unavailable(): GatehouseError {
-  return new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
 }

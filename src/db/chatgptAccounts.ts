@@ -77,18 +77,21 @@ export async function readChatgptTokens(db: Db, accountId: number): Promise<Chat
   return db.selectFrom('chatgpt_tokens').selectAll().where('account_id', '=', accountId).executeTakeFirst();
 }
 
-/**
- * Writes tokens as generation `generation`. With `expected`, only over that generation (a
- * refresh); returns whether a row was written.
- */
-export async function writeChatgptTokens(db: Db, accountId: number, v: { sealed: string; accessExpiresAt: string | null; generation: number }, expected?: number): Promise<boolean> {
+/** A refresh's tokens as generation `generation`, only over generation `expected`; returns whether a row was written. */
+export async function writeChatgptTokens(db: Db, accountId: number, v: { sealed: string; accessExpiresAt: string | null; generation: number }, expected: number): Promise<boolean> {
   const set = { sealed: v.sealed, access_expires_at: v.accessExpiresAt, generation: v.generation, refreshed_at: nowIso() };
-  if (expected !== undefined) {
-    const result = await db.updateTable('chatgpt_tokens').set(set).where('account_id', '=', accountId).where('generation', '=', expected).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-  await db.insertInto('chatgpt_tokens').values({ account_id: accountId, ...set }).onConflict((oc) => oc.column('account_id').doUpdateSet(set)).execute();
-  return true;
+  const result = await db.updateTable('chatgpt_tokens').set(set).where('account_id', '=', accountId).where('generation', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** A login's tokens: generation 1, or one above the stored one, counted in SQL (no lock needed). */
+export async function storeChatgptLogin(db: Db, accountId: number, v: { sealed: string; accessExpiresAt: string | null }): Promise<void> {
+  const set = { sealed: v.sealed, access_expires_at: v.accessExpiresAt, refreshed_at: nowIso() };
+  await db
+    .insertInto('chatgpt_tokens')
+    .values({ account_id: accountId, ...set, generation: 1 })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet((eb) => ({ ...set, generation: eb('chatgpt_tokens.generation', '+', 1) })))
+    .execute();
 }
 
 export type WindowValues = Omit<ChatgptWindowsRow, 'account_id'>;

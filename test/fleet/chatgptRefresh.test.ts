@@ -67,6 +67,23 @@ describe('ChatGPT refresh across a fleet (issue 13.A6)', { skip: NO_POSTGRES }, 
     assert.notEqual(fresh.accessToken, old.accessToken);
   });
 
+  it('issue 13: a removal on one instance while the other refreshes waits for the refresh and revokes the rotated token', async () => {
+    await connect('rotating', -60);
+    gpt.refreshDelayMs = 1000; // B's removal comes well within it
+    const seen = gpt.issuerRequests.length;
+    const asked = () => gpt.issuerRequests.some((r) => r.index >= seen && r.json?.grant_type === 'refresh_token');
+    try {
+      const refreshing = A.accounts.credential(alice, 'rotating');
+      await gpt.waitFor(asked); // A holds the refresh lock, waiting on the issuer's answer
+      await B.accounts.remove(alice, 'rotating');
+      assert.equal((await refreshing).generation, 2, 'the refresh finished before the removal');
+    } finally {
+      gpt.refreshDelayMs = 0;
+    }
+    const revoked = gpt.issuerRequests.filter((r) => r.path === '/oauth/revoke').at(-1)?.json?.token;
+    assert.equal(revoked, gpt.issuedTokens().filter((t) => t.startsWith('rt_mock_')).at(-1), 'the live refresh token was revoked');
+  });
+
   it('issue 13.A7: a permanent refresh failure on one instance is known on the other within a second', async () => {
     await connect('doomed', 3600);
     await B.accounts.credential(alice, 'doomed'); // B holds a token in memory

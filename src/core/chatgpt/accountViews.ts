@@ -50,7 +50,7 @@ export function usersOf(rows: IntegrationRow[], account: string): string[] {
 }
 
 export function credentialOf(account: ChatgptAccountRow, held: HeldTokens): BackendCredential {
-  return { accountRowId: account.id, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
+  return { accountRowId: account.id, accountName: account.name, accessToken: held.access, chatgptAccountId: account.chatgpt_account_id, generation: held.generation };
 }
 
 export function needsLogin(name: string, reason: string | null): GatehouseError {
@@ -60,6 +60,10 @@ export function needsLogin(name: string, reason: string | null): GatehouseError 
 /** The gateway's view: an integration names an account that is not (or no longer) connected. */
 export function notConnected(name: string): GatehouseError {
   return new GatehouseError('not_configured', `ChatGPT account "${shown(name)}" is not connected; its owner can connect it with: integrations setup chatgpt --name ${shown(name)}`);
+}
+
+export function unavailable(): GatehouseError {
+  return new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
 }
 
 export function notFound(name: string): GatehouseError {

@@ -8,14 +8,15 @@
 // found by the generation check when ours go stale.
 import type { ChatgptConfig } from '../../config.js';
 import { GatehouseError } from '../../errors.js';
-import { chatgptAccountById, countChatgptAccounts, deleteChatgptAccount, findChatgptAccount, findChatgptAccountRow, listChatgptAccounts, readChatgptTokens, upsertChatgptAccount, writeChatgptTokens } from '../../db/chatgptAccounts.js';
+import { chatgptAccountById, countChatgptAccounts, deleteChatgptAccount, findChatgptAccount, findChatgptAccountRow, listChatgptAccounts, readChatgptTokens, storeChatgptLogin, upsertChatgptAccount } from '../../db/chatgptAccounts.js';
+import { takeTurn } from '../../db/dialect.js';
 import { listIntegrationRows } from '../../db/integrations.js';
 import type { Db } from '../../db/open.js';
 import type { ChatgptAccountRow } from '../../db/schema.js';
 import type { Log } from '../../log.js';
 import type { Changes } from '../changes.js';
 import type { Sealer } from '../secrets.js';
-import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, usersOf } from './accountViews.js';
+import { accountFromView, checkAccountName, credentialOf, needsLogin, notConnected, notFound, unavailable, usersOf } from './accountViews.js';
 import { idTokenClaims } from './claims.js';
 import { revoke, type IssuedTokens, type IssuerConfig } from './issuer.js';
 import { accessExpiry, isExpired, isStale, openTokens, Refresher, sealTokens, type HeldTokens, type Refreshed } from './refresh.js';
@@ -27,7 +28,10 @@ export { checkAccountName } from './accountViews.js';
 
 export type { AccountState, BackendCredential, ChatgptAccount, RefreshOutcome } from './types.js';
 
-/** How long a still-usable token is used without a new refresh attempt after a transient failure. */
+/**
+ * After a transient refresh failure, the issuer is not asked again for this long: a still-usable
+ * token is used meanwhile, an expired one is answered `unavailable` straight away.
+ */
 const RETRY_QUIET_MS = 10_000;
 
 /** Accounts one user may connect. */
@@ -40,7 +44,7 @@ export class ChatgptAccounts {
   private readonly windowStore: WindowStore;
   private readonly accounts = new Map<string, ChatgptAccountRow>();
   private readonly tokens = new Map<number, HeldTokens>();
-  /** After a transient refresh failure, a still-usable token is used without asking again until then. */
+  /** After a transient refresh failure: no new attempt until then (RETRY_QUIET_MS). */
   private readonly quietUntil = new Map<number, number>();
   /** Goes up on every forget: a read that started before one must not refill the maps. */
   private epoch = 0;
@@ -93,11 +97,13 @@ export class ChatgptAccounts {
     const expiresAt = accessExpiry(issued);
     const row = await this.db.transaction().execute(async (trx) => {
       const account = await upsertChatgptAccount(trx, userId, name, { email: claims.email, plan: claims.plan, chatgptAccountId: claims.chatgptAccountId! });
-      const before = await readChatgptTokens(trx, account.id);
       const sealed = sealTokens(this.sealer, account.id, issued.accessToken, issued.refreshToken);
-      await writeChatgptTokens(trx, account.id, { sealed, accessExpiresAt: expiresAt, generation: (before?.generation ?? 0) + 1 });
+      // the generation goes up in SQL: this runs without the refresh lock, and a refresh may commit
+      // between a read and our write (review 9)
+      await storeChatgptLogin(trx, account.id, { sealed, accessExpiresAt: expiresAt });
       return account;
     });
+    this.refresher.pending.forget(row.id); // tokens kept from a failed write are superseded by the login
     return (await this.find(userId, row.name))!;
   }
 
@@ -112,9 +118,18 @@ export class ChatgptAccounts {
     if (users.length > 0) {
       throw new GatehouseError('conflict', `ChatGPT account "${name}" is used by integrations ${users.join(', ')}; switch them first: integrations edit ${users[0]} --openai=gateway`);
     }
-    const row = await readChatgptTokens(this.db, account.id);
-    if (!(await deleteChatgptAccount(this.db, userId, account.id))) throw notFound(name);
-    if (row) await revoke(this.issuer, openTokens(this.sealer, row).refresh);
+    // The token revoked must be the live one: read it under the refresh lock (a refresh on another
+    // instance may rotate it meanwhile) and after this process's refresh (SQLite has no lock) (review 7).
+    await this.refresher.idle(account.id);
+    const row = await this.db.transaction().execute(async (trx) => {
+      await takeTurn(trx, 'chatgptRefresh', account.id);
+      const tokens = await readChatgptTokens(trx, account.id);
+      return (await deleteChatgptAccount(trx, userId, account.id)) ? (tokens ?? null) : undefined;
+    });
+    if (row === undefined) throw notFound(name);
+    const kept = this.refresher.pending.forget(account.id); // newer than the stored ones when their write failed
+    const live = kept?.tokens.refresh ?? (row && openTokens(this.sealer, row).refresh);
+    if (live) await revoke(this.issuer, live);
   }
 
   /**
@@ -126,11 +141,17 @@ export class ChatgptAccounts {
     const account = await this.account(userId, name);
     const held = await this.held(account);
     const usable = !isExpired(held);
-    if (!isStale(held) || (usable && (this.quietUntil.get(account.id) ?? 0) > Date.now())) return credentialOf(account, held);
+    if (!isStale(held)) return credentialOf(account, held);
+    // Quiet after a transient failure whether or not the token still works (review 6): with an
+    // expired one, asking the issuer on every request would call it at the request rate.
+    if ((this.quietUntil.get(account.id) ?? 0) > Date.now()) {
+      if (usable) return credentialOf(account, held);
+      throw unavailable();
+    }
     const outcome = await this.refresher.run(account.id, held.generation, false);
-    if (outcome.kind === 'transient' && usable) {
-      this.quietUntil.set(account.id, Date.now() + RETRY_QUIET_MS); // the issuer is not asked on every request while it is down
-      return credentialOf(account, held);
+    if (outcome.kind === 'transient') {
+      this.quietUntil.set(account.id, Date.now() + RETRY_QUIET_MS);
+      if (usable) return credentialOf(account, held);
     }
     return credentialOf(account, this.settle(account, outcome));
   }
@@ -138,7 +159,7 @@ export class ChatgptAccounts {
   /** The backend answered 401 to `used`: refresh once unless someone already did; same errors as credential. */
   async afterUnauthorized(used: BackendCredential): Promise<BackendCredential> {
     const account = await chatgptAccountById(this.db, used.accountRowId);
-    if (!account) throw notConnected('ACCT');
+    if (!account) throw notConnected(used.accountName); // removed since the credential was given
     if (account.state === 'needs_login') throw needsLogin(account.name, account.state_reason);
     const cached = this.tokens.get(account.id);
     if (cached && cached.generation !== used.generation && !isStale(cached)) return credentialOf(account, cached);
@@ -155,6 +176,7 @@ export class ChatgptAccounts {
     if (outcome.kind === 'needs_login') return { needsLogin: outcome.reason };
     if (outcome.kind === 'transient') return { transient: outcome.reason };
     if (outcome.kind === 'gone') throw notFound(name);
+    this.quietUntil.delete(view.id);
     this.tokens.set(view.id, outcome.tokens);
     return 'ok';
   }
@@ -167,6 +189,7 @@ export class ChatgptAccounts {
   /** Waits for window writes in flight (at stop). */
   async close(): Promise<void> {
     await this.windowStore.close();
+    await this.refresher.pending.close();
   }
 
   private async account(userId: number, name: string): Promise<ChatgptAccountRow> {
@@ -203,6 +226,6 @@ export class ChatgptAccounts {
     }
     if (outcome.kind === 'needs_login') throw needsLogin(account.name, outcome.reason);
     if (outcome.kind === 'gone') throw notConnected(account.name);
-    throw new GatehouseError('unavailable', 'ChatGPT sign-in is unreachable; retry shortly');
+    throw unavailable();
   }
 }

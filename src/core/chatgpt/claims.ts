@@ -40,8 +40,13 @@ export function idTokenClaims(jwt: string): IdClaims {
   };
 }
 
-/** The standard `exp` (unix seconds), or undefined when the token is not a JWT or has none. */
+/** exp at or above this (year 5138) is not unix seconds: milliseconds (1.7e12) or garbage. */
+const MAX_EXP_S = 1e11;
+
+/** The standard `exp` (unix seconds), or undefined when the token is not a JWT, has none, or an absurd one. */
 export function jwtExp(jwt: string): number | undefined {
   const exp = payload(jwt)?.exp;
-  return typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp : undefined;
+  // Out of range, exp would make an invalid Date (1e16 throws after the token was rotated) or one
+  // so far ahead (exp in ms: year 58893) that the token is never refreshed: unknown instead (review 3).
+  return typeof exp === 'number' && Number.isFinite(exp) && exp > 0 && exp < MAX_EXP_S ? exp : undefined;
 }

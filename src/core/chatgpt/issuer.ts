@@ -34,7 +34,8 @@ export interface IssuedTokens {
   expiresIn?: number;
 }
 
-export type RefreshedTokens = Partial<IssuedTokens>;
+/** A refresh always brings an access token; the rest may be missing (the old refresh token stays). */
+export type RefreshedTokens = Partial<IssuedTokens> & { accessToken: string };
 
 /**
  * A refresh that did not give tokens. Permanent (401, or refresh_token_expired|reused|invalidated):
@@ -183,8 +184,11 @@ export async function refresh(cfg: IssuerConfig, refreshToken: string, signal?: 
   }
   const { status, json } = answer;
   if (status >= 200 && status <= 299) {
-    const tokens: RefreshedTokens = { idToken: str(json?.id_token), accessToken: str(json?.access_token), refreshToken: str(json?.refresh_token), expiresIn: expiresIn(json?.expires_in) };
-    return { ok: true, tokens };
+    // A 2xx without an access token ({}, an HTML page, a body over the cap) refreshed nothing: taken
+    // as a success it would store the expired token again as a new generation (issue 13 review 2).
+    const accessToken = str(json?.access_token);
+    if (!accessToken) return { ok: false, permanent: false, reason: 'unexpected answer' };
+    return { ok: true, tokens: { idToken: str(json?.id_token), accessToken, refreshToken: str(json?.refresh_token), expiresIn: expiresIn(json?.expires_in) } };
   }
   const code = errorCode(json);
   if (code && PERMANENT.includes(code)) return { ok: false, permanent: true, reason: code };
@@ -209,7 +213,11 @@ function errorCode(json: any): string | undefined {
   return typeof code === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(code) ? code : undefined;
 }
 
+/** Above this (about 3 years) expires_in is nonsense: treated as unknown, not turned into a date. */
+const MAX_EXPIRES_IN_S = 1e8;
+
 function expiresIn(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+  // an absurd value (1e300) would make an invalid Date and throw after the token was rotated (review 3)
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= MAX_EXPIRES_IN_S ? n : undefined;
 }

@@ -9,7 +9,11 @@
 //   transaction around the call; the in-process single flight is the whole lock, and the write is
 //   guarded by the generation read.
 // A permanent failure marks the account needs_login (topic 'chatgpt', fleet-wide); a transient one
-// writes nothing.
+// writes nothing. When the write after a successful answer fails, the new tokens are kept in memory
+// and written later (pendingWrites.ts, which also says what a crash at that moment loses).
+// At most REFRESH_CONCURRENCY refreshes run at once per instance (review 5): on PostgreSQL each
+// holds a pooled connection for the whole issuer call, and many accounts stale at once must not
+// take the pool from every other query. Callers beyond that wait without a connection.
 import { dialectOf, isForeignKeyViolation, takeTurn } from '../../db/dialect.js';
 import type { Db } from '../../db/open.js';
 import { chatgptAccountById, markChatgptNeedsLogin, readChatgptTokens, updateChatgptProfile, writeChatgptTokens } from '../../db/chatgptAccounts.js';
@@ -18,6 +22,8 @@ import type { Log } from '../../log.js';
 import type { Sealer } from '../secrets.js';
 import { idTokenClaims, jwtExp } from './claims.js';
 import { refresh, type IssuedTokens, type IssuerConfig } from './issuer.js';
+import { errorKind, PendingWrites, type PendingWrite } from './pendingWrites.js';
+import { TurnLimit } from './turnLimit.js';
 
 /** Tokens as held in memory (decrypted). */
 export interface HeldTokens {
@@ -40,6 +46,8 @@ export const EXPIRY_SKEW_MS = 5 * 60_000;
 /** Without an exp, refresh this long after the last refresh (Codex's TOKEN_REFRESH_INTERVAL). */
 export const NO_EXP_REFRESH_MS = 8 * 24 * 3600_000;
 const REFRESH_TIMEOUT_MS = 15_000;
+/** Well under the PostgreSQL pool (10 by default): the rest of the instance keeps connections. */
+export const REFRESH_CONCURRENCY = 2;
 
 export function isStale(t: HeldTokens, now = Date.now()): boolean {
   return t.expMs !== undefined ? t.expMs - now < EXPIRY_SKEW_MS : now - t.refreshedAtMs >= NO_EXP_REFRESH_MS;
@@ -76,13 +84,17 @@ export function accessExpiry(tokens: Pick<IssuedTokens, 'accessToken' | 'expires
 
 export class Refresher {
   private readonly inflight = new Map<number, Promise<Refreshed>>();
+  private readonly turns = new TurnLimit(REFRESH_CONCURRENCY);
+  readonly pending: PendingWrites;
 
   constructor(
     private readonly db: Db,
     private readonly sealer: Sealer,
     private readonly issuer: IssuerConfig,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.pending = new PendingWrites(db, log);
+  }
 
   /**
    * Refreshes unless the stored generation moved past `seen` (and, unless `force`, the stored
@@ -91,25 +103,39 @@ export class Refresher {
   run(accountId: number, seen: number, force: boolean): Promise<Refreshed> {
     const running = this.inflight.get(accountId);
     if (running) return running;
-    const work = this.guarded(accountId, seen, force).finally(() => this.inflight.delete(accountId));
+    const work = this.turns.run(() => this.guarded(accountId, seen, force)).finally(() => this.inflight.delete(accountId));
     this.inflight.set(accountId, work);
     return work;
   }
 
+  /** Resolves once no refresh of the account runs in this process. */
+  async idle(accountId: number): Promise<void> {
+    await this.inflight.get(accountId)?.catch(() => {});
+  }
+
   private async guarded(accountId: number, seen: number, force: boolean): Promise<Refreshed> {
+    // Tokens whose write failed are the live ones (the stored refresh token is used up).
+    const kept = await this.pending.flush(accountId);
+    if (kept) return { kind: 'fresh', tokens: kept };
+    let answered: PendingWrite | undefined;
+    const onAnswer = (p: PendingWrite) => void (answered = p);
     try {
-      if (dialectOf(this.db) !== 'postgres') return await this.attempt(this.db, accountId, seen, force);
+      if (dialectOf(this.db) !== 'postgres') return await this.attempt(this.db, accountId, seen, force, onAnswer);
       return await this.db.transaction().execute(async (trx) => {
         await takeTurn(trx, 'chatgptRefresh', accountId);
-        return this.attempt(trx, accountId, seen, force);
+        return this.attempt(trx, accountId, seen, force, onAnswer);
       });
     } catch (err) {
       if (isForeignKeyViolation(err)) return { kind: 'gone' }; // removed meanwhile
-      throw err;
+      if (!answered) throw err;
+      // the issuer rotated the tokens but they were not stored (write or commit failed): keep them
+      this.log.error(`chatgpt: storing the refreshed tokens of account ${accountId} failed (${errorKind(err)}); kept in memory, retrying`);
+      this.pending.keep(accountId, answered);
+      return { kind: 'fresh', tokens: answered.tokens };
     }
   }
 
-  private async attempt(db: Db, accountId: number, seen: number, force: boolean): Promise<Refreshed> {
+  private async attempt(db: Db, accountId: number, seen: number, force: boolean, onAnswer: (p: PendingWrite) => void): Promise<Refreshed> {
     const account = await chatgptAccountById(db, accountId);
     const row = account && (await readChatgptTokens(db, accountId));
     if (!account || !row) return { kind: 'gone' };
@@ -126,14 +152,17 @@ export class Refresher {
       this.log.warn(`chatgpt: refreshing account ${accountId} failed for now (${answer.reason}); tokens kept`);
       return { kind: 'transient', reason: answer.reason };
     }
-    const access = answer.tokens.accessToken ?? stored.access;
+    const access = answer.tokens.accessToken;
     const refreshToken = answer.tokens.refreshToken ?? stored.refresh;
-    const expiresAt = answer.tokens.accessToken ? accessExpiry({ accessToken: access, expiresIn: answer.tokens.expiresIn }) : (row.access_expires_at ?? null);
+    const expiresAt = accessExpiry({ accessToken: access, expiresIn: answer.tokens.expiresIn });
     const generation = stored.generation + 1;
-    const written = await writeChatgptTokens(db, accountId, { sealed: sealTokens(this.sealer, accountId, access, refreshToken), accessExpiresAt: expiresAt, generation }, stored.generation);
+    const write = { sealed: sealTokens(this.sealer, accountId, access, refreshToken), accessExpiresAt: expiresAt, generation };
+    const tokens: HeldTokens = { access, refresh: refreshToken, generation, expMs: expiresAt ? Date.parse(expiresAt) : undefined, refreshedAtMs: Date.now() };
+    onAnswer({ expected: stored.generation, write, tokens });
+    const written = await writeChatgptTokens(db, accountId, write, stored.generation);
     if (!written) return { kind: 'transient', reason: 'tokens changed during the refresh' }; // SQLite: another process wrote
     if (answer.tokens.idToken) await this.noteProfile(db, account, answer.tokens.idToken);
-    return { kind: 'fresh', tokens: { access, refresh: refreshToken, generation, expMs: expiresAt ? Date.parse(expiresAt) : undefined, refreshedAtMs: Date.now() } };
+    return { kind: 'fresh', tokens };
   }
 
   /** Only a change is written: the row is watched, and a write makes every instance drop its caches. */

@@ -21,6 +21,8 @@ export interface ChatgptAccount {
 /** What a backend call needs. `generation` says which tokens these are (for afterUnauthorized). */
 export interface BackendCredential {
   accountRowId: number;
+  /** For error messages once the row is gone. */
+  accountName: string;
   accessToken: string;
   chatgptAccountId: string;
   generation: number;

@@ -9,6 +9,7 @@ import type { ChatgptAccounts } from '../core/chatgpt/accounts.js';
 import type { BackendCredential } from '../core/chatgpt/types.js';
 import type { CodexRateLimitsEvent } from '../core/chatgpt/windows.js';
 import { chatgptBackend } from '../providers/chatgpt.js';
+import { refreshGuard } from './chatgptRefusals.js';
 import type { CallPlan } from './plan.js';
 import { openUpstreamSocket, refusedStatus, type UpstreamSocket } from './upstreamSocket.js';
 
@@ -19,13 +20,14 @@ export interface ChatgptSocket extends UpstreamSocket {
 export async function openChatgptSocket(req: IncomingMessage, client: Duplex, accounts: ChatgptAccounts, backend: string, plan: CallPlan, search: string, timeoutMs: number): Promise<ChatgptSocket> {
   const url = `${backend.replace(/^http/, 'ws')}${chatgptBackend.responsesPath}${search}`;
   const open = (c: BackendCredential) => openUpstreamSocket(req, client, { url, credential: chatgptBackend.credentialHeaders(c.accessToken, c.chatgptAccountId), defaults: chatgptBackend.defaultHeaders, timeoutMs });
-  let credential = await accounts.credential(plan.integration.userId, plan.setting.account ?? '');
+  const [userId, name] = [plan.integration.userId, plan.setting.account ?? ''];
+  let credential = await accounts.credential(userId, name);
   let upstream: UpstreamSocket;
   try {
     upstream = await open(credential);
   } catch (err) {
     if (refusedStatus(err) !== 401) throw err;
-    credential = await accounts.afterUnauthorized(credential);
+    credential = await refreshGuard(accounts).afterUnauthorized(credential, userId, name);
     upstream = await open(credential);
   }
   accounts.noteWindows(credential.accountRowId, upstream.upgradeHeaders);

@@ -11,6 +11,7 @@ import { GatehouseError } from '../errors.js';
 import { chatgptBackend } from '../providers/chatgpt.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { chatgptCall } from './chatgpt.js';
+import { refreshGuard } from './chatgptRefusals.js';
 import type { ChatgptModels } from './chatgptModels.js';
 import { sendJson } from './errors.js';
 import type { ForwardOutcome, Forwarder } from './forward.js';
@@ -54,7 +55,9 @@ export class ChatgptSource {
     }
     const call = chatgptCall(plan.integration.name, account, req.method ?? 'GET', c.path, c.json, c.body);
     const accounts = this.services.chatgpt;
-    let credential = await accounts.credential(plan.integration.userId, account);
+    const userId = plan.integration.userId;
+    const guard = refreshGuard(accounts);
+    let credential = await accounts.credential(userId, account);
     const headersFor = (cred: BackendCredential) => {
       const h = upstreamHeaders(req.headers, chatgptBackend.defaultHeaders, chatgptBackend.credentialHeaders(cred.accessToken, cred.chatgptAccountId));
       if (call.collect) h.accept = 'text/event-stream';
@@ -79,7 +82,8 @@ export class ChatgptSource {
           accounts.noteWindows(credential.accountRowId, headers, { force: status === 429 });
         },
         tap: metering?.feed,
-        onUnauthorized: async () => headersFor((credential = await accounts.afterUnauthorized(credential))),
+        onUnauthorized: async () => headersFor((credential = await guard.afterUnauthorized(credential, userId, account))),
+        unauthorizedAgain: () => guard.refused(userId, account),
       });
     } catch (err) {
       failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;

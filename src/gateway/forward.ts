@@ -33,6 +33,8 @@ export interface ForwardRequest {
    * request with once more (a refreshed credential), or a GatehouseError for the client.
    */
   onUnauthorized?: () => Promise<Record<string, string | string[]>>;
+  /** Upstream answered 401 again after onUnauthorized: the error the client gets instead of upstream's body. */
+  unauthorizedAgain?: () => Promise<GatehouseError>;
   /** A 2xx stream is answered as the one JSON object it ends with (collect.ts), not passed through. */
   collect?: boolean;
 }
@@ -101,6 +103,11 @@ export class Forwarder {
       if (upstream.statusCode === 401 && f.onUnauthorized) {
         await upstream.body.dump();
         upstream = await this.send(f, await f.onUnauthorized(), abort);
+        // Issue 13: a refreshed credential refused too; upstream's raw body is not the answer.
+        if (upstream.statusCode === 401 && f.unauthorizedAgain) {
+          await upstream.body.dump();
+          throw await f.unauthorizedAgain();
+        }
       }
     } catch (err) {
       f.res.off('close', onClientGone);
@@ -160,7 +167,8 @@ export class Forwarder {
     } catch (err) {
       if (flight.endedBy) throw flight.endedBy;
       if (flight.abort.aborted) return { status: 499, complete: false };
-      throw midStreamFailure(err);
+      // Issue 13: collect mode's own refusal (an answer past its cap) says what happened.
+      throw err instanceof GatehouseError ? err : midStreamFailure(err);
     } finally {
       f.res.off('close', onClientGone);
     }

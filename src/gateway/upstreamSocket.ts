@@ -18,7 +18,7 @@ export interface UpstreamSocketOptions {
 }
 
 /** Upstream frames are the model's output: larger than any request, still bounded. */
-const UPSTREAM_MAX_FRAME = 64 << 20;
+export const UPSTREAM_MAX_FRAME = 64 << 20;
 
 export interface UpstreamSocket {
   socket: WebSocket;
@@ -35,6 +35,9 @@ export function refusedStatus(err: unknown): number | undefined {
 }
 
 export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options: UpstreamSocketOptions): Promise<UpstreamSocket> {
+  // Issue 13: a client that left while we awaited (a token refresh between two attempts) never
+  // emits 'close' again; an upstream opened for it would stay open, joined to nothing.
+  if (client.destroyed) return Promise.reject(new GatehouseError('upgrade_required', 'the client closed the connection; use HTTP streaming'));
   const headers = upstreamHeaders(req.headers, options.defaults ?? {}, options.credential);
   for (const name of Object.keys(headers)) if (name.startsWith('sec-websocket-') || name === 'accept-encoding') delete headers[name];
   // No subprotocol goes upstream: a browser client's may carry a key (openai-insecure-api-key.…).

@@ -16,8 +16,8 @@ import { UPSTREAM_MAX_FRAME } from './upstreamSocket.js';
 
 /** The events collect mode reads; deltas (nearly all of a stream) are never parsed. */
 const KEPT = new Set(['response.output_item.done', 'response.completed', 'response.incomplete', 'response.failed', 'error']);
-/** An event without an `event:` field: its kind is the JSON's top-level "type", found cheaply. */
-const TYPE_FIELD = /"type"\s*:\s*"([\w.]{1,64})"/;
+/** An event without an `event:` field is parsed only if it names a kept type somewhere (its top-level "type" decides). */
+const NAMES_KEPT = /"(response\.output_item\.done|response\.completed|response\.incomplete|response\.failed|error)"/;
 /**
  * Issue 13: the parser buffers an unfinished line without limit, so a whole answer is held in
  * memory: bounded as one upstream WebSocket frame is (the same output, by another road).
@@ -45,7 +45,7 @@ export class ResponseCollector {
     // Issue 13: the SSE event name when there is one (deltas are skipped unparsed); otherwise the
     // JSON's top-level type, wherever it stands among the keys.
     if (name !== undefined && !KEPT.has(name)) return;
-    if (name === undefined && !KEPT.has(TYPE_FIELD.exec(data)?.[1] ?? '')) return;
+    if (name === undefined && !NAMES_KEPT.test(data)) return;
     let e: Json;
     try {
       e = JSON.parse(data);

@@ -72,8 +72,11 @@ export class ChatgptModels {
       let res = await this.ask(credential.accessToken, credential.chatgptAccountId);
       if (res.status === 401) {
         await res.body?.cancel();
-        credential = await refreshGuard(this.accounts).afterUnauthorized(credential, integration.userId, account);
+        const guard = refreshGuard(this.accounts);
+        credential = await guard.afterUnauthorized(credential, integration.userId, account);
         res = await this.ask(credential.accessToken, credential.chatgptAccountId);
+        // Issue 13: the fresh token refused too: remembered, so no request refreshes again at once.
+        if (res.status === 401) await guard.refused(credential, integration.userId, account);
       }
       if (!res.ok) {
         await res.body?.cancel();

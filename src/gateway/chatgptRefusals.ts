@@ -1,8 +1,9 @@
 // Issue 13: a backend that refuses even a freshly refreshed token (401 again and again) must not
 // make every request force another refresh at the issuer (accounts.afterUnauthorized forces one
-// whenever the token refused is the newest). The gateway remembers, per account row, the token
-// generation its last refresh produced and when: that token refused again within the minute is
-// answered with a 401 at once. The store (src/core/chatgpt) is left as it is.
+// whenever the token refused is the newest). When the backend refuses the token a refresh just
+// gave, the gateway remembers it per account row: that token refused again within the minute is
+// answered with a 401 at once, no refresh. A token refused once and then working (an expiry, a
+// revocation found by the refresh) is untouched. The store (src/core/chatgpt) is left as it is.
 import type { ChatgptAccounts } from '../core/chatgpt/accounts.js';
 import type { BackendCredential } from '../core/chatgpt/types.js';
 import { GatehouseError } from '../errors.js';
@@ -11,24 +12,29 @@ import { GatehouseError } from '../errors.js';
 export const REFRESH_QUIET_MS = 60_000;
 
 export class RefreshGuard {
-  private readonly refreshed = new Map<number, { generation: number; at: number }>();
+  /** Per account row: the refreshed token generation the backend refused too, and when. */
+  private readonly refusedFresh = new Map<number, { generation: number; at: number }>();
 
   constructor(private readonly accounts: ChatgptAccounts) {}
 
-  /** accounts.afterUnauthorized, unless `used` came from a refresh less than a minute ago. */
+  /** accounts.afterUnauthorized, unless `used` is a fresh token the backend already refused within the minute. */
   async afterUnauthorized(used: BackendCredential, userId: number, name: string): Promise<BackendCredential> {
-    const last = this.refreshed.get(used.accountRowId);
-    if (last && last.generation === used.generation && Date.now() - last.at < REFRESH_QUIET_MS) throw await this.refused(userId, name);
-    const fresh = await this.accounts.afterUnauthorized(used);
-    if (fresh.generation !== used.generation) this.refreshed.set(used.accountRowId, { generation: fresh.generation, at: Date.now() });
-    return fresh;
+    const last = this.refusedFresh.get(used.accountRowId);
+    if (last && last.generation === used.generation && Date.now() - last.at < REFRESH_QUIET_MS) throw await this.error(userId, name);
+    return this.accounts.afterUnauthorized(used);
   }
 
   /**
-   * The backend refused the account's fresh token: the needs-login error naming the fix when the
-   * login is lost (credential() throws it), else a 401 saying so (never the backend's raw body).
+   * The backend refused `fresh`, the token afterUnauthorized gave: remembered, and the error for
+   * the client (never the backend's raw body).
    */
-  async refused(userId: number, name: string): Promise<GatehouseError> {
+  async refused(fresh: BackendCredential, userId: number, name: string): Promise<GatehouseError> {
+    this.refusedFresh.set(fresh.accountRowId, { generation: fresh.generation, at: Date.now() });
+    return this.error(userId, name);
+  }
+
+  /** The needs-login error naming the fix when the login is lost (credential() throws it), else a 401 saying what happened. */
+  private async error(userId: number, name: string): Promise<GatehouseError> {
     try {
       await this.accounts.credential(userId, name);
     } catch (err) {

@@ -27,8 +27,13 @@ export async function openChatgptSocket(req: IncomingMessage, client: Duplex, ac
     upstream = await open(credential);
   } catch (err) {
     if (refusedStatus(err) !== 401) throw err;
-    credential = await refreshGuard(accounts).afterUnauthorized(credential, userId, name);
-    upstream = await open(credential);
+    const guard = refreshGuard(accounts);
+    credential = await guard.afterUnauthorized(credential, userId, name);
+    upstream = await open(credential).catch(async (again) => {
+      // Issue 13: the fresh token refused too: remembered, so the next upgrade does not refresh again.
+      if (refusedStatus(again) === 401) await guard.refused(credential, userId, name);
+      throw again;
+    });
   }
   accounts.noteWindows(credential.accountRowId, upstream.upgradeHeaders);
   return { ...upstream, accountRowId: credential.accountRowId };

@@ -83,7 +83,7 @@ export class ChatgptSource {
         },
         tap: metering?.feed,
         onUnauthorized: async () => headersFor((credential = await guard.afterUnauthorized(credential, userId, account))),
-        unauthorizedAgain: () => guard.refused(userId, account),
+        unauthorizedAgain: () => guard.refused(credential, userId, account),
       });
     } catch (err) {
       failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;

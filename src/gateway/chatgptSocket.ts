@@ -13,13 +13,16 @@ import { refreshGuard } from './chatgptRefusals.js';
 import type { CallPlan } from './plan.js';
 import { openUpstreamSocket, refusedStatus, type UpstreamSocket } from './upstreamSocket.js';
 
+/** Issue 13: the backend's cookies are not the VM's to keep (nor are they on HTTP answers). */
+const HIDDEN: ReadonlySet<string> = new Set(['set-cookie']);
+
 export interface ChatgptSocket extends UpstreamSocket {
   accountRowId: number;
 }
 
 export async function openChatgptSocket(req: IncomingMessage, client: Duplex, accounts: ChatgptAccounts, backend: string, plan: CallPlan, search: string, timeoutMs: number): Promise<ChatgptSocket> {
   const url = `${backend.replace(/^http/, 'ws')}${chatgptBackend.responsesPath}${search}`;
-  const open = (c: BackendCredential) => openUpstreamSocket(req, client, { url, credential: chatgptBackend.credentialHeaders(c.accessToken, c.chatgptAccountId), defaults: chatgptBackend.defaultHeaders, timeoutMs });
+  const open = (c: BackendCredential) => openUpstreamSocket(req, client, { url, credential: chatgptBackend.credentialHeaders(c.accessToken, c.chatgptAccountId), defaults: chatgptBackend.defaultHeaders, hideHeaders: HIDDEN, timeoutMs });
   const [userId, name] = [plan.integration.userId, plan.setting.account ?? ''];
   let credential = await accounts.credential(userId, name);
   let upstream: UpstreamSocket;

@@ -27,9 +27,12 @@ export interface ChatgptRequest {
   path: string;
   search: string;
   json: Record<string, unknown> | undefined;
-  body: Buffer;
+  /** Undefined when `json` was rewritten (serialised once the body rules are applied). */
+  body: Buffer | undefined;
   style: ErrorStyle;
 }
+
+const HIDDEN: ReadonlySet<string> = new Set(['set-cookie']);
 
 export class ChatgptSource {
   private readonly origin: string;
@@ -61,6 +64,8 @@ export class ChatgptSource {
     const headersFor = (cred: BackendCredential) => {
       const h = upstreamHeaders(req.headers, chatgptBackend.defaultHeaders, chatgptBackend.credentialHeaders(cred.accessToken, cred.chatgptAccountId));
       if (call.collect) h.accept = 'text/event-stream';
+      // Issue 13: the backend reads a JSON body only as JSON; a client may have sent no type.
+      h['content-type'] ??= 'application/json';
       return h;
     };
     const beginning = beginMetering(this.config, this.services, plan, call.api, call.body.length, c.json);
@@ -77,6 +82,8 @@ export class ChatgptSource {
         body: call.body,
         style: c.style,
         collect: call.collect,
+        // Issue 13: the backend's cookies (Cloudflare's and chatgpt.com's) are not the VM's to keep.
+        hideHeaders: HIDDEN,
         onStart: (contentType, status, headers) => {
           metering?.onStart(contentType);
           accounts.noteWindows(credential.accountRowId, headers, { force: status === 429 });

@@ -37,6 +37,8 @@ export interface ForwardRequest {
   unauthorizedAgain?: () => Promise<GatehouseError>;
   /** A 2xx stream is answered as the one JSON object it ends with (collect.ts), not passed through. */
   collect?: boolean;
+  /** Response headers the client never sees (a ChatGPT backend's set-cookie). */
+  hideHeaders?: ReadonlySet<string>;
 }
 
 export interface ForwardOutcome {
@@ -121,8 +123,9 @@ export class Forwarder {
     const framer = isSse ? new SseFramer(f.style === 'responses') : undefined;
     flight.framer = framer;
     f.onStart?.(contentType, upstream.statusCode, upstream.headers);
-    if (f.collect && isSse && upstream.statusCode < 300) return this.collected(f, upstream, flight, started, onClientGone);
-    f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
+    const shown = f.hideHeaders ? without(upstream.headers, f.hideHeaders) : upstream.headers;
+    if (f.collect && isSse && upstream.statusCode < 300) return this.collected(f, { body: upstream.body, headers: shown }, flight, started, onClientGone);
+    f.res.writeHead(upstream.statusCode, clientHeaders(shown));
     // A stream's headers go out at once (its first event may be long coming); a body of known
     // length carries them in its first write, saving a packet.
     if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
@@ -219,4 +222,8 @@ function upstreamFailure(err: unknown): GatehouseError {
     return new GatehouseError('upstream_timeout', 'the upstream provider did not answer in time', { cause: err });
   }
   return new GatehouseError('upstream_unreachable', 'the upstream provider could not be reached', { cause: err });
+}
+
+function without(headers: IncomingHttpHeaders, hidden: ReadonlySet<string>): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !hidden.has(name)));
 }

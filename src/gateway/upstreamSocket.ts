@@ -14,6 +14,8 @@ export interface UpstreamSocketOptions {
   credential: readonly [name: string, value: string] | readonly (readonly [name: string, value: string])[];
   /** Headers the upstream needs when the client sent none. */
   defaults?: Record<string, string>;
+  /** Upgrade answer headers the client's 101 never carries (a ChatGPT backend's set-cookie). */
+  hideHeaders?: ReadonlySet<string>;
   timeoutMs: number;
 }
 
@@ -56,7 +58,7 @@ export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options
     socket.once('upgrade', (res: IncomingMessage) => {
       upgradeHeaders = res.headers;
       const kept = clientHeaders(res.headers);
-      answer = Object.entries(kept).filter(([name]) => !name.startsWith('sec-websocket-') && name !== 'content-length').flatMap(([name, v]) => [v].flat().map((one) => `${name}: ${one}`));
+      answer = Object.entries(kept).filter(([name]) => !name.startsWith('sec-websocket-') && name !== 'content-length' && !options.hideHeaders?.has(name)).flatMap(([name, v]) => [v].flat().map((one) => `${name}: ${one}`));
     });
     socket.once('open', () => {
       socket.pause();

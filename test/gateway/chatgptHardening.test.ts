@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { chatgptEnv, chatgptService, connectAccount, type ChatgptService } from '../helpers/chatgpt.js';
 import { intHost, startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
-import { openSocket } from '../helpers/websocket.js';
+import { framesUntil, next, openSocket } from '../helpers/websocket.js';
 import { usageRows, until } from '../metering/helpers.js';
 import { answerCollected, COLLECT_MAX_BYTES } from '../../src/gateway/collect.js';
 import { GatehouseError } from '../../src/errors.js';
@@ -166,5 +166,56 @@ describe('issue 13: the models list on a ChatGPT account', () => {
     } finally {
       gpt.models.splice(0, gpt.models.length, ...kept);
     }
+  });
+});
+
+describe('issue 13: the ChatGPT source\'s smaller rules', () => {
+  it('issue 13: store other than false, absent or null ("true", 1, "false") is the documented 400; null is taken as false', async () => {
+    const host = await accountWithIntegration('storer');
+    const from = gpt.backendRequests.length;
+    for (const store of ['true', 1, 'false', {}]) {
+      const r = await env.request({ host, path: '/v1/responses', body: { model: 'gpt-5.5', input: 'hi', store } });
+      assert.equal(r.status, 400, `${JSON.stringify(store)}: ${r.text}`);
+      assert.match(r.json().error.message, /does not store responses/);
+    }
+    assert.equal(gpt.backendRequests.length, from, 'nothing went to the backend');
+    const ok = await env.request({ host, path: '/v1/responses', body: { model: 'gpt-5.5', input: 'hi', store: null } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(gpt.backendRequests.at(-1)!.json.store, false);
+  });
+
+  it('issue 13: a JSON body sent without a content-type reaches the backend as application/json, one object with the bare model and the body rules', async () => {
+    const host = await accountWithIntegration('typeless');
+    const r = await env.request({ host, path: '/v1/responses', body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'hi' }) });
+    assert.equal(r.status, 200, r.text);
+    const up = gpt.backendRequests.at(-1)!;
+    assert.equal(up.headers['content-type'], 'application/json');
+    assert.deepEqual({ model: up.json.model, stream: up.json.stream, store: up.json.store, input: up.json.input }, { model: 'gpt-5.5', stream: true, store: false, input: 'hi' });
+  });
+
+  it('issue 13: the backend\'s set-cookie never reaches the VM', async () => {
+    const host = await accountWithIntegration('cookies');
+    gpt.setBackendScenario({ error: { status: 400, body: { error: { message: 'bad' } }, headers: { 'set-cookie': '__cf_bm=secret-cookie; path=/', 'x-codex-primary-used-percent': '1' } } });
+    try {
+      const r = await env.request({ host, path: '/v1/responses', body: { model: 'gpt-5.5', input: 'hi', stream: true } });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.headers['set-cookie'], undefined);
+      assert.equal(r.headers['x-codex-primary-used-percent'], '1', 'other headers pass');
+    } finally {
+      gpt.setBackendScenario(undefined);
+    }
+  });
+
+  it('issue 13: a re-login under the same name as another ChatGPT identity closes an open socket at its next turn (1012)', async () => {
+    const host = await accountWithIntegration('relogin');
+    const ws = await openSocket(`ws://127.0.0.1:${env.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { host } });
+    const frames = framesUntil(ws, (f) => ['response.completed', 'error'].includes(f.type));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
+    assert.equal((await frames).at(-1).type, 'response.completed');
+    await connectAccount(gpt, svc.accounts, alice, 'relogin', { email: 'other@example.com', plan: 'pro', accountId: 'acct-other' });
+    const closed = next<[number, Buffer]>(ws, 'close');
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'again' }));
+    const [code] = await closed;
+    assert.equal(code, 1012);
   });
 });

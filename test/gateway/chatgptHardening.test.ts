@@ -218,4 +218,44 @@ describe('issue 13: the ChatGPT source\'s smaller rules', () => {
     const [code] = await closed;
     assert.equal(code, 1012);
   });
+
+  it('issue 13: a response.append between turns goes upstream as sent: the store and instructions rules are for response.create only', async () => {
+    const host = await accountWithIntegration('appender');
+    const ws = await openSocket(`ws://127.0.0.1:${env.port}/v1/responses`, { localAddress: '127.0.0.2', headers: { host } });
+    const frames = framesUntil(ws, (f) => ['response.completed', 'error'].includes(f.type));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
+    assert.equal((await frames).at(-1).type, 'response.completed');
+    const up = gpt.sockets.at(-1)!;
+    ws.send(JSON.stringify({ type: 'response.append', input: [{ role: 'user', content: 'more' }] }));
+    await gpt.waitFor(() => up.frames.length === 2);
+    const appended = JSON.parse(up.frames[1].data);
+    assert.equal(appended.type, 'response.append');
+    assert.equal(appended.instructions, undefined, 'no instructions added to an append');
+    assert.equal(appended.store, undefined);
+    ws.close();
+  });
+});
+
+describe('issue 13: the collected answer\'s headers', () => {
+  it('issue 13: the stream\'s content-encoding and content-length do not describe the assembled JSON answer', async () => {
+    const events = [{ type: 'response.completed', response: { id: 'r9', object: 'response', status: 'completed', output: [] } }];
+    const server = http.createServer((_req, res) => {
+      const body = Readable.from([Buffer.from(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''))]);
+      void answerCollected(body, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip', 'content-length': '5', 'x-codex-primary-used-percent': '3' }, res, undefined, 0);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      const text = await res.text();
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-encoding'), null);
+      assert.equal(res.headers.get('content-type'), 'application/json');
+      assert.equal(Number(res.headers.get('content-length')), Buffer.byteLength(text));
+      assert.equal(JSON.parse(text).id, 'r9');
+      assert.equal(res.headers.get('x-codex-primary-used-percent'), '3');
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -27,21 +27,27 @@ function whose(integration: string, account: string): string {
   return `integration "${integration}" sends OpenAI calls to the ChatGPT account "${account}", which`;
 }
 
+/** Issue 13: only false, absent or null: store:"true" or 1 would be read as a wish to store. */
+function storesNothing(store: unknown): boolean {
+  return store === undefined || store === null || store === false;
+}
+
 function storeRefused(integration: string, account: string): GatehouseError {
   return new GatehouseError('invalid_input', `${whose(integration, account)} does not store responses (the ChatGPT backend accepts store:false only); leave store out or set it false`);
 }
 
 /** Any other path (chat completions, embeddings, stored responses …) is a 400 saying why. */
-export function chatgptCall(integration: string, account: string, method: string, path: string, json: Json | undefined, body: Buffer): ChatgptCall {
+/** `body` undefined: `json` was already rewritten (a bare model id) and is serialised once, here. */
+export function chatgptCall(integration: string, account: string, method: string, path: string, json: Json | undefined, body: Buffer | undefined): ChatgptCall {
   const served = PATHS[`${method} ${path}`];
   if (!served) {
     throw new GatehouseError('invalid_input', `${whose(integration, account)} serves the Responses API only (POST /v1/responses); use client.responses.create, or --openai=byok for Chat Completions and other OpenAI endpoints`);
   }
   if (!json) throw new GatehouseError('invalid_input', `${whose(integration, account)} takes a JSON body (content-type: application/json)`);
   const api = apiOf(path);
-  if (!served.rules) return { path: served.path, api, collect: false, body };
+  if (!served.rules) return { path: served.path, api, collect: false, body: body ?? Buffer.from(JSON.stringify(json)) };
   const rules = responsesRules(integration, account, json);
-  return { path: served.path, api, collect: rules.collect, body: rules.json === json ? body : Buffer.from(JSON.stringify(rules.json)) };
+  return { path: served.path, api, collect: rules.collect, body: rules.json === json && body ? body : Buffer.from(JSON.stringify(rules.json)) };
 }
 
 /**
@@ -50,7 +56,7 @@ export function chatgptCall(integration: string, account: string, method: string
  * collected. The same object when nothing was added.
  */
 export function responsesRules(integration: string, account: string, json: Json): { json: Json; collect: boolean } {
-  if (json.store === true) throw storeRefused(integration, account);
+  if (!storesNothing(json.store)) throw storeRefused(integration, account);
   const collect = json.stream !== true;
   if (json.store === false && typeof json.instructions === 'string' && !collect) return { json, collect };
   const out: Json = { ...json, stream: true };
@@ -64,7 +70,7 @@ export function responsesRules(integration: string, account: string, json: Json)
  * streams by nature). The same object when nothing was added.
  */
 export function turnRules(integration: string, account: string, frame: Json): Json {
-  if (frame.store === true) throw storeRefused(integration, account);
+  if (!storesNothing(frame.store)) throw storeRefused(integration, account);
   if (frame.store === false && typeof frame.instructions === 'string') return frame;
   const out: Json = { ...frame };
   if (out.store === undefined || out.store === null) out.store = false;

@@ -12,13 +12,19 @@ import type { LlmSettings } from '../core/integrations.js';
 import { asPublicError } from '../errors.js';
 import type { Log } from '../log.js';
 import { chatgptBackend } from '../providers/chatgpt.js';
+import { refreshGuard } from './chatgptRefusals.js';
 
 const CACHE_MS = 5 * 60_000;
 const TIMEOUT_MS = 10_000;
 const MAX_MODELS = 500;
+/** Issue 13: how long a failed list (backend down, login lost) is not asked again. */
+const FAILURE_CACHE_MS = 30_000;
+/** Issue 13: a models list is a few KiB; a backend that sends more is not read into memory. */
+const MAX_BODY_BYTES = 1 << 20;
 
 export class ChatgptModels {
-  private readonly cache = new Map<number, { slugs: string[]; until: number }>();
+  private readonly cache = new Map<string, { slugs: string[]; until: number }>();
+  private readonly inFlight = new Map<string, Promise<string[]>>();
 
   constructor(
     private readonly accounts: ChatgptAccounts,
@@ -42,27 +48,45 @@ export class ChatgptModels {
 
   private async slugs(integration: IndexedIntegration): Promise<string[]> {
     const account = (integration.settings as LlmSettings).providers.openai?.account ?? '';
+    // Keyed by who asks for which account: a failure (needs_login too) is known before a row id is.
+    const key = `${integration.userId}:${account}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.slugs;
+    // Issue 13: single-flight: concurrent lists wait for the one backend call in flight.
+    let flight = this.inFlight.get(key);
+    if (!flight) {
+      flight = this.fetchSlugs(integration, account).then(({ slugs, ok }) => {
+        // Issue 13: a failure is remembered too (briefly), or every list asks a failing backend again.
+        this.cache.set(key, { slugs, until: Date.now() + (ok ? CACHE_MS : FAILURE_CACHE_MS) });
+        return slugs;
+      });
+      this.inFlight.set(key, flight);
+      void flight.finally(() => this.inFlight.delete(key));
+    }
+    return flight;
+  }
+
+  private async fetchSlugs(integration: IndexedIntegration, account: string): Promise<{ slugs: string[]; ok: boolean }> {
     try {
       let credential = await this.accounts.credential(integration.userId, account);
-      const hit = this.cache.get(credential.accountRowId);
-      if (hit && hit.until > Date.now()) return hit.slugs;
       let res = await this.ask(credential.accessToken, credential.chatgptAccountId);
       if (res.status === 401) {
         await res.body?.cancel();
-        credential = await this.accounts.afterUnauthorized(credential);
+        const guard = refreshGuard(this.accounts);
+        credential = await guard.afterUnauthorized(credential, integration.userId, account);
         res = await this.ask(credential.accessToken, credential.chatgptAccountId);
+        // Issue 13: the fresh token refused too: remembered, so no request refreshes again at once.
+        if (res.status === 401) await guard.refused(credential, integration.userId, account);
       }
       if (!res.ok) {
         await res.body?.cancel();
         this.log.warn(`gateway: the ChatGPT backend answered ${res.status} to the models list of account ${credential.accountRowId}`);
-        return [];
+        return { slugs: [], ok: false };
       }
-      const slugs = slugsOf(await res.json());
-      this.cache.set(credential.accountRowId, { slugs, until: Date.now() + CACHE_MS });
-      return slugs;
+      return { slugs: slugsOf(JSON.parse(await boundedText(res, MAX_BODY_BYTES))), ok: true };
     } catch (err) {
       this.log.warn(`gateway: no ChatGPT models for integration ${integration.id}: ${asPublicError(err).code}`);
-      return [];
+      return { slugs: [], ok: false };
     }
   }
 
@@ -83,4 +107,15 @@ export function slugsOf(body: unknown): string[] {
     if (typeof slug === 'string' && /^[\w.:-]{1,128}$/.test(slug) && (m as { visibility?: unknown }).visibility !== 'hide') out.push(slug);
   }
   return out;
+}
+
+/** The body as text, refused past `max` bytes (the rest is not read). */
+async function boundedText(res: Response, max: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const part of res.body ?? []) {
+    if ((bytes += part.length) > max) throw new Error(`models list over ${max} bytes`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

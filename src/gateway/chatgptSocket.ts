@@ -9,8 +9,12 @@ import type { ChatgptAccounts } from '../core/chatgpt/accounts.js';
 import type { BackendCredential } from '../core/chatgpt/types.js';
 import type { CodexRateLimitsEvent } from '../core/chatgpt/windows.js';
 import { chatgptBackend } from '../providers/chatgpt.js';
+import { refreshGuard } from './chatgptRefusals.js';
 import type { CallPlan } from './plan.js';
 import { openUpstreamSocket, refusedStatus, type UpstreamSocket } from './upstreamSocket.js';
+
+/** Issue 13: the backend's cookies are not the VM's to keep (nor are they on HTTP answers). */
+const HIDDEN: ReadonlySet<string> = new Set(['set-cookie']);
 
 export interface ChatgptSocket extends UpstreamSocket {
   accountRowId: number;
@@ -18,15 +22,21 @@ export interface ChatgptSocket extends UpstreamSocket {
 
 export async function openChatgptSocket(req: IncomingMessage, client: Duplex, accounts: ChatgptAccounts, backend: string, plan: CallPlan, search: string, timeoutMs: number): Promise<ChatgptSocket> {
   const url = `${backend.replace(/^http/, 'ws')}${chatgptBackend.responsesPath}${search}`;
-  const open = (c: BackendCredential) => openUpstreamSocket(req, client, { url, credential: chatgptBackend.credentialHeaders(c.accessToken, c.chatgptAccountId), defaults: chatgptBackend.defaultHeaders, timeoutMs });
-  let credential = await accounts.credential(plan.integration.userId, plan.setting.account ?? '');
+  const open = (c: BackendCredential) => openUpstreamSocket(req, client, { url, credential: chatgptBackend.credentialHeaders(c.accessToken, c.chatgptAccountId), defaults: chatgptBackend.defaultHeaders, hideHeaders: HIDDEN, timeoutMs });
+  const [userId, name] = [plan.integration.userId, plan.setting.account ?? ''];
+  let credential = await accounts.credential(userId, name);
   let upstream: UpstreamSocket;
   try {
     upstream = await open(credential);
   } catch (err) {
     if (refusedStatus(err) !== 401) throw err;
-    credential = await accounts.afterUnauthorized(credential);
-    upstream = await open(credential);
+    const guard = refreshGuard(accounts);
+    credential = await guard.afterUnauthorized(credential, userId, name);
+    upstream = await open(credential).catch(async (again) => {
+      // Issue 13: the fresh token refused too: remembered, so the next upgrade does not refresh again.
+      if (refusedStatus(again) === 401) await guard.refused(credential, userId, name);
+      throw again;
+    });
   }
   accounts.noteWindows(credential.accountRowId, upstream.upgradeHeaders);
   return { ...upstream, accountRowId: credential.accountRowId };

@@ -11,6 +11,7 @@ import { GatehouseError } from '../errors.js';
 import { chatgptBackend } from '../providers/chatgpt.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { chatgptCall } from './chatgpt.js';
+import { refreshGuard } from './chatgptRefusals.js';
 import type { ChatgptModels } from './chatgptModels.js';
 import { sendJson } from './errors.js';
 import type { ForwardOutcome, Forwarder } from './forward.js';
@@ -26,9 +27,12 @@ export interface ChatgptRequest {
   path: string;
   search: string;
   json: Record<string, unknown> | undefined;
-  body: Buffer;
+  /** Undefined when `json` was rewritten (serialised once the body rules are applied). */
+  body: Buffer | undefined;
   style: ErrorStyle;
 }
+
+const HIDDEN: ReadonlySet<string> = new Set(['set-cookie']);
 
 export class ChatgptSource {
   private readonly origin: string;
@@ -54,10 +58,14 @@ export class ChatgptSource {
     }
     const call = chatgptCall(plan.integration.name, account, req.method ?? 'GET', c.path, c.json, c.body);
     const accounts = this.services.chatgpt;
-    let credential = await accounts.credential(plan.integration.userId, account);
+    const userId = plan.integration.userId;
+    const guard = refreshGuard(accounts);
+    let credential = await accounts.credential(userId, account);
     const headersFor = (cred: BackendCredential) => {
       const h = upstreamHeaders(req.headers, chatgptBackend.defaultHeaders, chatgptBackend.credentialHeaders(cred.accessToken, cred.chatgptAccountId));
       if (call.collect) h.accept = 'text/event-stream';
+      // Issue 13: the backend reads a JSON body only as JSON; a client may have sent no type.
+      h['content-type'] ??= 'application/json';
       return h;
     };
     const beginning = beginMetering(this.config, this.services, plan, call.api, call.body.length, c.json);
@@ -74,12 +82,15 @@ export class ChatgptSource {
         body: call.body,
         style: c.style,
         collect: call.collect,
+        // Issue 13: the backend's cookies (Cloudflare's and chatgpt.com's) are not the VM's to keep.
+        hideHeaders: HIDDEN,
         onStart: (contentType, status, headers) => {
           metering?.onStart(contentType);
           accounts.noteWindows(credential.accountRowId, headers, { force: status === 429 });
         },
         tap: metering?.feed,
-        onUnauthorized: async () => headersFor((credential = await accounts.afterUnauthorized(credential))),
+        onUnauthorized: async () => headersFor((credential = await guard.afterUnauthorized(credential, userId, account))),
+        unauthorizedAgain: () => guard.refused(credential, userId, account),
       });
     } catch (err) {
       failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;

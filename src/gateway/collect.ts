@@ -8,12 +8,21 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { GatehouseError } from '../errors.js';
 import { errorBody } from '../providers/provider.js';
 import type { ForwardOutcome } from './forward.js';
 import { clientHeaders } from './headers.js';
+import { UPSTREAM_MAX_FRAME } from './upstreamSocket.js';
 
 /** The events collect mode reads; deltas (nearly all of a stream) are never parsed. */
-const KEPT = /^\{\s*"type"\s*:\s*"(response\.output_item\.done|response\.completed|response\.incomplete|response\.failed|error)"/;
+const KEPT = new Set(['response.output_item.done', 'response.completed', 'response.incomplete', 'response.failed', 'error']);
+/** An event without an `event:` field is parsed only if it names a kept type somewhere (its top-level "type" decides). */
+const NAMES_KEPT = /"(response\.output_item\.done|response\.completed|response\.incomplete|response\.failed|error)"/;
+/**
+ * Issue 13: the parser buffers an unfinished line without limit, so a whole answer is held in
+ * memory: bounded as one upstream WebSocket frame is (the same output, by another road).
+ */
+export const COLLECT_MAX_BYTES = UPSTREAM_MAX_FRAME;
 type Json = Record<string, any>;
 
 export class ResponseCollector {
@@ -24,22 +33,27 @@ export class ResponseCollector {
   private failure: { code: string; message: string } | undefined;
 
   constructor() {
-    this.parser = createParser({ onEvent: (e) => this.event(e.data) });
+    this.parser = createParser({ onEvent: (e) => this.event(e.event, e.data) });
   }
 
   push(chunk: Buffer): void {
     this.parser.feed(this.decoder.write(chunk));
   }
 
-  private event(data: string): void {
-    const kind = KEPT.exec(data.slice(0, 80))?.[1];
-    if (!kind || this.final || this.failure) return;
+  private event(name: string | undefined, data: string): void {
+    if (this.final || this.failure) return;
+    // Issue 13: the SSE event name when there is one (deltas are skipped unparsed); otherwise the
+    // JSON's top-level type, wherever it stands among the keys.
+    if (name !== undefined && !KEPT.has(name)) return;
+    if (name === undefined && !NAMES_KEPT.test(data)) return;
     let e: Json;
     try {
       e = JSON.parse(data);
     } catch {
       return;
     }
+    const kind = name ?? e?.type;
+    if (typeof e !== 'object' || e === null || !KEPT.has(kind)) return;
     if (kind === 'response.output_item.done' && typeof e.output_index === 'number' && e.output_index >= 0 && e.output_index < 10_000) this.items[e.output_index] = e.item;
     else if (kind === 'response.completed' || kind === 'response.incomplete') this.final = typeof e.response === 'object' && e.response ? e.response : undefined;
     else if (kind === 'response.failed') this.failure = failureOf(e.response?.error, 'the model call failed');
@@ -70,17 +84,24 @@ function failureOf(err: Json | undefined, fallback: string): { code: string; mes
 export async function answerCollected(body: Readable, upstream: IncomingHttpHeaders, res: ServerResponse, tap: ((chunk: Buffer) => void) | undefined, started: number): Promise<ForwardOutcome> {
   const collector = new ResponseCollector();
   let firstByteMs: number | undefined;
+  let bytes = 0;
   for await (const chunk of body) {
     firstByteMs ??= performance.now() - started;
+    // Thrown inside the loop: the body is destroyed, which aborts the upstream request.
+    if ((bytes += (chunk as Buffer).length) > COLLECT_MAX_BYTES) throw tooLarge();
     collector.push(chunk as Buffer);
     tap?.(chunk as Buffer);
   }
   const { status, body: answer } = collector.result();
   const text = JSON.stringify(answer);
   const headers = clientHeaders(upstream);
-  delete headers['content-type'];
-  delete headers['content-length'];
+  // Issue 13: the stream's framing headers do not describe the JSON made from it.
+  for (const name of ['content-type', 'content-length', 'content-encoding']) delete headers[name];
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
   return { status, complete: true, firstByteMs };
+}
+
+function tooLarge(): GatehouseError {
+  return new GatehouseError('upstream_unreachable', `the upstream answer exceeded ${COLLECT_MAX_BYTES >> 20} MiB before it ended; ask with stream:true to receive it as it comes`);
 }

@@ -33,8 +33,12 @@ export interface ForwardRequest {
    * request with once more (a refreshed credential), or a GatehouseError for the client.
    */
   onUnauthorized?: () => Promise<Record<string, string | string[]>>;
+  /** Upstream answered 401 again after onUnauthorized: the error the client gets instead of upstream's body. */
+  unauthorizedAgain?: () => Promise<GatehouseError>;
   /** A 2xx stream is answered as the one JSON object it ends with (collect.ts), not passed through. */
   collect?: boolean;
+  /** Response headers the client never sees (a ChatGPT backend's set-cookie). */
+  hideHeaders?: ReadonlySet<string>;
 }
 
 export interface ForwardOutcome {
@@ -101,6 +105,11 @@ export class Forwarder {
       if (upstream.statusCode === 401 && f.onUnauthorized) {
         await upstream.body.dump();
         upstream = await this.send(f, await f.onUnauthorized(), abort);
+        // Issue 13: a refreshed credential refused too; upstream's raw body is not the answer.
+        if (upstream.statusCode === 401 && f.unauthorizedAgain) {
+          await upstream.body.dump();
+          throw await f.unauthorizedAgain();
+        }
       }
     } catch (err) {
       f.res.off('close', onClientGone);
@@ -114,8 +123,9 @@ export class Forwarder {
     const framer = isSse ? new SseFramer(f.style === 'responses') : undefined;
     flight.framer = framer;
     f.onStart?.(contentType, upstream.statusCode, upstream.headers);
-    if (f.collect && isSse && upstream.statusCode < 300) return this.collected(f, upstream, flight, started, onClientGone);
-    f.res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
+    const shown = f.hideHeaders ? without(upstream.headers, f.hideHeaders) : upstream.headers;
+    if (f.collect && isSse && upstream.statusCode < 300) return this.collected(f, { body: upstream.body, headers: shown }, flight, started, onClientGone);
+    f.res.writeHead(upstream.statusCode, clientHeaders(shown));
     // A stream's headers go out at once (its first event may be long coming); a body of known
     // length carries them in its first write, saving a packet.
     if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
@@ -160,7 +170,8 @@ export class Forwarder {
     } catch (err) {
       if (flight.endedBy) throw flight.endedBy;
       if (flight.abort.aborted) return { status: 499, complete: false };
-      throw midStreamFailure(err);
+      // Issue 13: collect mode's own refusal (an answer past its cap) says what happened.
+      throw err instanceof GatehouseError ? err : midStreamFailure(err);
     } finally {
       f.res.off('close', onClientGone);
     }
@@ -211,4 +222,8 @@ function upstreamFailure(err: unknown): GatehouseError {
     return new GatehouseError('upstream_timeout', 'the upstream provider did not answer in time', { cause: err });
   }
   return new GatehouseError('upstream_unreachable', 'the upstream provider could not be reached', { cause: err });
+}
+
+function without(headers: IncomingHttpHeaders, hidden: ReadonlySet<string>): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !hidden.has(name)));
 }

@@ -139,7 +139,8 @@ export class Gateway {
     }
     if (plan.setting.source === 'chatgpt') {
       const outgoing = withBareModel(json, plan.ref);
-      return this.chatgpt.serve({ req, res, plan, path, search, json: outgoing, body: outgoing === json ? body : Buffer.from(JSON.stringify(outgoing)), style });
+      // Issue 13: a rewritten model and the backend's body rules make one object, serialised once (chatgpt.ts).
+      return this.chatgpt.serve({ req, res, plan, path, search, json: outgoing, body: outgoing === json ? body : undefined, style });
     }
     const api = apiOf(path);
     if (!lendsManagedKey(plan, api)) {

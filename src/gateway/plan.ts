@@ -71,7 +71,12 @@ export async function planSocket(config: Readonly<Config>, services: Services, c
   llmOnly(integration, config.domain, 'openai');
   const plan = planCall(services.catalog, caller, integration, 'openai', undefined);
   const { source } = plan.setting;
-  if (source === 'chatgpt') return { plan, key: `chatgpt:${integration.userId}:${plan.setting.account}` };
+  if (source === 'chatgpt') {
+    // Issue 13: the account's row and identity too: a re-login as another ChatGPT account under the
+    // same name (or a removal and a new login) closes open sockets (1012) at their next turn.
+    const account = await services.chatgpt.find(integration.userId, plan.setting.account ?? '');
+    return { plan, key: `chatgpt:${integration.userId}:${plan.setting.account}:${account ? `${account.id}:${account.chatgptAccountId}` : 'none'}` };
+  }
   if (source !== 'gateway' && source !== 'byok') throw new GatehouseError('upgrade_required', `the ${source} source of integration "${integration.name}" is not relayed over WebSocket`);
   return { plan, key: await credentialOf(credentials, plan) };
 }

@@ -128,7 +128,8 @@ export class SocketTurns {
       const plan = planCall(services.catalog, line.plan.caller, line.plan.integration, 'openai', ref);
       if (!lendsManagedKey(plan, 'responses')) throw managedKeyRefusal(plan);
       // A ChatGPT account's backend stores nothing and wants instructions (the HTTP body rules).
-      if (plan.setting.source === 'chatgpt') frame = turnRules(plan.integration.name, plan.setting.account ?? '', frame);
+      // Issue 13: only a response.create is a request body; a response.append carries input only.
+      if (plan.setting.source === 'chatgpt' && frame.type === 'response.create') frame = turnRules(plan.integration.name, plan.setting.account ?? '', frame);
       const metering = await beginMetering(config, services, plan, 'responses', bytes, frame);
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
       turn = { metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() };

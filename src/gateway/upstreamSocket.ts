@@ -14,11 +14,13 @@ export interface UpstreamSocketOptions {
   credential: readonly [name: string, value: string] | readonly (readonly [name: string, value: string])[];
   /** Headers the upstream needs when the client sent none. */
   defaults?: Record<string, string>;
+  /** Upgrade answer headers the client's 101 never carries (a ChatGPT backend's set-cookie). */
+  hideHeaders?: ReadonlySet<string>;
   timeoutMs: number;
 }
 
 /** Upstream frames are the model's output: larger than any request, still bounded. */
-const UPSTREAM_MAX_FRAME = 64 << 20;
+export const UPSTREAM_MAX_FRAME = 64 << 20;
 
 export interface UpstreamSocket {
   socket: WebSocket;
@@ -35,6 +37,9 @@ export function refusedStatus(err: unknown): number | undefined {
 }
 
 export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options: UpstreamSocketOptions): Promise<UpstreamSocket> {
+  // Issue 13: a client that left while we awaited (a token refresh between two attempts) never
+  // emits 'close' again; an upstream opened for it would stay open, joined to nothing.
+  if (client.destroyed) return Promise.reject(new GatehouseError('upgrade_required', 'the client closed the connection; use HTTP streaming'));
   const headers = upstreamHeaders(req.headers, options.defaults ?? {}, options.credential);
   for (const name of Object.keys(headers)) if (name.startsWith('sec-websocket-') || name === 'accept-encoding') delete headers[name];
   // No subprotocol goes upstream: a browser client's may carry a key (openai-insecure-api-key.…).
@@ -53,7 +58,7 @@ export function openUpstreamSocket(req: IncomingMessage, client: Duplex, options
     socket.once('upgrade', (res: IncomingMessage) => {
       upgradeHeaders = res.headers;
       const kept = clientHeaders(res.headers);
-      answer = Object.entries(kept).filter(([name]) => !name.startsWith('sec-websocket-') && name !== 'content-length').flatMap(([name, v]) => [v].flat().map((one) => `${name}: ${one}`));
+      answer = Object.entries(kept).filter(([name]) => !name.startsWith('sec-websocket-') && name !== 'content-length' && !options.hideHeaders?.has(name)).flatMap(([name, v]) => [v].flat().map((one) => `${name}: ${one}`));
     });
     socket.once('open', () => {
       socket.pause();

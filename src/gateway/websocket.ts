@@ -78,6 +78,10 @@ export class ResponsesSocketRelay {
     admission.release();
     if (socket.destroyed) return;
     const upstream = await this.openUpstream(req, socket, line, search);
+    // Issue 13: the client died while upstream was opening (its 'close' may have come before the
+    // listener did): handleUpgrade would drop the dead socket without calling back, and the
+    // upstream, opened with the integration's credential, would stay open and untracked.
+    if (socket.destroyed) return void upstream.socket.terminate();
     this.upgradeHeaders.set(req, upstream.headers);
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);

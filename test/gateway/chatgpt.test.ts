@@ -244,6 +244,7 @@ describe('issue 13: tokens refresh once for many callers, and a lost login says 
     gpt.expireAccess('acct-work');
     gpt.refreshDelayMs = 200;
     const before = gpt.refreshCount;
+    const from = gpt.backendRequests.length;
     try {
       const replies = await Promise.all(Array.from({ length: 20 }, () => ask({ model: 'gpt-5.5', input: 'hi' })));
       assert.deepEqual(replies.map((r) => r.status), Array(20).fill(200));
@@ -251,6 +252,10 @@ describe('issue 13: tokens refresh once for many callers, and a lost login says 
       gpt.refreshDelayMs = 0;
     }
     assert.equal(gpt.refreshCount - before, 1);
+    // Issue 13: each request was refused once and retried once: exactly 40 backend calls.
+    const calls = responsesCalls(from);
+    assert.equal(calls.length, 40);
+    assert.equal(calls.filter((r) => r.status === 401).length, 20);
   });
 
   it('issue 13 A7: a revoked login: the VM gets a 401 naming the command its owner must run', async () => {
@@ -298,6 +303,25 @@ describe('issue 13: collect mode reads the stream a ChatGPT backend sends', () =
       assert.deepEqual(body.output.map((o: any) => o.content[0].text), ['first', 'second']);
       assert.equal(body.usage.input_tokens, 3);
     }
+  });
+
+  it('issue 13: events are recognised by their SSE name, or by a top-level "type" that is not the first key', () => {
+    const completed = { response: { id: 'r2', object: 'response', status: 'completed', output: [] }, sequence_number: 9, type: 'response.completed' };
+    const done = { output_index: 0, item: item('late type'), type: 'response.output_item.done' };
+    const named = Buffer.from(`event: response.output_item.done\ndata: ${JSON.stringify(done)}\n\nevent: response.completed\ndata: ${JSON.stringify(completed)}\n\n`);
+    const unnamed = Buffer.from(`data: ${JSON.stringify(done)}\n\ndata: ${JSON.stringify(completed)}\n\n`);
+    for (const bytes of [named, unnamed]) {
+      const c = new ResponseCollector();
+      c.push(bytes);
+      const { status, body } = c.result() as { status: number; body: any };
+      assert.equal(status, 200);
+      assert.equal(body.id, 'r2');
+      assert.equal(body.output[0].content[0].text, 'late type');
+    }
+    // A delta whose text mentions a kept type is not taken for it.
+    const c = new ResponseCollector();
+    c.push(Buffer.from(`event: response.output_text.delta\ndata: ${JSON.stringify({ delta: '"type":"response.completed"', type: 'response.output_text.delta' })}\n\n`));
+    assert.equal(c.result().status, 502);
   });
 
   it('issue 13: response.failed, an error event, or no terminal event is a 502 carrying upstream\'s code and message', () => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { startExec } from '../helpers/liveExec.js';
+import { startExec, startPlainShell } from '../helpers/liveExec.js';
 import { openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 import { KEYS } from '../helpers/terminal.js';
 
@@ -102,6 +102,18 @@ describe('interruptible commands over SSH', () => {
     await nothingStored();
   });
 
+  it('issue 13: a shell WITHOUT a PTY (ssh -T) that disconnects while the login waits cancels it: polling stops, approving then stores nothing', async () => {
+    const codes = gpt.userCodes.length;
+    const run = await startPlainShell(gh.sshPort, alice, 'integrations setup chatgpt --name nopty\n');
+    const code = await polling(codes);
+    await run.waitFor(/Waiting for authorization\.\.\./);
+    const atCancel = polls();
+    run.client.end();
+    gpt.approve(code, { email: 'n@example.com', plan: 'plus', accountId: 'acct-nopty' });
+    await stoppedPolling(atCancel);
+    await nothingStored();
+  });
+
   for (const key of [['^C', KEYS.ctrlC], ['^D', KEYS.ctrlD]] as const) {
     it(`issue 13.1: ${key[0]} in exec mode with a PTY (ssh -t) cancels: exit 1, nothing stored`, async () => {
       const codes = gpt.userCodes.length;
@@ -149,6 +161,9 @@ describe('interruptible commands over SSH', () => {
     const codes = gpt.userCodes.length;
     const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name late', { eof: true });
     await polling(codes);
+    // And a login at a prompt without a PTY (issue 13 review item 1): shutdown must cancel it too.
+    const plain = await startPlainShell(gh.sshPort, alice, 'integrations setup chatgpt --name later\n');
+    await polling(codes + 1);
     const atCancel = polls();
     const started = Date.now();
     stopped = true;
@@ -158,6 +173,9 @@ describe('interruptible commands over SSH', () => {
     assert.ok(Date.now() - started < 4000, `stop took ${Date.now() - started} ms`);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /shutting down/);
-    await stoppedPolling(atCancel);
+    await plain.closed;
+    plain.client.end();
+    assert.match(plain.stdout, /shutting down/);
+    await stoppedPolling(atCancel + 1); // two logins: up to one poll each in flight
   });
 });

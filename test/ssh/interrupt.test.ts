@@ -72,6 +72,27 @@ describe('interruptible commands over SSH', () => {
     await nothingStored();
   });
 
+  it('issue 13: ^C is still seen after more than 64 K of keys typed ahead while the login waits (the extras are dropped)', async () => {
+    const term = await openShell(gh.sshPort, alice);
+    try {
+      await term.waitForPrompt();
+      const codes = gpt.userCodes.length;
+      term.type('integrations setup chatgpt --name flood\r');
+      await polling(codes);
+      await term.waitFor(/Waiting for authorization\.\.\./);
+      const atCancel = polls();
+      term.type('a'.repeat(100 * 1024));
+      term.type(KEYS.ctrlC);
+      await term.waitFor(/\^C\n.*error: cancelled/, 10_000);
+      await term.waitForPrompt();
+      await stoppedPolling(atCancel);
+      assert.match(await term.run('whoami\r'), /alice/);
+    } finally {
+      term.close();
+    }
+    await nothingStored();
+  });
+
   it('issue 13.1: keys typed while the login waits are kept for the prompt after it', async () => {
     const term = await openShell(gh.sshPort, alice);
     try {

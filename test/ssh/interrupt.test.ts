@@ -93,6 +93,39 @@ describe('interruptible commands over SSH', () => {
     await nothingStored();
   });
 
+  it('issue 13: ^C during --verify stops at once and checks no further account; the refresh in flight still completes and is stored', async () => {
+    const { ok } = commandAsserts(() => gh.sshPort);
+    for (const [name, accountId] of [['v1', 'acct-v1'], ['v2', 'acct-v2']]) {
+      const codes = gpt.userCodes.length;
+      const run = await startExec(gh.sshPort, alice, `integrations setup chatgpt --name ${name}`, { eof: true });
+      gpt.approve(await polling(codes), { email: `${name}@example.com`, plan: 'plus', accountId });
+      await run.closed;
+      run.client.end();
+    }
+    const term = await openShell(gh.sshPort, alice);
+    try {
+      await term.waitForPrompt();
+      // Counted from the recorded requests: waitFor wakes when one arrives, not when refreshCount moves.
+      const refreshes = () => gpt.issuerRequests.filter((r) => r.json?.grant_type === 'refresh_token').length;
+      const before = refreshes();
+      gpt.refreshDelayMs = 2000;
+      term.type('integrations setup chatgpt --verify\r');
+      await gpt.waitFor(() => refreshes() > before);
+      term.type(KEYS.ctrlC);
+      await term.waitFor(/\^C\n.*error: cancelled/, 1500); // before the issuer answers
+      await term.waitForPrompt();
+      // The answer comes at 2 s; had --verify gone on, the second account's refresh would follow it.
+      await assert.rejects(gpt.waitFor(() => refreshes() > before + 1, 3000), /condition not met/);
+    } finally {
+      gpt.refreshDelayMs = 0;
+      term.close();
+    }
+    // The rotated token of the refresh that was in flight was kept: both accounts still refresh.
+    assert.match(await ok(alice, 'integrations setup chatgpt --verify'), /^v1\s+ok \(refreshed\)\nv2\s+ok \(refreshed\)$/m);
+    await ok(alice, 'integrations setup chatgpt --name v1 --delete');
+    await ok(alice, 'integrations setup chatgpt --name v2 --delete');
+  });
+
   it('issue 13.1: keys typed while the login waits are kept for the prompt after it', async () => {
     const term = await openShell(gh.sshPort, alice);
     try {

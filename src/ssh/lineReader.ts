@@ -3,7 +3,8 @@
 // each line stops the reading until it has been handled, so later keys echo after the next prompt.
 // Reading also stops while a Tab completion runs and while the client is not reading our output.
 // While a command runs interruptible work, reading goes on under a PTY so that ^C (or ^D) can
-// cancel it; other keys wait as typeahead. At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
+// cancel it; other keys wait as typeahead (past QUEUE_HIGH they are dropped, reading goes on).
+// At EOF (`ssh -tt host < file`) or ^D, the lines already submitted with Enter are still handed
 // out, then undefined. Text left on the line at EOF was never submitted and is dropped: a
 // half-typed `rm devbox` must not run because the client left.
 // Work per turn of the event loop is bounded (TURN_BUDGET) and every key costs O(1) or what it
@@ -131,6 +132,9 @@ export class LineReader {
     const segments = this.decoder.write(chunk);
     // A paste never carries a control key (bracketedPaste.ts drops them), so only typed text is looked at.
     if (this.interrupt && segments.some((s) => !s.paste && /[\x03\x04]/.test(s.text))) return this.interrupted();
+    // While interruptible work runs we keep reading however much is typed ahead, so that a ^C after
+    // QUEUE_HIGH is still seen (review item 10); the keys past it are dropped, as a full tty drops them.
+    if (this.interrupt && this.queue.size >= QUEUE_HIGH) return;
     this.queue.push(segments);
     this.pump();
   };
@@ -213,7 +217,9 @@ export class LineReader {
   }
 
   private updateFlow(): void {
-    const want = !this.closed && (this.waiting !== undefined || this.interrupt !== undefined) && !this.busy && this.queue.size < QUEUE_HIGH && !this.term.backedUp;
+    const reading = this.waiting !== undefined && !this.busy && this.queue.size < QUEUE_HIGH && !this.term.backedUp;
+    // Watching for ^C never pauses: onData drops what does not fit (work per key stays O(1)).
+    const want = !this.closed && (reading || this.interrupt !== undefined);
     if (want && this.channel.isPaused()) this.channel.resume();
     else if (!want && !this.channel.isPaused()) this.channel.pause();
   }

@@ -16,7 +16,7 @@ import type { CommandContext } from '../shell/types.js';
 import type { Identity } from './auth.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketedPaste.js';
 import { TerminalOutput } from './channel.js';
-import { interruptible } from './interrupt.js';
+import { interruptible, watchSignal } from './interrupt.js';
 import { LineReader } from './lineReader.js';
 import type { SshDeps } from './deps.js';
 import type { PtyInfo } from './session.js';
@@ -36,9 +36,14 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
   const refuse = (err: ReturnType<typeof asPublicError>) => out.failure(err);
 
   let closed = false;
+  // Cancels a command's interruptible work when the session ends, however it ends (issue 13 review
+  // item 1): without a PTY the reader watches no key, so this is the only thing that stops a login
+  // waiting for the user who left (or for a server that is stopping).
+  const ended = new AbortController();
   const close = (message: string, status = 0) => {
     if (closed) return;
     closed = true;
+    ended.abort('the session ended');
     reader.close();
     if (pty) term.write(DISABLE_BRACKETED_PASTE);
     if (message) term.write(message + '\n');
@@ -64,7 +69,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret), interruptible: (work) => interruptible(work, reader.interrupts()) }, services: deps.services, interactive: true };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret), interruptible: (work) => interruptible(work, watchSignal(ended.signal), reader.interrupts()) }, services: deps.services, interactive: true };
     // Newest first, each line once.
     reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);

@@ -122,6 +122,34 @@ for (const database of DATABASES) describe(`integrations setup chatgpt (${databa
     await fails(alice, 'integrations setup chatgpt --name work --delete', 1, /work/);
   });
 
+  it('issue 13: a login refused after the code exchange (the 10-account limit reached meanwhile) revokes the tokens it was issued', async () => {
+    const carol = await signUp(gh.sshPort, 'carol');
+    for (let n = 1; n <= 9; n++) assert.equal((await login(carol, `c${n}`, { ...WORK, accountId: `acct-c${n}` })).code, 0);
+    // Two logins pass the check at 9 accounts; the second to be approved finds 10 when it stores.
+    const codes = gpt.userCodes.length;
+    const first = await startExec(gh.sshPort, carol, 'integrations setup chatgpt --name c10', { eof: true });
+    const second = await startExec(gh.sshPort, carol, 'integrations setup chatgpt --name c11', { eof: true });
+    await gpt.waitFor(() => gpt.userCodes.length >= codes + 2);
+    await Promise.all([first.waitFor(/Waiting for authorization/), second.waitFor(/Waiting for authorization/)]);
+    const codeOf = (run: typeof first) => gpt.userCodes.slice(codes).find((c) => run.stdout.includes(c))!;
+    gpt.approve(codeOf(first), { ...WORK, accountId: 'acct-c10' });
+    await first.closed;
+    first.client.end();
+    assert.equal(first.code, 0, first.stderr);
+    const revokes = () => gpt.issuerRequests.filter((r) => r.path === '/oauth/revoke').length;
+    const before = revokes();
+    gpt.approve(codeOf(second), { ...WORK, accountId: 'acct-c11' });
+    await second.closed;
+    second.client.end();
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /10 ChatGPT accounts connected/);
+    assertNoToken(second.stdout + second.stderr, 'refused login');
+    await gpt.waitFor(() => revokes() > before);
+    // Only the refused login's tokens went: the stored account still refreshes.
+    assert.match(await ok(carol, 'integrations setup chatgpt --verify --name c10'), /^c10\s+ok \(refreshed\)$/m);
+    assert.equal((await okJson(carol, 'integrations setup chatgpt --list')).length, 10);
+  });
+
   it('issue 13.1: --json prints the instructions on stderr and one object on stdout, without a token', async () => {
     const run = await login(alice, 'json-acct', { email: 'j@example.com', plan: 'pro', accountId: 'acct-json' }, ' --json');
     assert.equal(run.code, 0);

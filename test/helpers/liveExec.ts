@@ -21,6 +21,20 @@ export async function startExec(port: number, key: KeyPair, command: string, opt
   const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
     client.exec(command, { pty: options.pty ? { cols: 100, rows: 30, term: 'xterm-256color' } : undefined }, (err, s) => (err ? reject(err) : resolve(s))),
   );
+  if (options.eof) stream.end();
+  return follow(client, stream);
+}
+
+/** An interactive shell WITHOUT a PTY (`ssh -T host` with a terminal-less stdin); `input` is sent at once. */
+export async function startPlainShell(port: number, key: KeyPair, input: string): Promise<LiveExec> {
+  const client = await connect(port, key);
+  const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.shell(false, (err, s) => (err ? reject(err) : resolve(s))));
+  const live = follow(client, stream);
+  stream.write(input);
+  return live;
+}
+
+function follow(client: ssh2.Client, stream: ssh2.ClientChannel): LiveExec {
   const waiters = new Set<() => void>();
   const wake = () => waiters.forEach((w) => w());
   let ended = false;
@@ -59,6 +73,5 @@ export async function startExec(port: number, key: KeyPair, command: string, opt
   stream.stderr.on('data', (d: Buffer) => ((live.stderr += d.toString()), wake()));
   stream.on('exit', (c: number | null) => (live.code = c));
   client.on('error', () => {});
-  if (options.eof) stream.end();
   return live;
 }

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { startExec } from '../helpers/liveExec.js';
+import { startExec, startPlainShell } from '../helpers/liveExec.js';
 import { openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 import { KEYS } from '../helpers/terminal.js';
 
@@ -72,6 +72,60 @@ describe('interruptible commands over SSH', () => {
     await nothingStored();
   });
 
+  it('issue 13: ^C is still seen after more than 64 K of keys typed ahead while the login waits (the extras are dropped)', async () => {
+    const term = await openShell(gh.sshPort, alice);
+    try {
+      await term.waitForPrompt();
+      const codes = gpt.userCodes.length;
+      term.type('integrations setup chatgpt --name flood\r');
+      await polling(codes);
+      await term.waitFor(/Waiting for authorization\.\.\./);
+      const atCancel = polls();
+      term.type('a'.repeat(100 * 1024));
+      term.type(KEYS.ctrlC);
+      await term.waitFor(/\^C\n.*error: cancelled/, 10_000);
+      await term.waitForPrompt();
+      await stoppedPolling(atCancel);
+      assert.match(await term.run('whoami\r'), /alice/);
+    } finally {
+      term.close();
+    }
+    await nothingStored();
+  });
+
+  it('issue 13: ^C during --verify stops at once and checks no further account; the refresh in flight still completes and is stored', async () => {
+    const { ok } = commandAsserts(() => gh.sshPort);
+    for (const [name, accountId] of [['v1', 'acct-v1'], ['v2', 'acct-v2']]) {
+      const codes = gpt.userCodes.length;
+      const run = await startExec(gh.sshPort, alice, `integrations setup chatgpt --name ${name}`, { eof: true });
+      gpt.approve(await polling(codes), { email: `${name}@example.com`, plan: 'plus', accountId });
+      await run.closed;
+      run.client.end();
+    }
+    const term = await openShell(gh.sshPort, alice);
+    try {
+      await term.waitForPrompt();
+      // Counted from the recorded requests: waitFor wakes when one arrives, not when refreshCount moves.
+      const refreshes = () => gpt.issuerRequests.filter((r) => r.json?.grant_type === 'refresh_token').length;
+      const before = refreshes();
+      gpt.refreshDelayMs = 2000;
+      term.type('integrations setup chatgpt --verify\r');
+      await gpt.waitFor(() => refreshes() > before);
+      term.type(KEYS.ctrlC);
+      await term.waitFor(/\^C\n.*error: cancelled/, 1500); // before the issuer answers
+      await term.waitForPrompt();
+      // The answer comes at 2 s; had --verify gone on, the second account's refresh would follow it.
+      await assert.rejects(gpt.waitFor(() => refreshes() > before + 1, 3000), /condition not met/);
+    } finally {
+      gpt.refreshDelayMs = 0;
+      term.close();
+    }
+    // The rotated token of the refresh that was in flight was kept: both accounts still refresh.
+    assert.match(await ok(alice, 'integrations setup chatgpt --verify'), /^v1\s+ok \(refreshed\)\nv2\s+ok \(refreshed\)$/m);
+    await ok(alice, 'integrations setup chatgpt --name v1 --delete');
+    await ok(alice, 'integrations setup chatgpt --name v2 --delete');
+  });
+
   it('issue 13.1: keys typed while the login waits are kept for the prompt after it', async () => {
     const term = await openShell(gh.sshPort, alice);
     try {
@@ -98,6 +152,18 @@ describe('interruptible commands over SSH', () => {
     await polling(codes);
     const atCancel = polls();
     term.close();
+    await stoppedPolling(atCancel);
+    await nothingStored();
+  });
+
+  it('issue 13: a shell WITHOUT a PTY (ssh -T) that disconnects while the login waits cancels it: polling stops, approving then stores nothing', async () => {
+    const codes = gpt.userCodes.length;
+    const run = await startPlainShell(gh.sshPort, alice, 'integrations setup chatgpt --name nopty\n');
+    const code = await polling(codes);
+    await run.waitFor(/Waiting for authorization\.\.\./);
+    const atCancel = polls();
+    run.client.end();
+    gpt.approve(code, { email: 'n@example.com', plan: 'plus', accountId: 'acct-nopty' });
     await stoppedPolling(atCancel);
     await nothingStored();
   });
@@ -149,6 +215,9 @@ describe('interruptible commands over SSH', () => {
     const codes = gpt.userCodes.length;
     const run = await startExec(gh.sshPort, alice, 'integrations setup chatgpt --name late', { eof: true });
     await polling(codes);
+    // And a login at a prompt without a PTY (issue 13 review item 1): shutdown must cancel it too.
+    const plain = await startPlainShell(gh.sshPort, alice, 'integrations setup chatgpt --name later\n');
+    await polling(codes + 1);
     const atCancel = polls();
     const started = Date.now();
     stopped = true;
@@ -158,6 +227,9 @@ describe('interruptible commands over SSH', () => {
     assert.ok(Date.now() - started < 4000, `stop took ${Date.now() - started} ms`);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /shutting down/);
-    await stoppedPolling(atCancel);
+    await plain.closed;
+    plain.client.end();
+    assert.match(plain.stdout, /shutting down/);
+    await stoppedPolling(atCancel + 1); // two logins: up to one poll each in flight
   });
 });

@@ -3,7 +3,8 @@
 // tokens sealed. The wait is interruptible: ^C, a disconnect or shutdown cancel it and nothing
 // is stored. The codes of the flow (device_auth_id, authorization code, verifier) and the tokens
 // stay in memory: only the user code, which the user must type, is ever shown.
-import { awaitApproval, exchangeCode, requestUserCode, type IssuedTokens } from '../../core/chatgpt/issuer.js';
+import type { ChatgptAccount } from '../../core/chatgpt/accounts.js';
+import { awaitApproval, exchangeCode, requestUserCode, revoke, type IssuedTokens } from '../../core/chatgpt/issuer.js';
 import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, CommandDef, ParsedArgs } from '../../shell/types.js';
@@ -56,13 +57,24 @@ async function login(ctx: CommandContext, name: string, args: ParsedArgs): Promi
   await accounts.checkNewLogin(ctx.user.id, name);
   // Under --json stdout carries one object: the instructions are for the person, on stderr.
   const say = (text: string) => (args.json ? ctx.out.note(text) : ctx.out.line(text));
-  const issued = await ctx.input.interruptible(async (signal): Promise<IssuedTokens> => {
-    const code = await requestUserCode(accounts.issuer, signal);
-    say(`Open this URL to authorize ChatGPT:\n  ${code.verificationUrl}\n\nEnter this code:\n  ${shown(code.userCode)}\n\nWaiting for authorization...`);
-    const grant = await awaitApproval(accounts.issuer, code, { timeoutMs: ctx.config.chatgpt.loginTimeoutMs, signal });
-    return exchangeCode(accounts.issuer, grant, signal);
-  });
-  const account = await accounts.connect(ctx.user.id, name, issued);
+  let issued: IssuedTokens | undefined;
+  let account: ChatgptAccount;
+  try {
+    await ctx.input.interruptible(async (signal) => {
+      const code = await requestUserCode(accounts.issuer, signal);
+      say(`Open this URL to authorize ChatGPT:\n  ${code.verificationUrl}\n\nEnter this code:\n  ${shown(code.userCode)}\n\nWaiting for authorization...`);
+      const grant = await awaitApproval(accounts.issuer, code, { timeoutMs: ctx.config.chatgpt.loginTimeoutMs, signal });
+      issued = await exchangeCode(accounts.issuer, grant, signal);
+    });
+    account = await accounts.connect(ctx.user.id, name, issued!);
+  } catch (err) {
+    // Tokens were issued but will not be kept (a cancel just after the exchange, the 10-account
+    // limit reached meanwhile by another login, a failed write): revoke them so that no live
+    // login is left at OpenAI that nobody holds (review item 11). Best effort and not awaited:
+    // revoke() never throws, and the user should not wait up to 10 s for it.
+    if (issued) void revoke(accounts.issuer, issued.refreshToken);
+    throw err;
+  }
   if (args.json) ctx.out.json(accountJson(account));
   else ctx.out.line(`Connected ChatGPT account ${ctx.out.c.bold(account.name)} (${shown(account.email ?? 'no email')}, plan ${shown(account.plan ?? 'unknown')})`);
   return 0;

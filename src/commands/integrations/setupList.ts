@@ -38,9 +38,17 @@ export async function verifyAccounts(ctx: CommandContext, name: string | undefin
   const all = await ctx.services.chatgpt.list(ctx.user.id);
   const accounts = name === undefined ? all : all.filter((a) => a.name === name);
   if (name !== undefined && accounts.length === 0) throw notFound(name);
-  // One after the other: each is one issuer call, and the list is at most ten accounts long.
-  const outcomes: RefreshOutcome[] = [];
-  for (const a of accounts) outcomes.push(await ctx.services.chatgpt.refreshNow(ctx.user.id, a.name));
+  // One after the other: each is one issuer call (up to 15 s), and the list is at most ten long.
+  // ^C or a disconnect stops between accounts, and stops the wait at once (review item 7), but a
+  // refresh in flight is never aborted: the issuer may have rotated the token already, and the
+  // answer must still be stored or the account is lost. It finishes in the background.
+  const outcomes = await ctx.input.interruptible(async (signal) => {
+    const done: RefreshOutcome[] = [];
+    for (const a of accounts) {
+      done.push(await unlessAborted(() => ctx.services.chatgpt.refreshNow(ctx.user.id, a.name), signal));
+    }
+    return done;
+  });
   if (json) {
     ctx.out.json(accounts.map((a, n) => ({ name: a.name, ...outcomeJson(outcomes[n]) })));
   } else if (accounts.length === 0) {
@@ -53,10 +61,27 @@ export async function verifyAccounts(ctx: CommandContext, name: string | undefin
 }
 
 export async function deleteAccount(ctx: CommandContext, name: string, json: boolean): Promise<number> {
-  await ctx.services.chatgpt.remove(ctx.user.id, name);
+  // The revoke after the delete waits on the issuer (up to 10 s): ^C or a disconnect stop the
+  // wait (review item 7); the deletion, once started, is not aborted and completes on its own.
+  await ctx.input.interruptible((signal) => unlessAborted(() => ctx.services.chatgpt.remove(ctx.user.id, name), signal));
   if (json) ctx.out.json({ deleted: name });
   else ctx.out.line(`Deleted ChatGPT account ${ctx.out.c.bold(name)}`);
   return 0;
+}
+
+/**
+ * Starts `start()` unless `signal` already aborted; rejects as soon as it aborts, while the work
+ * goes on to its end (a failure after that is nobody's to report: the command was cancelled).
+ */
+function unlessAborted<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    start()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function outcomeJson(o: RefreshOutcome): object {

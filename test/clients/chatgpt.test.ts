@@ -4,37 +4,22 @@
 // token and account id, never what Codex sent, and the turns are metered at cost 0.
 // Installed by scripts/install-clients.sh; where it is missing these tests say so and skip.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { chatgptEnv, chatgptService, connectAccount, type ChatgptService } from '../helpers/chatgpt.js';
 import { tempDir } from '../helpers/gatehouse.js';
 import { startGatewayEnv, type GatewayEnv } from '../helpers/gateway.js';
 import { usageRows } from '../metering/helpers.js';
-import { clientBin } from './clients.js';
+import { clientBin, runClient, type ClientRun } from './clients.js';
 import { tap, type Tap } from './tap.js';
 
 const CODEX = clientBin('codex', 'GATEHOUSE_TEST_CODEX');
 const DEADLINE_MS = 60_000;
 
-function codexExec(config: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  CODEX.check();
+function codexExec(config: string[], extraEnv: Record<string, string> = {}): Promise<ClientRun> {
   const home = tempDir('gatehouse-codex-');
   const args = ['exec', '--skip-git-repo-check', ...config.flatMap((c) => ['-c', c]), 'say pong'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(CODEX.path, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUST_LOG: 'warn', ...extraEnv }, cwd: home });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`codex deadline; stderr: ${err.slice(-1000)}`));
-    }, DEADLINE_MS);
-    child.on('error', (e) => (clearTimeout(timer), reject(e)));
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, out, err })));
-    child.stdin.end();
-  });
+  return runClient(CODEX, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUST_LOG: 'warn', ...extraEnv }, cwd: home, deadlineMs: DEADLINE_MS });
 }
 
 describe('issue 13 A10: stock Codex through a ChatGPT-account integration', { skip: CODEX.skip }, () => {

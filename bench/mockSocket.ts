@@ -21,9 +21,9 @@ function answerTurns(ws: WebSocket, n: number): void {
   ws.on('error', () => {});
   ws.on('message', (data: Buffer, binary: boolean) => {
     if (binary || !data.includes(CREATE)) return;
-    ws.send(frames[0]);
+    ws.send(frames[0], { binary: false }); // text frames, as OpenAI sends them
     setImmediate(() => {
-      for (let i = 1; i < frames.length; i++) if (ws.readyState === ws.OPEN) ws.send(frames[i]);
+      for (let i = 1; i < frames.length; i++) if (ws.readyState === ws.OPEN) ws.send(frames[i], { binary: false });
     });
   });
 }

@@ -179,9 +179,11 @@ export class SocketTurns {
   }
 
   /** An upstream frame on its way to the client: looked into only when it may start or end the turn in flight. */
-  readonly observe = (data: Buffer, binary: boolean): void => {
+  readonly observe = (data: Buffer): void => {
     const turn = this.current;
-    if (!turn || binary) return;
+    // Binary frames are read too: an upstream that sends its events as binary must still end its
+    // turns, or the next turn would wait for ever (one turn at a time).
+    if (!turn) return;
     turn.firstByteMs ??= performance.now() - turn.startedAt;
     if (!turn.created && isCreated(data)) return void (turn.created = true);
     const end = upstreamEnd(data);

@@ -88,6 +88,23 @@ describe('issue 15.2: one turn at a time', () => {
     ws.close();
   });
 
+  it('issue 15.2: an upstream that sends its events as binary frames still ends its turns (the next turn is not held for ever)', async () => {
+    const since = new Date().toISOString();
+    env.mock.setScenario({ binaryFrames: true, usage: { input: 7, output: 3 } });
+    const ws = await connect(env);
+    for (const input of ['one', 'two']) {
+      const done = framesUntil(ws, 'response.completed'); // with a deadline: a held turn fails, not hangs
+      ws.send(create(input));
+      await done;
+    }
+    const rows = await until(async () => {
+      const r = await rowsSince(since);
+      return r.length >= 2 && r;
+    }, 'two usage rows');
+    assert.deepEqual(rows.map((r) => [r.status, r.input_tokens, r.output_tokens]), [[200, 7, 3], [200, 7, 3]]);
+    ws.close();
+  });
+
   it('issue 15.2: an error frame upstream sends after response.created does not end the turn: its completion is metered', async () => {
     const since = new Date().toISOString();
     env.mock.setScenario({ chunks: 10, chunkDelayMs: 30, usage: { input: 1000, output: 500 } });

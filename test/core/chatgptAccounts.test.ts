@@ -7,11 +7,10 @@ import { MAX_ACCOUNTS_PER_USER, type ChatgptAccounts } from '../../src/core/chat
 import * as issuer from '../../src/core/chatgpt/issuer.js';
 import { nowIso } from '../../src/db/open.js';
 import type { GatehouseError } from '../../src/errors.js';
-import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
-import { chatgptEnv, chatgptService, connectAccount, mockLogin, type ChatgptService } from '../helpers/chatgpt.js';
+import type { MockChatgpt } from '../fixtures/mockChatgpt.js';
+import { accountsWithAliceAndBob, connectAccount, mockLogin, type AccountsBench, type ChatgptService } from '../helpers/chatgpt.js';
 import { DATABASES } from '../helpers/databases.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { signUp } from '../helpers/ssh.js';
+import type { TestGatehouse } from '../helpers/gatehouse.js';
 
 const who = (accountId: string, plan = 'plus') => ({ email: `${accountId}@example.com`, plan, accountId });
 const code = (c: string) => (err: GatehouseError) => err.code === c;
@@ -23,23 +22,14 @@ for (const database of DATABASES) describe(`ChatgptAccounts (${database.name})`,
   let accounts: ChatgptAccounts;
   let alice: number;
   let bob: number;
+  let bench: AccountsBench | undefined;
 
   before(async () => {
-    gpt = await startMockChatgpt({ accessTtlS: 3600 });
-    gh = await startTestGatehouse({ ...(await database.env()), ...chatgptEnv(gpt) });
-    await signUp(gh.sshPort, 'alice');
-    await signUp(gh.sshPort, 'bob');
-    svc = await chatgptService(gh);
-    accounts = svc.accounts;
-    alice = await svc.userId('alice');
-    bob = await svc.userId('bob');
+    bench = await accountsWithAliceAndBob(await database.env());
+    ({ gpt, gh, svc, accounts, alice, bob } = bench);
   });
 
-  after(async () => {
-    await svc?.close();
-    await gh?.stop();
-    await gpt?.close();
-  });
+  after(() => bench?.stop());
 
   /** A login whose access token lives `ttlS` seconds; later logins get an hour again. */
   async function connect(name: string, accountId: string, ttlS = 3600, userId = alice) {

@@ -9,12 +9,11 @@ import type { ChatgptAccounts } from '../../src/core/chatgpt/accounts.js';
 import { REFRESH_CONCURRENCY } from '../../src/core/chatgpt/refresh.js';
 import { dialectOf } from '../../src/db/dialect.js';
 import type { GatehouseError } from '../../src/errors.js';
-import { startMockChatgpt, type MockChatgpt } from '../fixtures/mockChatgpt.js';
+import type { MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { pollUntil } from '../fleet/fleet.js';
-import { chatgptEnv, chatgptService, connectAccount, mockLogin, type ChatgptService } from '../helpers/chatgpt.js';
+import { accountsWithAliceAndBob, connectAccount, mockLogin, type AccountsBench, type ChatgptService } from '../helpers/chatgpt.js';
 import { DATABASES } from '../helpers/databases.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { signUp } from '../helpers/ssh.js';
+import type { TestGatehouse } from '../helpers/gatehouse.js';
 
 const code = (c: string) => (err: GatehouseError) => err.code === c;
 
@@ -25,23 +24,14 @@ for (const database of DATABASES) describe(`ChatgptAccounts under faults (${data
   let accounts: ChatgptAccounts;
   let alice: number;
   let bob: number;
+  let bench: AccountsBench | undefined;
 
   before(async () => {
-    gpt = await startMockChatgpt({ accessTtlS: 3600 });
-    gh = await startTestGatehouse({ ...(await database.env()), ...chatgptEnv(gpt) });
-    await signUp(gh.sshPort, 'alice');
-    await signUp(gh.sshPort, 'bob');
-    svc = await chatgptService(gh);
-    accounts = svc.accounts;
-    alice = await svc.userId('alice');
-    bob = await svc.userId('bob'); // the refresh-limit test's accounts (a user connects at most 10)
+    bench = await accountsWithAliceAndBob(await database.env());
+    ({ gpt, gh, svc, accounts, alice, bob } = bench); // bob: the refresh-limit test's accounts (a user connects at most 10)
   });
 
-  after(async () => {
-    await svc?.close();
-    await gh?.stop();
-    await gpt?.close();
-  });
+  after(() => bench?.stop());
 
   async function connect(name: string, ttlS = 3600, userId = alice) {
     gpt.accessTtlS = ttlS;

@@ -7,8 +7,9 @@ import { loadSecretKey, Sealer } from '../../src/core/secrets.js';
 import { ChangeFeed } from '../../src/db/changeFeed.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
 import type { Log } from '../../src/log.js';
-import type { MockChatgpt, MockIdentity } from '../fixtures/mockChatgpt.js';
-import type { TestGatehouse } from './gatehouse.js';
+import { startMockChatgpt, type MockChatgpt, type MockIdentity } from '../fixtures/mockChatgpt.js';
+import { startTestGatehouse, type TestGatehouse } from './gatehouse.js';
+import { signUp } from './ssh.js';
 
 export interface ChatgptService {
   db: Db;
@@ -60,4 +61,29 @@ export async function connectAccount(gpt: MockChatgpt, accounts: ChatgptAccounts
 /** Environment pointing a gatehouse at the mock ChatGPT. */
 export function chatgptEnv(gpt: MockChatgpt): Record<string, string> {
   return { GATEHOUSE_CHATGPT_ISSUER: gpt.issuerUrl, GATEHOUSE_CHATGPT_BACKEND: gpt.backendUrl };
+}
+
+export interface AccountsBench {
+  gpt: MockChatgpt;
+  gh: TestGatehouse;
+  svc: ChatgptService;
+  accounts: ChatgptAccounts;
+  alice: number;
+  bob: number;
+  stop(): Promise<void>;
+}
+
+/** A gatehouse on `databaseEnv` with the mock ChatGPT, users alice and bob, and a ChatgptAccounts of the test's own. */
+export async function accountsWithAliceAndBob(databaseEnv: Record<string, string>): Promise<AccountsBench> {
+  const gpt = await startMockChatgpt({ accessTtlS: 3600 });
+  const gh = await startTestGatehouse({ ...databaseEnv, ...chatgptEnv(gpt) });
+  await signUp(gh.sshPort, 'alice');
+  await signUp(gh.sshPort, 'bob');
+  const svc = await chatgptService(gh);
+  const stop = async () => {
+    await svc.close();
+    await gh.stop();
+    await gpt.close();
+  };
+  return { gpt, gh, svc, accounts: svc.accounts, alice: await svc.userId('alice'), bob: await svc.userId('bob'), stop };
 }

@@ -6,12 +6,12 @@
 // tells the VM what its owner must run; no token ever reaches the VM.
 import OpenAI from 'openai';
 import assert from 'node:assert/strict';
-import type { LookupAddress } from 'node:dns';
 import { after, before, describe, it } from 'node:test';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { type Agent, fetch as undiciFetch } from 'undici';
 import { startMockChatgpt, usageLimitReached, type MockChatgpt } from '../fixtures/mockChatgpt.js';
 import { chatgptEnv, chatgptService, connectAccount, type ChatgptService } from '../helpers/chatgpt.js';
 import { intHost, startGatewayEnv, type GatewayEnv, type Reply, type Req } from '../helpers/gateway.js';
+import { readResponsesStream, vmDispatcher } from '../helpers/sdk.js';
 import { usageRows } from '../metering/helpers.js';
 import { ResponseCollector } from '../../src/gateway/collect.js';
 
@@ -37,9 +37,7 @@ const ask = (body: object, path = '/v1/responses', host = HOST) => call({ path, 
 
 /** A fetch from alice-box (127.0.0.2) that resolves *.localhost to 127.0.0.1. */
 function fetchFromVm(): typeof fetch {
-  const lookup = (_host: string, options: { all?: boolean }, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) =>
-    options.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
-  const dispatcher = new Agent({ localAddress: '127.0.0.2', connect: { lookup: lookup as never } });
+  const dispatcher = vmDispatcher('127.0.0.2');
   agents.push(dispatcher);
   return (async (input: any, init: any) => {
     const res = await undiciFetch(input, { ...init, dispatcher });
@@ -116,13 +114,7 @@ describe('issue 13: a ChatGPT account as the OpenAI source, over HTTP', () => {
       const plain = await client.responses.create({ model: 'gpt-5.5', input: 'hi' });
       assert.equal(plain.output_text, 'Hello token1 token2');
       assert.equal(plain.usage?.input_tokens, 25);
-      const stream = await client.responses.create({ model: 'gpt-5.5', input: 'hi', stream: true });
-      let text = '';
-      let completed = false;
-      for await (const event of stream) {
-        if (event.type === 'response.output_text.delta') text += event.delta;
-        if (event.type === 'response.completed') completed = true;
-      }
+      const { text, completed } = await readResponsesStream(await client.responses.create({ model: 'gpt-5.5', input: 'hi', stream: true }));
       assert.equal(text, 'Hello token1 token2');
       assert.ok(completed);
     }

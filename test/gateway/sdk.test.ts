@@ -5,10 +5,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import assert from 'node:assert/strict';
-import type { LookupAddress } from 'node:dns';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { type Agent, fetch as undiciFetch } from 'undici';
 import { OPERATOR_KEYS, startGatewayEnv, UNKNOWN, type GatewayEnv } from '../helpers/gateway.js';
+import { readResponsesStream, vmDispatcher } from '../helpers/sdk.js';
 
 const DUMMY = 'dummy-key-from-the-vm';
 let env: GatewayEnv;
@@ -16,9 +16,7 @@ const agents: Agent[] = [];
 
 /** A fetch whose connections leave from `from`, and which resolves *.localhost to 127.0.0.1. */
 function fetchFrom(from: string): typeof fetch {
-  const lookup = (_host: string, options: { all?: boolean }, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) =>
-    options.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
-  const dispatcher = new Agent({ localAddress: from, connect: { lookup: lookup as never } });
+  const dispatcher = vmDispatcher(from);
   agents.push(dispatcher);
   return ((input: any, init: any) => undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
 }
@@ -74,13 +72,7 @@ describe('openai SDK', () => {
     const oai = hostname();
     const response = await oai.responses.create({ model: 'gpt-5.5', input: 'hi', store: false, prompt_cache_key: 'k' });
     assert.equal(response.output_text, 'Hello token1 token2');
-    const stream = await oai.responses.create({ model: 'gpt-5.5', input: 'hi', stream: true });
-    let text = '';
-    let completed = false;
-    for await (const event of stream) {
-      if (event.type === 'response.output_text.delta') text += event.delta;
-      if (event.type === 'response.completed') completed = true;
-    }
+    const { text, completed } = await readResponsesStream(await oai.responses.create({ model: 'gpt-5.5', input: 'hi', stream: true }));
     assert.equal(text, 'Hello token1 token2');
     assert.ok(completed);
     assert.equal(env.mock.requests[0].json.prompt_cache_key, 'k');

@@ -13,6 +13,7 @@ import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
 import { LoopWatch } from './core/loopWatch.js';
 import { within } from './core/within.js';
+import { Metrics } from './ops/metrics.js';
 import { parsePool } from './core/address.js';
 import { commands, groups } from './commands/index.js';
 import { ChangeFeed } from './db/changeFeed.js';
@@ -63,6 +64,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
     chatgpt: new ChatgptAccounts(db, sealer, config.chatgpt, changes, log),
+    metrics: new Metrics(),
   };
   let sshPort = config.sshListen.port;
   const sshCommand = () => {

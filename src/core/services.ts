@@ -2,6 +2,7 @@
 // Passed as an argument (ctx.services), never imported as globals.
 import type { ApiKeyIndex } from './apiKeyIndex.js';
 import type { Catalog } from './catalog.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { ChatgptAccounts } from './chatgpt/accounts.js';
 import type { CreditLedger } from './credits.js';
 import type { IntegrationIndex } from './integrationIndex.js';
@@ -22,4 +23,6 @@ export interface Services {
   loop: LoopWatch;
   /** Connected ChatGPT accounts: logins, sealed tokens, single-flight refresh, usage windows. */
   chatgpt: ChatgptAccounts;
+  /** Prometheus counters and histograms (src/ops/metrics.ts); gauges read live state at scrape time. */
+  metrics: Metrics;
 }

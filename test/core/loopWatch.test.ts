@@ -9,6 +9,8 @@ function capture(): { log: Log; warnings: string[]; next(): Promise<string> } {
   const warnings: string[] = [];
   let wake: ((line: string) => void) | undefined;
   const log: Log = {
+    debug: () => {},
+    child: () => log,
     info: () => {},
     error: () => {},
     warn: (m) => {

@@ -28,7 +28,7 @@ export async function chatgptService(gh: TestGatehouse, options: { feed?: boolea
   const changes = new Changes();
   const db = await openDatabase(gh.config.database, { changes });
   const logLines: string[] = [];
-  const log: Log = { info: (m) => void logLines.push(m), warn: (m) => void logLines.push(`WARN ${m}`), error: (m) => void logLines.push(`ERROR ${m}`) };
+  const log: Log = { debug: () => {}, child: () => log, info: (m) => void logLines.push(m), warn: (m) => void logLines.push(`WARN ${m}`), error: (m) => void logLines.push(`ERROR ${m}`) };
   const target = gh.config.database;
   const feed = options.feed && target.kind === 'postgres' ? await ChangeFeed.start({ url: target.url, db, changes, log, checkMs: 1000 }) : undefined;
   const accounts = new ChatgptAccounts(db, new Sealer(loadSecretKey(gh.config.secretKey, gh.dataDir)), gh.config.chatgpt, changes, log);

@@ -30,6 +30,8 @@ export async function startTestGatehouse(env: Record<string, string> = {}, dataD
   });
   const logLines: string[] = [];
   const log: Log = {
+    debug: () => {},
+    child: () => log,
     info: (m) => void logLines.push(m),
     warn: (m) => void logLines.push(`WARN ${m}`),
     error: (m, e) => void logLines.push(`ERROR ${m} ${e instanceof Error ? e.stack : String(e ?? '')}`),

@@ -99,7 +99,7 @@ for (const database of DATABASES) {
     let db: Db;
     let userId: number;
     const logged: string[] = [];
-    const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
+    const log: Log = { debug: () => {}, child: () => log, info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
 
     before(async () => {
       const env = await database.env();

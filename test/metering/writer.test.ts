@@ -35,7 +35,7 @@ for (const database of DATABASES) {
     let db: Db;
     let userId: number;
     const logged: string[] = [];
-    const log: Log = { info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
+    const log: Log = { debug: () => {}, child: () => log, info: () => {}, warn: () => {}, error: (m) => void logged.push(m) };
     /** Rows committed: the SQLite file through a second connection, or PostgreSQL through the pool. */
     let committed: () => Promise<number>;
     let url: string | undefined;

@@ -8,6 +8,7 @@ import { loadSecretKey, Sealer } from './core/secrets.js';
 import { checkSecretKey } from './core/secretCheck.js';
 import { CreditLedger, newInstanceId } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
+import { AuditLog } from './core/auditLog.js';
 import { ChatgptAccounts } from './core/chatgpt/accounts.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
@@ -55,6 +56,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     throw err;
   });
   const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance: newInstanceId(), log, changes });
+  const metrics = new Metrics();
   const services: Services = {
     catalog,
     sealer, index: new IntegrationIndex(db, changes),
@@ -64,8 +66,10 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     loop: new LoopWatch(log, config.eventLoopWarnMs),
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
     chatgpt: new ChatgptAccounts(db, sealer, config.chatgpt, changes, log),
-    metrics: new Metrics(),
+    metrics,
+    audit: new AuditLog(db, { instance: credits.instance, log, metrics }),
   };
+  services.audit.startPruning((config as { auditRetentionDays?: number }).auditRetentionDays ?? 365);
   let sshPort = config.sshListen.port;
   const sshCommand = () => {
     const host = ['0.0.0.0', '::'].includes(config.sshListen.host) ? 'HOST' : config.sshListen.host === '127.0.0.1' ? 'localhost' : config.sshListen.host;
@@ -87,6 +91,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     await within(services.usage.close(), 10_000);
     await within(services.credits.close(), 2_000);
     await within(services.chatgpt.close(), 2_000);
+    await within(services.audit.close(), 2_000);
     services.loop.stop();
     await within(Promise.all([feed?.stop(), db.destroy()]), 5_000);
   }

@@ -24,8 +24,9 @@ export function printGroupHelp(out: Output, group: GroupDef, commands: CommandSh
   out.table(commands.map((d) => ['  ' + out.c.cyan(usageLine(d)), d.summary]));
 }
 
-export function printCommandHelp(out: Output, def: CommandShape): void {
-  out.line(`${out.c.bold('usage:')} ${usageLine(def)}`);
+/** `program` prefixes the usage line: `gatehouse ` for the operator CLI. */
+export function printCommandHelp(out: Output, def: CommandShape, program = ''): void {
+  out.line(`${out.c.bold('usage:')} ${program}${usageLine(def)}`);
   out.line();
   out.line(def.summary);
   const options = Object.entries(optionsOf(def));

@@ -8,6 +8,7 @@ import { loadSecretKey, Sealer } from './core/secrets.js';
 import { checkSecretKey } from './core/secretCheck.js';
 import { CreditLedger, newInstanceId } from './core/credits.js';
 import { ApiKeyIndex } from './core/apiKeyIndex.js';
+import { AuditLog } from './core/auditLog.js';
 import { ChatgptAccounts } from './core/chatgpt/accounts.js';
 import { RateLimits } from './core/rateLimits.js';
 import { UsageWriter } from './core/usageWriter.js';
@@ -80,7 +81,9 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     limits: new RateLimits(db, { user: { rpm: config.rateLimitRpm, concurrent: config.rateLimitConcurrent }, key: { rpm: config.keyRateLimitRpm, concurrent: config.keyRateLimitConcurrent } }, changes),
     chatgpt: new ChatgptAccounts(db, sealer, config.chatgpt, changes, log.child({ component: 'chatgpt' })),
     metrics,
+    audit: new AuditLog(db, { instance: credits.instance, log: log.child({ component: 'audit' }), metrics }),
   };
+  services.audit.startPruning(config.auditRetentionDays);
   const readiness = new Readiness({
     database: () => installationValue(db, 'readyz'), // any one-row read proves the database answers
     // find() of a secret no key has builds the API-key index without matching (or touching) a key.
@@ -107,6 +110,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     await within(services.usage.close(), 10_000);
     await within(services.credits.close(), 2_000);
     await within(services.chatgpt.close(), 2_000);
+    await within(services.audit.close(), 2_000);
     services.loop.stop();
     await within(Promise.all([feed?.stop(), db.destroy()]), 5_000);
   }

@@ -1,6 +1,8 @@
 // Every command the shell knows. Add a command: write its file, add one line here.
 import type { CommandDef, GroupDef } from '../shell/types.js';
+import { audit } from './account/audit.js';
 import { whoami } from './account/whoami.js';
+import { adminAudit } from './admin/audit.js';
 import { adminCreditsGrant } from './admin/creditsGrant.js';
 import { adminLimits } from './admin/limits.js';
 import { adminUsage } from './admin/usage.js';
@@ -33,7 +35,7 @@ import { tag } from './vm/tag.js';
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog, integrationsSetup,
   keysCreate, keysList, keysRevoke,
-  usage, credits, adminUsers, adminUsage, adminCreditsGrant, adminLimits,
+  usage, credits, audit, adminUsers, adminUsage, adminCreditsGrant, adminLimits, adminAudit,
 ];
 
 export const groups: GroupDef[] = [

@@ -1,6 +1,7 @@
 // Long-lived services that commands and the gateway share, built once in app.ts.
 // Passed as an argument (ctx.services), never imported as globals.
 import type { ApiKeyIndex } from './apiKeyIndex.js';
+import type { AuditLog } from './auditLog.js';
 import type { Catalog } from './catalog.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { ChatgptAccounts } from './chatgpt/accounts.js';
@@ -25,4 +26,6 @@ export interface Services {
   chatgpt: ChatgptAccounts;
   /** Prometheus counters and histograms (src/ops/metrics.ts); gauges read live state at scrape time. */
   metrics: Metrics;
+  /** Who changed what: one row per audited command (src/core/auditLog.ts). */
+  audit: AuditLog;
 }

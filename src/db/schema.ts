@@ -180,6 +180,24 @@ export interface ChatgptWindowsTable {
   observed_at: string;
 }
 
+/** One audited event (migration 0013): never a secret value; text is clipped to its column. */
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  instance: string;
+  via: 'ssh' | 'cli' | 'system';
+  actor_user_id: number | null;
+  actor_name: string;
+  key_fingerprint: string | null;
+  api_key_name: string | null;
+  address: string | null;
+  subject_user_id: number | null;
+  action: string;
+  target: string | null;
+  detail: string | null;
+  outcome: string;
+}
+
 export interface Database {
   installation: InstallationTable;
   users: UsersTable;
@@ -198,6 +216,7 @@ export interface Database {
   chatgpt_accounts: ChatgptAccountsTable;
   chatgpt_tokens: ChatgptTokensTable;
   chatgpt_windows: ChatgptWindowsTable;
+  audit_log: AuditTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -212,3 +231,5 @@ export type UserLimitsRow = Selectable<UserLimitsTable>;
 export type ChatgptAccountRow = Selectable<ChatgptAccountsTable>;
 export type ChatgptTokensRow = Selectable<ChatgptTokensTable>;
 export type ChatgptWindowsRow = Selectable<ChatgptWindowsTable>;
+export type AuditRow = Selectable<AuditTable>;
+export type NewAuditRow = Insertable<AuditTable>;

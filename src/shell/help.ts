@@ -2,10 +2,10 @@
 import type { Output } from './output.js';
 import { optionsOf, usageLine } from './parseArgs.js';
 import type { Registry } from './registry.js';
-import type { CommandDef, GroupDef } from './types.js';
+import type { CommandShape, GroupDef } from './types.js';
 
-export function printOverview(out: Output, registry: Registry, isAdmin: boolean): void {
-  const visible = (d: CommandDef) => isAdmin || !d.adminOnly;
+export function printOverview(out: Output, registry: Registry<CommandShape>, isAdmin: boolean, footer?: string): void {
+  const visible = (d: CommandShape) => isAdmin || !d.adminOnly;
   out.line(out.c.bold('Commands:'));
   const rows: string[][] = registry.topLevel().filter(visible).map((d) => ['  ' + out.c.cyan(d.path[0]), d.summary]);
   for (const g of registry.groups) {
@@ -14,18 +14,19 @@ export function printOverview(out: Output, registry: Registry, isAdmin: boolean)
   }
   out.table(rows);
   out.line();
-  out.line(`Run ${out.c.cyan('help COMMAND')} or ${out.c.cyan('COMMAND --help')} for details; every command takes --json.`);
+  out.line(footer ?? `Run ${out.c.cyan('help COMMAND')} or ${out.c.cyan('COMMAND --help')} for details; every command takes --json.`);
 }
 
-export function printGroupHelp(out: Output, group: GroupDef, commands: CommandDef[]): void {
+export function printGroupHelp(out: Output, group: GroupDef, commands: CommandShape[]): void {
   out.line(`${out.c.bold(group.name)}: ${group.summary}`);
   if (group.aliases?.length) out.line(`alias: ${group.aliases.join(', ')}`);
   out.line();
   out.table(commands.map((d) => ['  ' + out.c.cyan(usageLine(d)), d.summary]));
 }
 
-export function printCommandHelp(out: Output, def: CommandDef): void {
-  out.line(`${out.c.bold('usage:')} ${usageLine(def)}`);
+/** `program` prefixes the usage line: `gatehouse ` for the operator CLI. */
+export function printCommandHelp(out: Output, def: CommandShape, program = ''): void {
+  out.line(`${out.c.bold('usage:')} ${program}${usageLine(def)}`);
   out.line();
   out.line(def.summary);
   const options = Object.entries(optionsOf(def));
@@ -44,7 +45,7 @@ export function printCommandHelp(out: Output, def: CommandDef): void {
   }
 }
 
-export function helpAsJson(def: CommandDef): object {
+export function helpAsJson(def: CommandShape): object {
   return {
     command: def.path.join(' '),
     usage: usageLine(def),

@@ -3,7 +3,7 @@
 import yargsParser from 'yargs-parser';
 import { GatehouseError } from '../errors.js';
 import { shown } from './output.js';
-import type { CommandDef, OptionSpec, ParsedArgs } from './types.js';
+import type { CommandShape, OptionSpec, ParsedArgs } from './types.js';
 
 /** Options every command has. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -11,11 +11,11 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', describe: 'print machine-readable JSON' },
 };
 
-export function optionsOf(def: CommandDef): Record<string, OptionSpec> {
+export function optionsOf(def: CommandShape): Record<string, OptionSpec> {
   return { ...(def.options ?? {}), ...COMMON_OPTIONS };
 }
 
-export function usageLine(def: CommandDef): string {
+export function usageLine(def: CommandShape): string {
   const args = (def.args ?? []).map((a) => {
     const word = a.variadic ? `${a.name}…` : a.name;
     return a.optional ? `[${word}]` : word;
@@ -24,7 +24,7 @@ export function usageLine(def: CommandDef): string {
   return [...def.path, ...(hasOptions ? ['[flags]'] : []), ...args].join(' ');
 }
 
-export function parseArgs(def: CommandDef, words: string[]): ParsedArgs {
+export function parseArgs(def: CommandShape, words: string[]): ParsedArgs {
   const options = optionsOf(def);
   const spec: yargsParser.Options = {
     string: [],
@@ -89,7 +89,7 @@ function checkFlagValues(options: Record<string, OptionSpec>, words: string[]): 
   });
 }
 
-function checkArity(def: CommandDef, positional: string[]): void {
+function checkArity(def: CommandShape, positional: string[]): void {
   const args = def.args ?? [];
   const required = args.filter((a) => !a.optional).length;
   const variadic = args.some((a) => a.variadic);

@@ -2,16 +2,19 @@
 // messages of DESIGN.md §3 when a command or subcommand does not exist.
 import { GatehouseError } from '../errors.js';
 import { shown } from './output.js';
-import type { CommandDef, GroupDef } from './types.js';
+import type { CommandDef, CommandShape, GroupDef } from './types.js';
 
-export type Resolution =
-  | { kind: 'command'; def: CommandDef; rest: string[] }
-  | { kind: 'group'; group: GroupDef; commands: CommandDef[] };
+export type Resolution<D extends CommandShape = CommandDef> =
+  | { kind: 'command'; def: D; rest: string[] }
+  | { kind: 'group'; group: GroupDef; commands: D[] };
 
-export class Registry {
+/** The shell's commands, or (with another `D`) the operator CLI's: one resolver, one set of errors. */
+export class Registry<D extends CommandShape = CommandDef> {
   constructor(
-    readonly commands: readonly CommandDef[],
+    readonly commands: readonly D[],
     readonly groups: readonly GroupDef[],
+    /** Where "command not found" points: the shell's `help`, the CLI's `gatehouse --help`. */
+    private readonly helpHint = 'type "help" to see the commands',
   ) {}
 
   group(word: string): GroupDef | undefined {
@@ -19,15 +22,15 @@ export class Registry {
   }
 
   /** Commands under a group (path[0] === group name). */
-  subcommands(group: GroupDef): CommandDef[] {
+  subcommands(group: GroupDef): D[] {
     return this.commands.filter((c) => c.path.length === 2 && c.path[0] === group.name);
   }
 
-  topLevel(): CommandDef[] {
+  topLevel(): D[] {
     return this.commands.filter((c) => c.path.length === 1);
   }
 
-  resolve(words: string[]): Resolution {
+  resolve(words: string[]): Resolution<D> {
     const [first, second] = words;
     const group = this.group(first);
     if (group) {
@@ -41,7 +44,7 @@ export class Registry {
     }
     const def = this.topLevel().find((c) => c.path[0] === first || c.aliases?.includes(first));
     // A usage error (exit 2) like an unknown subcommand or flag: the line itself is wrong.
-    if (!def) throw new GatehouseError('usage', `command not found: "${shown(first)}"`, { hint: 'type "help" to see the commands' });
+    if (!def) throw new GatehouseError('usage', `command not found: "${shown(first)}"`, { hint: this.helpHint });
     return { kind: 'command', def, rest: words.slice(1) };
   }
 }

@@ -5,7 +5,9 @@ import { helpAsJson, printCommandHelp, printGroupHelp, printOverview } from './h
 import { optionsOf, parseArgs } from './parseArgs.js';
 import type { Registry } from './registry.js';
 import { tokenize } from './tokenize.js';
-import type { CommandContext, CommandDef, GroupDef } from './types.js';
+import type { CommandContext, CommandDef, CommandShape, GroupDef } from './types.js';
+import { recordCommand, RunNotes, type Ran } from './commandRecord.js';
+import type { Log } from '../log.js';
 
 export interface RunResult {
   status: number;
@@ -14,8 +16,6 @@ export interface RunResult {
   /** The user asked to leave the interactive prompt. */
   exit: boolean;
 }
-
-export type Logger = (message: string, err?: unknown) => void;
 
 /**
  * Words on one line, at most: far more than any command takes (`rm` of many VMs included), while
@@ -27,10 +27,17 @@ export const MAX_WORDS = 1000;
 // `key=VALUE` looks like a secret; `key=-` (read from stdin) and an empty `key=` do not.
 const SECRET_HINT = /(key|token|secret|password)\s*=(?!-?(\s|$))|\bsk-|\bgk_/i;
 
-export async function runLine(registry: Registry, ctx: CommandContext, line: string, log: Logger): Promise<RunResult> {
+/**
+ * Runs one line. A resolved command leaves one `command` log line and one count; an audited one
+ * (or an admin command refused to a non-admin) one audit row with its outcome. Usage errors are
+ * not audited: nothing was attempted.
+ */
+export async function runLine(registry: Registry, ctx: CommandContext, line: string, log: Log): Promise<RunResult> {
   const result: RunResult = { status: 0, secret: SECRET_HINT.test(line), exit: false };
   let json = /(^|\s)--json(\s|$)/.test(line);
   let done: (() => void) | undefined;
+  let ran: Ran | undefined;
+  const started = performance.now();
   try {
     const words = tokenize(line);
     if (words.length === 0) return result;
@@ -44,14 +51,19 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
     const found = registry.resolve(words);
     if (found.kind === 'group') {
       // A group word alone shows its subcommands; it still refuses flags it does not know.
-      json = parseArgs({ path: [found.group.name], summary: found.group.summary, run: async () => {} }, words.slice(1)).json;
+      json = parseArgs({ path: [found.group.name], summary: found.group.summary }, words.slice(1)).json;
       groupHelp(ctx, found.group, found.commands, json);
       return result;
     }
     const { def, rest } = found;
+    const notes = new RunNotes();
+    ran = { def, ctx, status: 0, ms: 0, outcome: undefined, args: undefined, notes };
     // Named by its command path only: argument values may be secrets.
     done = ctx.services.loop.begin(`ssh ${ctx.user.name}: ${def.path.join(' ')}`);
-    if (def.adminOnly && !ctx.user.is_admin) throw new GatehouseError('forbidden', `"${def.path.join(' ')}" is for admins only`);
+    if (def.adminOnly && !ctx.user.is_admin) {
+      ran.outcome = 'forbidden'; // an attempt at an admin command is audited, refused or not
+      throw new GatehouseError('forbidden', `"${def.path.join(' ')}" is for admins only`);
+    }
     const args = parseArgs(def, rest);
     json = args.json;
     // Either signal keeps the line out of history: a false positive only costs a history entry.
@@ -61,18 +73,27 @@ export async function runLine(registry: Registry, ctx: CommandContext, line: str
       else printCommandHelp(ctx.out, def);
       return result;
     }
-    const runCtx = json ? { ...ctx, out: ctx.out.plain() } : ctx;
+    ran.args = args;
+    const runCtx: CommandContext = { ...ctx, audit: notes, ...(json ? { out: ctx.out.plain() } : {}) };
+    ran.outcome = 'internal'; // until it returns: a throw sets its own code below
     result.status = (await def.run(runCtx, args)) ?? 0;
+    ran.outcome = 'ok';
     return result;
   } catch (err) {
     const pub = asPublicError(err);
-    // Secrets never reach the log: a line that may carry one is named by its first word only.
-    const logged = result.secret ? `${line.trim().split(/\s+/)[0].slice(0, 40)} … (withheld: may carry a secret)` : line.slice(0, 200);
-    if (pub.code === 'internal') log(`command failed: ${logged}`, err);
+    if (ran?.outcome !== undefined) ran.outcome = pub.code === 'usage' ? undefined : pub.code;
+    // The path only, never the line: its argument values may be secrets.
+    if (pub.code === 'internal') log.error(`command failed: ${ran ? ran.def.path.join(' ') : '(before a command was found)'}`, err);
     ctx.out.failure(pub, json);
-    return { ...result, status: pub.exitStatus };
+    result.status = pub.exitStatus;
+    return result;
   } finally {
     done?.();
+    if (ran) {
+      ran.status = result.status;
+      ran.ms = performance.now() - started;
+      await recordCommand(ran, log);
+    }
   }
 }
 
@@ -85,7 +106,7 @@ function carriesSecret(def: CommandDef, args: Record<string, unknown>): boolean 
 }
 
 /** `help` is not a command definition, but its flags are checked like one's. */
-const HELP_DEF: CommandDef = { path: ['help'], summary: 'show help', args: [{ name: 'COMMAND', variadic: true, optional: true }], run: async () => {} };
+const HELP_DEF: CommandShape = { path: ['help'], summary: 'show help', args: [{ name: 'COMMAND', variadic: true, optional: true }] };
 
 function groupHelp(ctx: CommandContext, group: GroupDef, commands: CommandDef[], json: boolean): void {
   if (json) ctx.out.json({ command: group.name, summary: group.summary, subcommands: commands.map((c) => c.path[1]) });

@@ -43,6 +43,25 @@ export interface InputSource {
   interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
+/** Where a command came from: the key that signed in and the client's address. */
+export interface Origin {
+  /** SHA256 fingerprint of the SSH key this session authenticated with. */
+  fingerprint: string;
+  address: string | null;
+}
+
+/**
+ * What a command adds to its audit row while it runs. Only constant text the command builds
+ * (`anthropic key replaced`, `attached vm:devbox`): never a value the user gave for a secret.
+ */
+export interface AuditNotes {
+  note(text: string): void;
+  /** The object acted on, when only the run knows it (a generated VM name). */
+  target(text: string): void;
+  /** Whose account the command changed, when not the caller's own (admin commands). */
+  subject(userId: number): void;
+}
+
 export interface CommandContext {
   db: Db;
   config: Readonly<Config>;
@@ -53,6 +72,8 @@ export interface CommandContext {
   input: InputSource;
   services: Services;
   interactive: boolean;
+  origin: Origin;
+  audit: AuditNotes;
 }
 
 export interface ParsedArgs {
@@ -61,7 +82,21 @@ export interface ParsedArgs {
   [flag: string]: unknown;
 }
 
-export interface CommandDef {
+/**
+ * How runLine audits a command. 'read': changes nothing, not recorded. 'admin-read': an admin
+ * command that changes nothing, recorded anyway (who looked at what). An AuditSpec: a change,
+ * recorded with its outcome; `target` reads positional words only (names), never flag values.
+ */
+export type AuditKind = 'read' | 'admin-read' | AuditSpec;
+
+export interface AuditSpec {
+  target?(words: string[]): string | undefined;
+  /** This invocation only reads (`integrations setup chatgpt --list`): not recorded. */
+  readOnly?(args: ParsedArgs): boolean;
+}
+
+/** What the shell derives help, parsing and completion from; the operator CLI declares the same. */
+export interface CommandShape {
   path: string[];
   /** Extra names for the last path word, e.g. ls for list. */
   aliases?: string[];
@@ -71,6 +106,11 @@ export interface CommandDef {
   examples?: string[];
   /** Whether the command is listed only for admins (and refused to others). */
   adminOnly?: boolean;
+}
+
+export interface CommandDef extends CommandShape {
+  /** Required: every command decides whether it is audited. */
+  audit: AuditKind;
   run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
 }
 

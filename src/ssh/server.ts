@@ -67,7 +67,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       }
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       serveSessions(client, id, perUser, () => stopping, (session, gone) =>
-        handleSession(deps, id, session, gone, (s) => {
+        handleSession(deps, { ...id, address: info.ip ?? null }, session, gone, (s) => {
           sessions.add(s);
           void s.done.finally(() => sessions.delete(s));
         }),

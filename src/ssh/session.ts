@@ -4,6 +4,7 @@ import type { ServerChannel, Session } from 'ssh2';
 import { findUserById } from '../db/users.js';
 import { asPublicError } from '../errors.js';
 import { Output } from '../shell/output.js';
+import { UNUSED_NOTES } from '../shell/commandRecord.js';
 import { runLine } from '../shell/run.js';
 import type { CommandContext, InputSource } from '../shell/types.js';
 import type { Identity } from './auth.js';
@@ -12,6 +13,9 @@ import type { SshDeps } from './deps.js';
 import { interruptible, watchSignal } from './interrupt.js';
 import { runInteractive } from './terminal.js';
 import { TypedLines } from './typedLines.js';
+
+/** The verified identity, and the client's address (the audit log's and the command log's). */
+export type SessionIdentity = Identity & { address: string | null };
 
 export interface PtyInfo {
   cols: number;
@@ -27,7 +31,7 @@ export interface ActiveSession {
 }
 
 /** `gone` aborts when the client closes the session or drops the connection. */
-export function handleSession(deps: SshDeps, identity: Identity, session: Session, gone: AbortSignal, track: (s: ActiveSession) => void): void {
+export function handleSession(deps: SshDeps, identity: SessionIdentity, session: Session, gone: AbortSignal, track: (s: ActiveSession) => void): void {
   let pty: PtyInfo | undefined;
   const env: Record<string, string> = {};
   let onResize: ((cols: number, rows: number) => void) | undefined;
@@ -85,7 +89,7 @@ export function finish(channel: ServerChannel, status: number, message?: string,
   channel.end();
 }
 
-async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel, out: Output, command: string, pty: PtyInfo | undefined, signal: AbortSignal): Promise<number> {
+async function runExec(deps: SshDeps, identity: SessionIdentity, channel: ServerChannel, out: Output, command: string, pty: PtyInfo | undefined, signal: AbortSignal): Promise<number> {
   const user = identity.account && (await findUserById(deps.db, identity.account.userId));
   if (!identity.account || !user) {
     channelSink(channel, Boolean(pty))('stderr', strangerMessage(deps) + '\n');
@@ -98,8 +102,9 @@ async function runExec(deps: SshDeps, identity: Identity, channel: ServerChannel
     // Without a PTY there is no key to press (the client's ^C ends its connection): only `signal` cancels.
     interruptible: (work) => interruptible(work, watchSignal(signal), ...(pty ? [(typed ??= new TypedLines(channel)).interrupts()] : [])),
   };
-  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false };
-  const result = await runLine(deps.registry, ctx, command, (m, e) => deps.log.error(m, e));
+  const origin = { fingerprint: identity.fingerprint, address: identity.address };
+  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false, origin, audit: UNUSED_NOTES };
+  const result = await runLine(deps.registry, ctx, command, deps.log);
   return result.status;
 }
 

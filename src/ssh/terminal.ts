@@ -11,15 +11,15 @@ import type { User } from '../db/schema.js';
 import { asPublicError } from '../errors.js';
 import { complete } from '../shell/complete.js';
 import { Output } from '../shell/output.js';
+import { UNUSED_NOTES } from '../shell/commandRecord.js';
 import { runLine } from '../shell/run.js';
 import type { CommandContext } from '../shell/types.js';
-import type { Identity } from './auth.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketedPaste.js';
 import { TerminalOutput } from './channel.js';
 import { interruptible, watchSignal } from './interrupt.js';
 import { LineReader } from './lineReader.js';
 import type { SshDeps } from './deps.js';
-import type { PtyInfo } from './session.js';
+import type { PtyInfo, SessionIdentity } from './session.js';
 import { strangerMessage } from './session.js';
 
 export interface InteractiveSession {
@@ -29,7 +29,7 @@ export interface InteractiveSession {
   done: Promise<void>;
 }
 
-export function runInteractive(deps: SshDeps, identity: Identity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean, gone: AbortSignal): InteractiveSession {
+export function runInteractive(deps: SshDeps, identity: SessionIdentity, channel: ServerChannel, pty: PtyInfo | undefined, color: boolean, gone: AbortSignal): InteractiveSession {
   const term = new TerminalOutput(channel, pty?.cols ?? 80, pty?.rows ?? 24, Boolean(pty));
   const out = new Output((_stream, text) => term.write(text), { color, prettyJson: true });
   const reader = new LineReader(channel, term, Boolean(pty));
@@ -69,7 +69,9 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
     const user = identity.account ? await findUserById(deps.db, identity.account.userId) : await signUp();
     if (!user || closed) return;
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input: { read: (label, o) => reader.ask(label, o.secret), interruptible: (work) => interruptible(work, watchSignal(ended.signal), reader.interrupts()) }, services: deps.services, interactive: true };
+    const input = { read: (label: string, o: { secret: boolean }) => reader.ask(label, o.secret), interruptible: <T>(work: (signal: AbortSignal) => Promise<T>) => interruptible(work, watchSignal(ended.signal), reader.interrupts()) };
+    const origin = { fingerprint: identity.fingerprint, address: identity.address };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input, services: deps.services, interactive: true, origin, audit: UNUSED_NOTES };
     // Newest first, each line once.
     reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);
@@ -85,7 +87,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
 
   /** Runs one line; true when the user asked to leave. */
   async function handleLine(ctx: CommandContext, line: string): Promise<boolean> {
-    const result = await runLine(deps.registry, ctx, line, (m, e) => deps.log.error(m, e));
+    const result = await runLine(deps.registry, ctx, line, deps.log);
     if (line.trim() && !result.secret) {
       reader.editor?.history.remember(line, HISTORY_LIMIT);
       await appendHistory(deps.db, ctx.user.id, line).catch((err) => deps.log.error('saving history failed', err));
@@ -106,6 +108,7 @@ export function runInteractive(deps: SshDeps, identity: Identity, channel: Serve
       try {
         const user = await createAccount(deps.db, { name: name!.trim(), email: email.trim() || null, key: parsePublicKey(identity.publicKeyText) });
         identity.signedUp?.(); // the connection now counts as logged in (no sign-up deadline)
+        await deps.services.audit.record({ via: 'ssh', actorUserId: user.id, actorName: user.name, fingerprint: identity.fingerprint, address: identity.address, action: 'signup', target: `user ${user.name}`, detail: user.is_admin ? 'first account: admin' : undefined, outcome: 'ok' });
         out.line(`Account ${out.c.bold(user.name)} created${user.is_admin ? ' (admin: first account of this installation)' : ''}.`);
         return user;
       } catch (err) {

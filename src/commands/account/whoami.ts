@@ -4,6 +4,7 @@ import { keyJson } from '../ssh-key/shared.js';
 
 export const whoami: CommandDef = {
   path: ['whoami'],
+  audit: 'read',
   summary: 'show your account and its SSH keys',
   examples: ['whoami', 'whoami --json'],
   async run(ctx, args) {

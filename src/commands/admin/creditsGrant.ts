@@ -8,6 +8,7 @@ import type { CommandDef } from '../../shell/types.js';
 
 export const adminCreditsGrant: CommandDef = {
   path: ['admin', 'credits'],
+  audit: { target: ([, user]) => (user === undefined ? undefined : `user ${user}`) },
   summary: 'grant a user extra credits for this month: admin credits grant USER DOLLARS',
   adminOnly: true,
   args: [{ name: 'grant' }, { name: 'USER', complete: async (ctx) => (await listUsers(ctx.db)).map((u) => u.name) }, { name: 'DOLLARS' }],
@@ -23,6 +24,8 @@ export const adminCreditsGrant: CommandDef = {
       throw new GatehouseError('invalid_input', `invalid amount "${amount}": give a positive number of USD, e.g. 10 or 2.50`);
     }
     const micros = Math.round(dollars * 1_000_000);
+    ctx.audit.subject(user.id);
+    ctx.audit.note(`granted ${formatUsd(micros)} for ${monthOf(new Date())}`);
     const note = args.note === undefined ? null : checkComment(String(args.note));
     // The grant row publishes change topic 'credits' (db/changePublisher.ts): every instance's ledger looks again.
     await insertGrant(ctx.db, { userId: user.id, month: monthOf(new Date()), micros, note, grantedBy: ctx.user.name });

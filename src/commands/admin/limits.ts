@@ -11,6 +11,7 @@ const VERBS = ['set', 'show'];
 
 export const adminLimits: CommandDef = {
   path: ['admin', 'limits'],
+  audit: { target: ([, user]) => (user === undefined ? undefined : `user ${user}`) },
   summary: "show or override users' gateway rate limits (requests per minute, requests in flight)",
   adminOnly: true,
   args: [

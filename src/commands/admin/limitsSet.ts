@@ -26,6 +26,8 @@ export async function limitsSet(ctx: CommandContext, name: string, args: ParsedA
   }
   const user = await findUserByName(ctx.db, name);
   if (!user) throw new GatehouseError('not_found', `user "${shown(name)}" not found`, { hint: 'see "admin users"' });
+  ctx.audit.subject(user.id);
+  ctx.audit.note(`${reset ? 'reset; ' : ''}${Object.entries(change).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v ?? 'default'}`).join(', ') || 'defaults'}`);
   await ctx.services.limits.set(user.id, change, reset, ctx.user.name);
   await showUser(ctx, user, args.json, `Limits for ${user.name} changed; they apply from the next request.`);
 }

@@ -7,6 +7,7 @@ const GROUPS: UsageGroup[] = ['user', 'model'];
 
 export const adminUsage: CommandDef = {
   path: ['admin', 'usage'],
+  audit: 'admin-read',
   summary: 'everyone’s gateway usage for a month, per user or per model',
   adminOnly: true,
   options: {

@@ -3,6 +3,7 @@ import type { CommandDef } from '../../shell/types.js';
 
 export const adminUsers: CommandDef = {
   path: ['admin', 'users'],
+  audit: 'admin-read',
   summary: 'list every account',
   adminOnly: true,
   examples: ['admin users', 'admin users --json'],

@@ -9,6 +9,7 @@ import { printUsageHints } from './shared.js';
 
 export const integrationsAdd: CommandDef = {
   path: ['integrations', 'add'],
+  audit: {},
   summary: 'add an llm or reflection integration',
   args: [{ name: 'TYPE', complete: async () => [...INTEGRATION_TYPES] }],
   options: { name: { type: 'string', value: 'NAME', describe: 'a DNS label, unique among your integrations (required)' }, ...integrationOptions },
@@ -38,6 +39,9 @@ export const integrationsAdd: CommandDef = {
     } else {
       settings = { fields: applyReflectionFlags(args, undefined) } as Settings;
     }
+    ctx.audit.target(`integration ${name}`);
+    for (const p of Object.keys(keys)) ctx.audit.note(`${p} key set`); // which provider, never the key
+    for (const t of targets) ctx.audit.note(`attached ${t.label}`);
     await createIntegration(ctx.db, ctx.services.sealer, ctx.user.id, { name, type, settings, comment: commentFrom(args) ?? null, keys, attach: targets });
     const created = await requireIntegration(ctx.db, ctx.user.id, name);
     if (args.json) return void ctx.out.json(integrationJson(created));

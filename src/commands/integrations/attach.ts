@@ -6,6 +6,7 @@ const args = [{ name: 'NAME', complete: integrationNames }, { name: 'SPEC', comp
 
 export const integrationsAttach: CommandDef = {
   path: ['integrations', 'attach'],
+  audit: { target: ([name]) => `integration ${name}` },
   summary: 'attach an integration to vm:NAME, tag:NAME or auto:all',
   args,
   examples: ['integrations attach keys vm:devbox', 'integrations attach keys tag:llm', 'integrations attach keys auto:all'],
@@ -13,6 +14,7 @@ export const integrationsAttach: CommandDef = {
     const i = await requireIntegration(ctx.db, ctx.user.id, a._[0]);
     const target = await resolveAttachSpec(ctx.db, ctx.user.id, a._[1]);
     await attach(ctx.db, i, target);
+    ctx.audit.note(`attached ${target.label}`);
     if (a.json) ctx.out.json({ name: i.name, attached: target.label });
     else ctx.out.line(`Attached ${i.name} to ${target.label}`);
   },
@@ -20,6 +22,7 @@ export const integrationsAttach: CommandDef = {
 
 export const integrationsDetach: CommandDef = {
   path: ['integrations', 'detach'],
+  audit: { target: ([name]) => `integration ${name}` },
   summary: 'detach an integration from vm:NAME, tag:NAME or auto:all',
   args,
   examples: ['integrations detach keys vm:devbox'],
@@ -27,6 +30,7 @@ export const integrationsDetach: CommandDef = {
     const i = await requireIntegration(ctx.db, ctx.user.id, a._[0]);
     const target = await resolveAttachSpec(ctx.db, ctx.user.id, a._[1]);
     await detach(ctx.db, i, target);
+    ctx.audit.note(`detached ${target.label}`);
     if (a.json) ctx.out.json({ name: i.name, detached: target.label });
     else ctx.out.line(`Detached ${i.name} from ${target.label}`);
   },

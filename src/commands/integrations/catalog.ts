@@ -4,6 +4,7 @@ const perMillion = (usd: number) => (usd === 0 ? '-' : `$${usd}`);
 
 export const integrationsCatalog: CommandDef = {
   path: ['integrations', 'catalog'],
+  audit: 'read',
   summary: 'list the models this gatehouse knows, with limits and prices (USD per 1M tokens)',
   args: [{ name: 'TERM', optional: true }],
   examples: ['integrations catalog', 'integrations catalog claude', 'integrations catalog gemini --json'],

@@ -4,6 +4,7 @@ import type { CommandDef } from '../../shell/types.js';
 
 export const integrationsList: CommandDef = {
   path: ['integrations', 'list'],
+  audit: 'read',
   aliases: ['ls'],
   summary: 'list your integrations: NAME  TYPE  SUMMARY  ATTACHMENTS',
   examples: ['integrations list', 'integrations list --json'],

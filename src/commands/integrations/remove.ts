@@ -5,6 +5,7 @@ import { integrationNames } from './shared.js';
 
 export const integrationsRemove: CommandDef = {
   path: ['integrations', 'remove'],
+  audit: { target: ([name]) => `integration ${name}` },
   aliases: ['rm'],
   summary: 'remove an integration, its stored keys and its attachments',
   args: [{ name: 'NAME', complete: integrationNames }],

@@ -7,6 +7,7 @@ import { integrationNames } from './shared.js';
 
 export const integrationsRename: CommandDef = {
   path: ['integrations', 'rename'],
+  audit: { target: ([old, name]) => `integration ${old} to ${name}` },
   summary: 'rename an integration (its hostname NAME.int.DOMAIN changes with it)',
   args: [{ name: 'NAME', complete: integrationNames }, { name: 'NEW' }],
   examples: ['integrations rename keys my-keys'],

@@ -16,6 +16,7 @@ const SERVICES = ['chatgpt'];
 
 export const integrationsSetup: CommandDef = {
   path: ['integrations', 'setup'],
+  audit: { readOnly: (args) => Boolean(args.list || args.verify) },
   summary: 'connect an account of an outside service (a ChatGPT plan) by signing in to it',
   args: [{ name: 'SERVICE', complete: async () => SERVICES }],
   options: {
@@ -46,6 +47,8 @@ export const integrationsSetup: CommandDef = {
         hint: 'sign in: integrations setup chatgpt --name work (see also --list, --verify, --name ACCT --delete)',
       });
     }
+    ctx.audit.target(`chatgpt account ${name}`);
+    ctx.audit.note(modes[0] === 'delete' ? 'account deleted' : 'signed in');
     if (modes[0] === 'delete') return deleteAccount(ctx, name, args.json);
     return login(ctx, name, args);
   },

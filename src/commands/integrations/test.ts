@@ -15,6 +15,7 @@ const CODEX_CLIENT_VERSION = '0.169.0';
 
 export const integrationsTest: CommandDef = {
   path: ['integrations', 'test'],
+  audit: 'read',
   summary: 'check each byok key and ChatGPT account with one cheap call to its provider (its models list)',
   args: [{ name: 'NAME', complete: integrationNames }],
   examples: ['integrations test keys'],

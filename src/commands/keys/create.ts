@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../../db/dialect.js';
 
 export const keysCreate: CommandDef = {
   path: ['keys', 'create'],
+  audit: {},
   summary: 'mint a gateway API key for clients outside VMs (shown once)',
   options: {
     name: { type: 'string', value: 'NAME', describe: 'a name to recognise it by (required)' },
@@ -30,6 +31,7 @@ export const keysCreate: CommandDef = {
     const scope = wanted.length ? wanted.map((i) => mine.get(i)!.id) : null; // ids: a renamed integration stays in scope
     const models = args.models === undefined ? null : parseModelGlobs(String(args.models));
     const expiresAt = parseExpiry(args.expires === undefined ? 'never' : String(args.expires));
+    ctx.audit.target(`api key ${name}`);
     const secret = generateApiKey();
     const row = await insertApiKey(ctx.db, { userId: ctx.user.id, name, prefix: displayPrefix(secret), hash: ctx.services.sealer.pepperedHash(secret), integrations: scope, models, expiresAt }).catch((cause) => {
       // Another session created this name between the check above and this insert.

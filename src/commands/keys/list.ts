@@ -4,6 +4,7 @@ import { apiKeyJson, scopeNamer } from './shared.js';
 
 export const keysList: CommandDef = {
   path: ['keys', 'list'],
+  audit: 'read',
   aliases: ['ls'],
   summary: 'list your API keys (never the keys themselves)',
   examples: ['keys list', 'keys list --json'],

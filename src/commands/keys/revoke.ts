@@ -6,6 +6,7 @@ import { apiKeyNames } from './shared.js';
 
 export const keysRevoke: CommandDef = {
   path: ['keys', 'revoke'],
+  audit: { target: ([name]) => `api key ${name}` },
   summary: 'revoke an API key; its next request is refused',
   args: [{ name: 'NAME', complete: apiKeyNames }],
   examples: ['keys revoke laptop'],

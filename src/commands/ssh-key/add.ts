@@ -20,6 +20,7 @@ function freeName(base: string, taken: Set<string>): string {
 
 export const sshKeyAdd: CommandDef = {
   path: ['ssh-key', 'add'],
+  audit: {},
   summary: 'add an SSH public key to your account (from the argument, or stdin when omitted or -)',
   args: [{ name: 'KEY', variadic: true, optional: true }],
   options: { name: { type: 'string', value: 'NAME', describe: 'a name for the key (default: its comment)' } },
@@ -34,6 +35,8 @@ export const sshKeyAdd: CommandDef = {
     const taken = new Set((await listKeys(ctx.db, ctx.user.id)).map((k) => k.name));
     const name = args.name === undefined ? freeName(defaultKeyName(key), taken) : checkKeyName(String(args.name));
     if (taken.has(name)) throw new GatehouseError('conflict', `you already have a key named "${name}"`, { hint: 'choose another with --name' });
+    ctx.audit.target(`ssh key ${name}`);
+    ctx.audit.note(`fingerprint ${key.fingerprint}`);
     const row = await insertKey(ctx.db, ctx.user.id, { name, publicKey: key.text, fingerprint: key.fingerprint }).catch(async (cause) => {
       if (!isUniqueViolation(cause)) throw cause;
       // Another session registered this key, or took this name, since the checks above.

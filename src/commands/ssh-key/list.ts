@@ -4,6 +4,7 @@ import { keyJson } from './shared.js';
 
 export const sshKeyList: CommandDef = {
   path: ['ssh-key', 'list'],
+  audit: 'read',
   aliases: ['ls'],
   summary: 'list the SSH keys that can log in to your account',
   examples: ['ssh-key list', 'ssh-key list --json'],

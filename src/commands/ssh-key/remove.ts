@@ -6,6 +6,7 @@ import { requireKey } from './shared.js';
 
 export const sshKeyRemove: CommandDef = {
   path: ['ssh-key', 'remove'],
+  audit: { target: ([key]) => `ssh key ${key}` },
   aliases: ['rm'],
   summary: 'remove an SSH key (by name or fingerprint); your last key cannot be removed',
   args: [{ name: 'KEY', complete: sshKeyNames }],

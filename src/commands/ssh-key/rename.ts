@@ -8,6 +8,7 @@ import { requireKey } from './shared.js';
 
 export const sshKeyRename: CommandDef = {
   path: ['ssh-key', 'rename'],
+  audit: { target: ([old, name]) => `ssh key ${old} to ${name}` },
   summary: 'rename an SSH key',
   args: [{ name: 'OLD', complete: sshKeyNames }, { name: 'NEW' }],
   examples: ['ssh-key rename ed25519-key laptop'],

@@ -3,6 +3,7 @@ import type { CommandDef } from '../../shell/types.js';
 
 export const credits: CommandDef = {
   path: ['credits'],
+  audit: 'read',
   summary: 'your balance for gateway-source traffic: allocation, used, granted, remaining',
   examples: ['credits', 'credits --json'],
   async run(ctx, args) {

@@ -7,6 +7,7 @@ const GROUPS: UsageGroup[] = ['model', 'day', 'vm', 'integration', 'key', 'sessi
 
 export const usage: CommandDef = {
   path: ['usage'],
+  audit: 'read',
   summary: 'your gateway usage for a month: requests, tokens and cost per group',
   options: {
     month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },

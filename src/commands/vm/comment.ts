@@ -6,6 +6,7 @@ import { requireVm } from './shared.js';
 
 export const comment: CommandDef = {
   path: ['comment'],
+  audit: { target: ([vm]) => `vm ${vm}` },
   summary: 'set a VM’s comment ("" clears it)',
   args: [{ name: 'VM', complete: vmNames }, { name: 'TEXT', variadic: true }],
   examples: ['comment devbox "Alice’s scratch box"', 'comment devbox ""'],

@@ -6,6 +6,7 @@ import { globMatch } from '../../core/glob.js';
 
 export const ls: CommandDef = {
   path: ['ls'],
+  audit: 'read',
   summary: 'list your VMs; patterns match a name or a tag',
   args: [{ name: 'PATTERN', variadic: true, optional: true, complete: vmNames }],
   examples: ['ls', 'ls dev-*', 'ls llm --json'],

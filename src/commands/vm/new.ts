@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../../db/dialect.js';
 
 export const newVm: CommandDef = {
   path: ['new'],
+  audit: {},
   summary: 'register a VM (the host’s provisioning boots it; gatehouse knows it by address)',
   options: {
     name: { type: 'string', value: 'NAME', describe: '5–52 chars: a-z, 0-9, single hyphens; generated when omitted' },
@@ -52,6 +53,7 @@ async function freeVmName(ctx: CommandContext): Promise<string> {
 }
 
 function report(ctx: CommandContext, json: boolean, vm: VmWithTags): void {
+  ctx.audit.target(`vm ${vm.name}`); // the name may have been generated
   if (json) ctx.out.json(vmJson(vm));
   else ctx.out.line(`Created VM ${ctx.out.c.bold(vm.name)} at ${vm.address}${vm.tags.length ? ` (tags: ${vm.tags.join(', ')})` : ''}`);
 }

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../../db/dialect.js';
 
 export const rename: CommandDef = {
   path: ['rename'],
+  audit: { target: ([old, name]) => `vm ${old} to ${name}` },
   summary: 'rename a VM',
   args: [{ name: 'OLD', complete: vmNames }, { name: 'NEW' }],
   examples: ['rename devbox workbench'],

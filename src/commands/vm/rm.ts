@@ -5,6 +5,7 @@ import { requireVm } from './shared.js';
 
 export const rm: CommandDef = {
   path: ['rm'],
+  audit: { target: (vms) => `vm ${vms.join(' ')}` },
   summary: 'unregister VMs',
   args: [{ name: 'VM', variadic: true, complete: vmNames }],
   examples: ['rm devbox', 'rm old-one old-two'],

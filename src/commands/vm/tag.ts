@@ -6,6 +6,7 @@ import { requireVm, vmJson } from './shared.js';
 
 export const tag: CommandDef = {
   path: ['tag'],
+  audit: { target: ([vm]) => `vm ${vm}` },
   summary: 'add tags to a VM, or remove them with -d',
   args: [{ name: 'VM', complete: vmNames }, { name: 'TAG', variadic: true, complete: vmTags }],
   options: { delete: { type: 'boolean', alias: 'd', describe: 'remove the tags instead of adding them' } },

@@ -11,6 +11,7 @@ import * as m0008 from './0008_installation.js';
 import * as m0009 from './0009_indexes.js';
 import * as m0010 from './0010_quiet_bookkeeping.js';
 import * as m0011 from './0011_chatgpt_accounts.js';
+import * as m0013 from './0013_audit_log.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -24,4 +25,6 @@ export const migrations: Record<string, Migration> = {
   '0009_indexes': m0009,
   '0010_quiet_bookkeeping': m0010,
   '0011_chatgpt_accounts': m0011,
+  // 0012 is teams (issue 14), merged in before this line.
+  '0013_audit_log': m0013,
 };

@@ -4,6 +4,9 @@
 import path from 'node:path';
 import net from 'node:net';
 import { GatehouseError } from './errors.js';
+import { OPS_SETTINGS, opsFrom, type OpsConfig } from './configOps.js';
+
+export { checkAdminListen, type OpsConfig } from './configOps.js';
 
 export const PROVIDER_IDS = ['anthropic', 'openai', 'fireworks', 'gemini'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -16,7 +19,8 @@ export interface ListenAddress {
 /** Where the state lives: one SQLite file (the embedded default), or a PostgreSQL that a fleet shares. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
 
-export interface Config {
+/** OpsConfig (configOps.ts): adminListen, logLevel, logFormat, auditRetentionDays. */
+export interface Config extends OpsConfig {
   dataDir: string;
   database: DatabaseTarget;
   sshListen: ListenAddress;
@@ -135,6 +139,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_GATEWAY_HEADERS_TIMEOUT_MS', flag: 'gateway-headers-timeout-ms', default: '30000', help: 'time a client may take to send request headers (then 408, closed)' },
   { env: 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', flag: 'gateway-body-timeout-ms', default: '60000', help: 'time a request body may go without a byte (then 408)' },
   { env: 'GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', flag: 'gateway-max-connections-per-address', default: '256', help: 'gateway connections open at once from one address; more are closed' },
+  ...OPS_SETTINGS,
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -310,7 +315,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     gatewayBodyTimeoutMs: positiveInt('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', get('GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS') ?? '60000'),
     gatewayMaxConnectionsPerAddress: positiveInt('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', get('GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS') ?? '256'),
     chatgpt: chatgptFrom(get),
+    adminListen: undefined,
+    logLevel: 'info',
+    logFormat: 'auto',
+    auditRetentionDays: 0,
   };
+  if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
+  Object.assign(config, opsFrom(get, config.gatewayListen, parseListen));
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   if (config.changeCheckMs > 3_600_000) throw bad('GATEHOUSE_CHANGE_CHECK_MS', 'must be at most 3600000 (an hour)');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');
@@ -333,6 +344,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   config.sshMacs = commaList('GATEHOUSE_SSH_MACS', get('GATEHOUSE_SSH_MACS'));
   config.sshHostKeyAlgorithms = commaList('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS', get('GATEHOUSE_SSH_HOST_KEY_ALGORITHMS'));
   config.sshCompression = commaList('GATEHOUSE_SSH_COMPRESSION', get('GATEHOUSE_SSH_COMPRESSION'));
-  if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
   return Object.freeze(config);
 }

@@ -1,7 +1,10 @@
 // The server log. Never pass secrets here: fields are a closed set of names (no headers, no
 // argument values, no bodies), so the compiler refuses what could carry one. Errors are logged
 // with their stack because only GatehouseError messages are safe to show users; the rest are bugs.
-// Issue 16 freezes this interface; src/ops/ builds it on pino (JSON lines on stdout).
+// Issue 16 froze this interface; createLog builds it on pino (JSON lines on stdout).
+import pino from 'pino';
+import { prettyDestination } from './ops/prettyLog.js';
+import { scrub } from './ops/scrub.js';
 
 /** Token counts of one request, as its usage row has them. */
 export interface LogTokens {
@@ -59,21 +62,89 @@ export interface Log {
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
+export interface LogOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Where JSON lines go (tests capture them); default stdout, asynchronously (flushLog on stop). */
+  destination?: { write(line: string): unknown };
+  /** Carried by every line: which instance of a fleet wrote it. */
+  instance?: string;
+}
+
+/** A Log that buffers (stdout through sonic-boom) and can be told to write out what it holds. */
+interface Flushable {
+  flush(): void;
+}
+
 /**
- * Placeholder until issue 16's pino log lands (src/ops/): one text line per event on stderr.
- * Replaced by `createLog({ level, format, destination })`.
+ * Anything that could hold a secret, should a field of that name ever reach a line (LogFields has
+ * none of them; this catches a mistake the compiler cannot see, e.g. a field of a nested object).
  */
-export function consoleLog(stream: NodeJS.WritableStream = process.stderr): Log {
-  const stamp = () => new Date().toISOString();
-  const tail = (fields?: LogFields) => (fields ? ` ${JSON.stringify(fields)}` : '');
-  const log: Log = {
-    debug: () => {},
-    info: (message, fields) => void stream.write(`${stamp()} ${message}${tail(fields)}\n`),
-    warn: (message, fields) => void stream.write(`${stamp()} WARN ${message}${tail(fields)}\n`),
-    error: (message, err, fields) => void stream.write(`${stamp()} ERROR ${message}${err ? `: ${err instanceof Error ? err.stack : String(err)}` : ''}${tail(fields)}\n`),
-    child: () => log,
+const REDACT = ['headers', 'authorization', 'key', 'apiKey', 'token', 'secret', 'password', 'args', 'body'].flatMap((k) => [k, `*.${k}`]).concat('stdin');
+
+/** The JSON log on pino: one object a line on stdout, or readable lines on a terminal (format auto). */
+export function createLog(options: LogOptions): Log {
+  const pretty = options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);
+  const sink = options.destination ?? (pretty ? process.stdout : undefined);
+  const stream = sink ? (pretty ? prettyDestination(sink) : sink) : pino.destination({ dest: 1, sync: false });
+  const logger = pino(
+    {
+      level: options.level,
+      base: options.instance ? { instance: options.instance } : {},
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeError },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    stream,
+  );
+  return wrap(logger);
+}
+
+function wrap(logger: pino.Logger): Log & Flushable {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    // warn and error may carry text from elsewhere (a library's message, a URL): scrubbed.
+    warn: (message, fields) => logger.warn(fields ?? {}, scrub(message)),
+    error: (message, err, fields) => logger.error(err === undefined ? (fields ?? {}) : { ...fields, err }, scrub(message)),
+    child: (fields) => wrap(logger.child(fields)),
+    flush: () => logger.flush(),
   };
-  return log;
+}
+
+/** Writes out what the log still buffers (stdout is written asynchronously); for stop and exit. */
+export function flushLog(log: Log): void {
+  (log as Partial<Flushable>).flush?.();
+}
+
+interface SerializedError {
+  type: string;
+  code?: string;
+  message: string;
+  stack?: string;
+  cause?: SerializedError;
+}
+
+/**
+ * Type, code, message and stack only (scrubbed), plus two causes without their stacks. Never an
+ * error's other enumerable properties: undici, pg and ssh2 errors carry request options, rows and
+ * connection parameters there.
+ */
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (!(err instanceof Error)) return { type: typeof err, message: scrub(String(err)) };
+  const code = (err as { code?: unknown }).code;
+  const out: SerializedError = { type: err.name || err.constructor?.name || 'Error', message: scrub(err.message) };
+  if (typeof code === 'string' || typeof code === 'number') out.code = String(code).slice(0, 64);
+  if (depth === 0 && err.stack) out.stack = scrub(err.stack);
+  if (depth < 2 && err.cause !== undefined) out.cause = serializeError(err.cause, depth + 1);
+  return out;
+}
+
+/** Kept for the few callers (a test server) that want a log on stdout without a config. */
+export function consoleLog(): Log {
+  return createLog({ level: 'info', format: 'auto' });
 }
 
 export const silentLog: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, child: () => silentLog };

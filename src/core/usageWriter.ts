@@ -32,6 +32,10 @@ export interface WriterOptions {
   instance?: string;
   /** Told about every row once it is committed (true) or dropped (false). */
   onDone?: (rows: NewUsageRow[], committed: boolean) => void;
+  /** Told how long each batch write took (start to commit or failure), for the metrics. */
+  onFlush?: (seconds: number, rows: number, ok: boolean) => void;
+  /** Told about rows dropped: beyond the backlog cap, or refused by the database. */
+  onDropped?: (rows: number) => void;
 }
 
 export class UsageWriter {
@@ -44,6 +48,8 @@ export class UsageWriter {
   private readonly timer: NodeJS.Timeout;
   private readonly instance: string;
   private readonly onDone: (rows: NewUsageRow[], committed: boolean) => void;
+  private readonly onFlush: (seconds: number, rows: number, ok: boolean) => void;
+  private readonly onDropped: (rows: number) => void;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +58,8 @@ export class UsageWriter {
   ) {
     this.instance = options.instance ?? 'single';
     this.onDone = options.onDone ?? (() => {});
+    this.onFlush = options.onFlush ?? (() => {});
+    this.onDropped = options.onDropped ?? (() => {});
     this.timer = setInterval(() => this.write(), options.flushMs ?? FLUSH_MS);
     this.timer.unref();
   }
@@ -87,18 +95,24 @@ export class UsageWriter {
     if (this.writing || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    const started = performance.now();
+    const timed = (ok: boolean) => this.onFlush((performance.now() - started) / 1000, batch.length, ok);
     let done: Promise<void> | undefined;
     try {
       done = insertUsageRows(this.db, batch, this.instance);
     } catch (err) {
+      timed(false);
       return void this.failed(batch, err); // SQLite: synchronous, and so is everything after it
     }
-    if (!done) return this.committed(batch);
+    if (!done) {
+      timed(true);
+      return this.committed(batch);
+    }
     this.inFlight = batch.length;
     this.writing = done
       .then(
-        () => this.committed(batch),
-        (err) => this.failed(batch, err),
+        () => (timed(true), this.committed(batch)),
+        (err) => (timed(false), this.failed(batch, err)),
       )
       .finally(() => {
         this.writing = undefined;
@@ -148,6 +162,7 @@ export class UsageWriter {
     }
     const row = batch[i];
     this.log.error(`dropping a usage row the database refuses (user ${row.user_id}, request ${row.request_id})`, err);
+    this.onDropped(1);
     this.onDone([row], false);
     return true;
   }
@@ -165,6 +180,7 @@ export class UsageWriter {
   private drop(rows: NewUsageRow[]): void {
     if (!this.dropping) this.log.error(`dropping the oldest usage rows: more than ${BACKLOG_CAP} are waiting for the database (logged once until it answers again)`);
     this.dropping = true;
+    this.onDropped(rows.length);
     this.onDone(rows, false);
   }
 }

@@ -215,7 +215,7 @@ for (const database of DATABASES) describe(`gatehouse serve (${database.name})`,
 
   before(async () => {
     where = await databaseFlags(database, dataDir);
-    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', ...where, '--signup', 'closed']);
+    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...where, '--signup', 'closed']);
     result = collect(child);
     const m = await waitForOutput(child, /SSH control plane on 127\.0\.0\.1:(\d+)[\s\S]*gateway on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*sign-up is closed\n/);
     sshPort = Number(m[1]);
@@ -253,7 +253,7 @@ for (const database of DATABASES) describe(`gatehouse serve (${database.name})`,
 });
 
 describe('gatehouse serve with a broken setting', () => {
-  const base = () => ['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--data-dir', path.join(tempDir('gatehouse-bad-'), 'data')];
+  const base = () => ['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', path.join(tempDir('gatehouse-bad-'), 'data')];
   let busy: net.Server;
   let busyPort: number;
   before(async () => {

@@ -18,6 +18,8 @@ export interface Served {
   dataDir: string;
   sshPort: number;
   gatewayPort: number;
+  /** The admin listener's port, read from its `listening` log line. */
+  adminPort?: number;
   stdout(): string;
   stderr(): string;
   /** Resolves once stdout or stderr matches; rejects at the deadline or if the process exits first. */
@@ -56,23 +58,40 @@ export interface ServeOptions {
 export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<Served> {
   const launched = launch(upstream, env, flags, options);
   try {
-    await launched.waitFor(/gateway on http:\/\/127\.0\.0\.1:\d+/);
+    await launched.waitFor(UP);
   } catch (e) {
     launched.child.kill('SIGKILL');
     throw e;
   }
-  const out = launched.stdout();
-  return {
-    ...launched,
-    sshPort: Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(out)![1]),
-    gatewayPort: Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]),
-  };
+  const ports = listening(launched.stdout());
+  return { ...launched, sshPort: ports.ssh!, gatewayPort: ports.gateway!, adminPort: ports.admin };
+}
+
+/** The gateway's `listening` log line (it comes after the SSH one), or main's older text line. */
+const UP = /"component":"gateway"[^\n]*"msg":"listening"|gateway on http:\/\/127\.0\.0\.1:\d+/;
+
+/** The first port each component logged `listening` on (JSON lines), or from main's text lines. */
+export function listening(stdout: string): { ssh?: number; gateway?: number; admin?: number } {
+  const ports: Record<string, number> = {};
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let o: { msg?: string; component?: string; listen?: string };
+    try {
+      o = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (o.msg === 'listening' && o.component && o.listen) ports[o.component] ??= Number(/:(\d+)$/.exec(o.listen)?.[1]);
+  }
+  ports.ssh ??= Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+  ports.gateway ??= Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+  return ports;
 }
 
 /** Starts `gatehouse serve` expecting it to refuse: resolves with its exit and output; rejects if it comes up or hangs. */
 export async function serveRefused(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const launched = launch(upstream, env, flags, options);
-  const cameUp = await launched.waitFor(/gateway on http:/).then(() => true, () => false);
+  const cameUp = await launched.waitFor(UP).then(() => true, () => false);
   if (cameUp || (launched.child.exitCode === null && launched.child.signalCode === null)) {
     launched.child.kill('SIGKILL');
     throw new Error(`gatehouse ${cameUp ? 'came up' : 'neither came up nor exited'}; stdout: ${launched.stdout()}; stderr: ${launched.stderr()}`);
@@ -84,7 +103,7 @@ export async function serveRefused(upstream: string, env: Record<string, string>
 function launch(upstream: string, env: Record<string, string>, flags: string[], options: ServeOptions): Omit<Served, 'sshPort' | 'gatewayPort'> {
   const dataDir = options.dataDir ?? tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
+  Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
   Object.assign(childEnv, operatorEnv(upstream));
   if (options.databaseUrl) childEnv.GATEHOUSE_DATABASE_URL = options.databaseUrl;
   if (options.secretKey) childEnv.GATEHOUSE_SECRET_KEY = options.secretKey;

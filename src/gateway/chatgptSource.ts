@@ -18,6 +18,7 @@ import type { ForwardOutcome, Forwarder } from './forward.js';
 import { upstreamHeaders } from './headers.js';
 import { usableModels } from './models.js';
 import { beginMetering, type CallPlan } from './plan.js';
+import type { RequestTrace } from './trace.js';
 
 export interface ChatgptRequest {
   req: IncomingMessage;
@@ -30,6 +31,7 @@ export interface ChatgptRequest {
   /** Undefined when `json` was rewritten (serialised once the body rules are applied). */
   body: Buffer | undefined;
   style: ErrorStyle;
+  trace: RequestTrace;
 }
 
 const HIDDEN: ReadonlySet<string> = new Set(['set-cookie']);
@@ -53,10 +55,12 @@ export class ChatgptSource {
     const { req, res, plan } = c;
     const account = plan.setting.account ?? '';
     if (req.method === 'GET' && c.path === '/v1/models') {
+      c.trace.api = 'models';
       const catalog = usableModels(plan.integration, this.services.catalog, plan.caller.apiKey?.models);
       return sendJson(res, 200, await this.models.list(plan.integration, catalog, plan.caller.apiKey?.models));
     }
     const call = chatgptCall(plan.integration.name, account, req.method ?? 'GET', c.path, c.json, c.body);
+    c.trace.api = call.api;
     const accounts = this.services.chatgpt;
     const userId = plan.integration.userId;
     const guard = refreshGuard(accounts);
@@ -68,7 +72,7 @@ export class ChatgptSource {
       h['content-type'] ??= 'application/json';
       return h;
     };
-    const beginning = beginMetering(this.config, this.services, plan, call.api, call.body.length, c.json);
+    const beginning = beginMetering(this.config, this.services, plan, call.api, call.body.length, c.json, c.trace);
     const metering = beginning && (await beginning);
     let outcome: ForwardOutcome | undefined;
     let failedStatus: number | undefined;
@@ -96,6 +100,7 @@ export class ChatgptSource {
       failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;
       throw err;
     } finally {
+      c.trace.forwarded(outcome);
       metering?.end(req, res, outcome, failedStatus);
     }
   }

@@ -43,10 +43,10 @@ export function publicError(err: GatehouseError, status = err.httpStatus): Publi
  * A complete answer for a socket node:http does not answer for us (upgrades, bytes that are not
  * HTTP), closing the connection. Every answer carries a request id (DESIGN.md §4 "Forwarding").
  */
-export function rawError(style: ErrorStyle, err: GatehouseError, status = err.httpStatus): string {
+export function rawError(style: ErrorStyle, err: GatehouseError, status = err.httpStatus, requestId: string = randomUUID()): string {
   const body = JSON.stringify(errorBody(style, publicError(err, status)));
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}`;
-  return `${head}\r\nx-gatehouse-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`;
+  return `${head}\r\nx-gatehouse-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 const META = /^\/gateway\/[^/]+(\/.*)$/;

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { GatehouseError } from '../errors.js';
+import type { UpstreamErrorKind } from '../ops/metrics.js';
 import type { ErrorStyle } from '../providers/provider.js';
 import { answerCollected } from './collect.js';
 import { Flight } from './flight.js';
@@ -46,6 +47,8 @@ export interface ForwardOutcome {
   /** The client saw the whole response (no disconnect, no upstream failure). */
   complete: boolean;
   firstByteMs?: number;
+  /** How upstream failed after the response began (for the metrics; a failure before it is thrown). */
+  failure?: UpstreamErrorKind;
 }
 
 
@@ -61,6 +64,13 @@ export class Forwarder {
     private readonly keepaliveMs: number,
     private readonly timeoutMs: number,
   ) {}
+
+  /** Responses being relayed as streams now (SSE), for the metrics' gauge: counted at scrape time only. */
+  get openStreams(): number {
+    let n = 0;
+    for (const flight of this.flights) if (flight.framer) n++;
+    return n;
+  }
 
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
@@ -151,7 +161,11 @@ export class Forwarder {
     } catch (err) {
       // The client left (nothing to tell it), or upstream failed or was ended: tell the client.
       if (abort.aborted && !flight.endedBy) f.res.destroy();
-      else flight.fail(midStreamFailure(err));
+      else {
+        const failure = midStreamFailure(err);
+        if (!flight.endedBy) outcome.failure = failure.code === 'upstream_timeout' ? 'midstream_timeout' : 'midstream_lost';
+        flight.fail(failure);
+      }
     } finally {
       keepalive?.stop();
       f.res.off('close', onClientGone);

@@ -1,7 +1,6 @@
 // One gateway request: name it, check its target, find the caller and the integration, then
 // answer locally (hello, model lists, reflection) or forward upstream with the right credential.
 // This is the gateway's error boundary: every refusal leaves here in the caller's wire shape.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
@@ -34,6 +33,7 @@ import { parseTarget } from './target.js';
 import { ResponsesSocketRelay } from './websocket.js';
 import { ChatgptModels } from './chatgptModels.js';
 import { ChatgptSource } from './chatgptSource.js';
+import { pathOf, RequestTrace, type TraceSink } from './trace.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -49,8 +49,10 @@ export class Gateway {
   private readonly upstreams: Record<string, { origin: string; basePath: string }> = {};
   private readonly relay: ResponsesSocketRelay;
   private readonly chatgpt: ChatgptSource;
+  private readonly sink: TraceSink;
 
   constructor(private readonly deps: GatewayDeps) {
+    this.sink = { metrics: deps.services.metrics, log: deps.log };
     this.forwarder = new Forwarder(deps.config.sseKeepaliveMs, deps.config.upstreamTimeoutMs);
     this.credentials = new Credentials(deps.config, deps.db, deps.services.sealer, deps.changes);
     for (const [p, base] of Object.entries(deps.config.upstreams)) {
@@ -59,7 +61,7 @@ export class Gateway {
     }
     const chatgptModels = new ChatgptModels(deps.services.chatgpt, deps.config.chatgpt.backend, deps.changes, deps.log);
     this.chatgpt = new ChatgptSource(deps.config, deps.services, this.forwarder, chatgptModels);
-    this.relay = new ResponsesSocketRelay({ config: deps.config, services: deps.services, credentials: this.credentials, upstream: this.upstreams.openai, log: deps.log });
+    this.relay = new ResponsesSocketRelay({ config: deps.config, services: deps.services, credentials: this.credentials, upstream: this.upstreams.openai, log: deps.log }, this.sink);
   }
 
   /** A WebSocket upgrade: the Responses API relay (websocket.ts), or 426 where it cannot be served. */
@@ -68,32 +70,41 @@ export class Gateway {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     // A request pipelined behind a refused upload, on a connection that is closing: never served.
     if (isLingering(req.socket)) return void req.socket.destroy();
-    res.setHeader('x-gatehouse-request-id', randomUUID());
-    // Named without its query or headers (they may carry keys), for the event-loop watch.
-    res.once('close', this.deps.services.loop.begin(`gateway ${req.method} ${pathOf(req.url)} from ${req.socket.remoteAddress}`));
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    // Named without its query or headers (they may carry keys), for the event-loop watch; the
+    // trace ends the registration with the request (one count and one log line: trace.ts).
+    const trace = new RequestTrace(this.sink, 'request', method, path, undefined, this.deps.services.loop.begin(`gateway ${method} ${path} from ${req.socket.remoteAddress}`));
+    res.setHeader('x-gatehouse-request-id', trace.id);
+    // A response that closes before its headers went out was never answered: the client left (499).
+    res.once('close', () => trace.close(res.headersSent ? res.statusCode : CLIENT_GONE));
     // The one choice of error shape for this request: every refusal and stream error uses it.
     const style = styleFor(req.url ?? '');
     req.on('error', () => res.destroy());
-    this.serve(req, res, style).catch((err) => sendError(res, style, err, this.deps.log));
+    this.serve(req, res, style, trace).catch((err) => {
+      trace.refused(err);
+      sendError(res, style, err, this.deps.log);
+    });
   };
 
-  private async serve(req: IncomingMessage, res: ServerResponse, style: ErrorStyle): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, style: ErrorStyle, trace: RequestTrace): Promise<void> {
     const target = parseTarget(req.url);
     const method = req.method ?? 'GET';
     const host = hostRoute(req.headers.host, this.deps.config.domain);
     if (host.kind === 'team') throw new GatehouseError('not_found', 'team integrations are not available yet');
     if (host.kind === 'plain') {
-      if (isHello(method, target.pathname)) return hello(res, method);
+      if (isHello(method, target.pathname)) return (trace.api = 'hello'), hello(res, method);
       const meta = metadataRoute(target.pathname);
       if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
       const snapshot = await this.deps.services.index.current();
-      const caller = await this.identify(req, res, snapshot);
-      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, style);
+      const caller = await this.identify(req, res, snapshot, trace);
+      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, style, trace);
     }
     const snapshot = await this.deps.services.index.current();
-    const caller = await this.identify(req, res, snapshot);
+    const caller = await this.identify(req, res, snapshot, trace);
     const integration = integrationFor(caller, snapshot, host.name);
     if (integration.type === 'reflection') {
+      trace.api = 'reflection';
       const llmPath = llmHostRoute(method, target.pathname);
       if (llmPath && llmPath.kind !== 'hello') llmOnly(integration, this.deps.config.domain);
       if (method !== 'GET' && method !== 'HEAD') throw new GatehouseError('invalid_input', 'reflection answers GET only');
@@ -101,21 +112,23 @@ export class Gateway {
     }
     const route = llmHostRoute(method, target.pathname);
     if (!route) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname} on integration "${integration.name}"; try GET /v1/models`);
-    return this.llm(req, res, caller, integration, route, target.search, style);
+    return this.llm(req, res, caller, integration, route, target.search, style, trace);
   }
 
   /** Who is calling, admitted by their rate limits (429 before anything is read or reserved). */
-  private async identify(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot): Promise<Caller> {
+  private async identify(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, trace: RequestTrace): Promise<Caller> {
     // callerOf (plan.ts) inlined: one await less on every request.
     const caller = (await keyCaller(req, this.deps.services.apiKeys)) ?? identify(req, snapshot);
+    trace.identified(caller);
     await admitCaller(this.deps.services.limits, caller, res); // the slot is freed when res closes
     return caller;
   }
 
-  private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, style: ErrorStyle): Promise<void> {
+  private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, style: ErrorStyle, trace: RequestTrace): Promise<void> {
     const { catalog } = this.deps.services;
     llmOnly(integration, this.deps.config.domain, route.kind === 'proxy' ? route.provider : undefined);
-    if (route.kind === 'hello') return hello(res, req.method ?? 'GET');
+    if (route.kind === 'hello') return (trace.api = 'hello'), hello(res, req.method ?? 'GET');
+    if (route.kind === 'models' || route.kind === 'models_json') trace.api = 'models';
     if (route.kind === 'models') {
       const models = usableModels(integration, catalog, caller.apiKey?.models);
       if (req.headers['anthropic-version']) return sendJson(res, 200, anthropicModelList(models));
@@ -130,6 +143,7 @@ export class Gateway {
     // A model in the path (Gemini native) is the one upstream serves, whatever the body says.
     const named = (route.kind === 'proxy' ? modelFromPath(route.rest) : undefined) ?? (typeof json?.model === 'string' ? json.model : undefined);
     const plan = planCall(catalog, caller, integration, route.kind === 'proxy' ? route.provider : undefined, named ? parseModel(named) : undefined);
+    trace.planned(plan, catalog);
     const providerId = plan.provider;
     const provider = providers[providerId];
     let path = route.rest;
@@ -140,9 +154,10 @@ export class Gateway {
     if (plan.setting.source === 'chatgpt') {
       const outgoing = withBareModel(json, plan.ref);
       // Issue 13: a rewritten model and the backend's body rules make one object, serialised once (chatgpt.ts).
-      return this.chatgpt.serve({ req, res, plan, path, search, json: outgoing, body: outgoing === json ? body : undefined, style });
+      return this.chatgpt.serve({ req, res, plan, path, search, json: outgoing, body: outgoing === json ? body : undefined, style, trace });
     }
     const api = apiOf(path);
+    trace.api = api;
     if (!lendsManagedKey(plan, api)) {
       // A models list is answered from the catalog; nothing else (files, batches, fine-tunes …) goes upstream on the managed key.
       if (!plan.ref && req.method === 'GET' && /\/models$/.test(route.rest)) {
@@ -159,7 +174,7 @@ export class Gateway {
     if (withUsage) body = withUsage;
     else if (outgoing !== json) body = Buffer.from(JSON.stringify(outgoing));
 
-    const beginning = beginMetering(this.deps.config, this.deps.services, plan, api, body.length, json);
+    const beginning = beginMetering(this.deps.config, this.deps.services, plan, api, body.length, json, trace);
     const metering = beginning && (await beginning);
     const upstream = this.upstreams[providerId];
     let outcome: ForwardOutcome | undefined;
@@ -181,8 +196,14 @@ export class Gateway {
       failedStatus = err instanceof GatehouseError ? err.httpStatus : 500;
       throw err;
     } finally {
+      trace.forwarded(outcome);
       metering?.end(req, res, outcome, failedStatus);
     }
+  }
+
+  /** Streams being relayed now (the metrics' gauge). */
+  get openStreams(): number {
+    return this.forwarder.openStreams;
   }
 
   /** Ends what is still in flight cleanly (a shutdown calls it after its drain period), then closes the upstream pools. */
@@ -202,7 +223,5 @@ function hello(res: ServerResponse, method: string): void {
   sendJson(res, 200, { service: 'gatehouse', status: 'ok' });
 }
 
-function pathOf(url: string | undefined): string {
-  const q = (url ?? '').indexOf('?');
-  return (q === -1 ? url ?? '' : url!.slice(0, q)).slice(0, 120);
-}
+/** node:http's "client closed request", as usage rows record it. */
+const CLIENT_GONE = 499;

@@ -13,6 +13,7 @@ import { isCharged, outputCap, usageReader, type Api } from '../providers/usage.
 import type { Caller } from './caller.js';
 import type { ForwardOutcome } from './forward.js';
 import { Meter } from './meter.js';
+import type { RequestTrace } from './trace.js';
 import { fitted } from './usageRow.js';
 
 export interface MeteredRequest {
@@ -26,6 +27,8 @@ export interface MeteredRequest {
   modelId?: string;
   bodyBytes: number;
   json?: Record<string, unknown>;
+  /** Told the usage when the row is queued (one log line and count per request: trace.ts). */
+  trace?: RequestTrace;
 }
 
 export class RequestMetering {
@@ -68,6 +71,7 @@ export class RequestMetering {
     const cost = this.charged ? costMicros(r.model!.price, usage) : 0;
     this.services.credits.settle(this.reservation, caller.userId, cost);
     const createdAt = this.started.toISOString();
+    r.trace?.metered({ input: usage.input, output: usage.output, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, costMicros: cost }, firstByteMs);
     this.services.usage.add(fitted({
       created_at: createdAt,
       // The reservation's month: admit() may have waited on a top-up across month end, and the

@@ -15,6 +15,7 @@ import type { Credentials } from './credentials.js';
 import { keyCaller } from './keyCaller.js';
 import { RequestMetering } from './metering.js';
 import { checkModelProvider, decide, providerForModel, type ModelRef } from './modelPolicy.js';
+import type { RequestTrace } from './trace.js';
 
 export interface CallPlan {
   caller: Caller;
@@ -90,9 +91,15 @@ export function withBareModel(json: Record<string, unknown> | undefined, ref: Mo
   return json && ref?.prefixed ? { ...json, model: ref.bare } : json;
 }
 
-/** Reserves credits (402 when a charged call finds none left) and starts metering; undefined when metering is off. */
-export function beginMetering(config: Readonly<Config>, services: Services, plan: CallPlan, api: Api, bodyBytes: number, json: Record<string, unknown> | undefined): Promise<RequestMetering> | undefined {
+/**
+ * Reserves credits (402 when a charged call finds none left) and starts metering; undefined when
+ * metering is off. The trace (trace.ts) then waits for the usage row before it ends.
+ */
+export function beginMetering(config: Readonly<Config>, services: Services, plan: CallPlan, api: Api, bodyBytes: number, json: Record<string, unknown> | undefined, trace?: RequestTrace): Promise<RequestMetering> | undefined {
   if (!config.metering) return undefined;
   const { caller, integration, provider, ref, setting } = plan;
-  return RequestMetering.begin(services, { caller, integration, provider, source: setting.source, api, model: ref && services.catalog.get(ref.bare), modelId: ref?.bare, bodyBytes, json });
+  // Waited for from before the reservation: a client gone while it is made must not end the trace without its row.
+  trace?.wait();
+  const begun = RequestMetering.begin(services, { caller, integration, provider, source: setting.source, api, model: ref && services.catalog.get(ref.bare), modelId: ref?.bare, bodyBytes, json, trace });
+  return trace ? begun.catch((err) => (trace.metered(undefined), Promise.reject(err))) : begun;
 }

@@ -21,6 +21,10 @@ export interface GatewayServer {
   ports: number[];
   /** Requests being answered now, streams and relayed WebSockets included. */
   readonly inFlight: number;
+  /** Upstream streams (SSE) being relayed now; read at scrape time (metrics). */
+  readonly streams: number;
+  /** Responses WebSockets being relayed now. */
+  readonly sockets: number;
   /**
    * Stops accepting at once; requests in flight get up to `drainMs` to finish (their connections
    * close as they do), relayed WebSockets are closed (1001) between turns, then gateway.close() ends
@@ -96,6 +100,12 @@ export async function startGateway(config: Readonly<Config>, gateway: Gateway): 
     ports,
     get inFlight() {
       return connections.inFlight;
+    },
+    get streams() {
+      return gateway.openStreams;
+    },
+    get sockets() {
+      return connections.relayed.size;
     },
     cut,
     async stop(drainMs = 0) {

@@ -8,7 +8,6 @@
 // response.append waits for the turn in flight to end, so every end frame belongs to that turn.
 // On a ChatGPT account (issue 13) a turn follows the HTTP body rules (store:true is an error
 // frame) and is metered with source chatgpt, never charged.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
@@ -25,12 +24,14 @@ import { admitWithoutResponse } from './rateLimit.js';
 import { turnRules } from './chatgpt.js';
 import type { Verdict } from './socketPipe.js';
 import { asSseEvent, isCreated, readClientFrame, upstreamEnd, type ClientFrame } from './socketFrames.js';
+import { pathOf, RequestTrace, type TraceSink } from './trace.js';
 
 interface Turn {
   metering?: RequestMetering;
   /** Frees the turn's in-flight slot (rate limits). */
   release: () => void;
-  requestId: string;
+  /** The turn's count and log line (trace.ts); its id is the turn's request id. */
+  trace: RequestTrace;
   startedAt: number;
   firstByteMs?: number;
   /** Upstream has answered response.created: from then on only an end frame ends the turn. */
@@ -51,6 +52,7 @@ export interface TurnDeps {
   services: Services;
   credentials: Credentials;
   log: Log;
+  sink: TraceSink;
 }
 
 /** A client that closes mid-turn, as node:http's "client closed request" is recorded for HTTP. */
@@ -118,24 +120,27 @@ export class SocketTurns {
     const line = await this.line();
     if (!line) return false;
     const { config, services } = this.deps;
+    const trace = this.trace();
+    trace.identified(line.plan.caller);
     // Admitted before it is planned, as HTTP is: refused turns count against the limits too.
     const admission = await admitWithoutResponse(services.limits, line.plan.caller);
-    if (!admission.ok) return this.refuse(admission.error, admission.headers);
+    if (!admission.ok) return this.refuse(admission.error, admission.headers, trace);
     let turn: Turn;
     let ref: ModelRef | undefined;
     try {
       ref = typeof frame.model === 'string' ? parseModel(frame.model) : frame.type === 'response.append' && frame.model === undefined ? this.lastModel : undefined;
       const plan = planCall(services.catalog, line.plan.caller, line.plan.integration, 'openai', ref);
+      trace.planned(plan, services.catalog);
       if (!lendsManagedKey(plan, 'responses')) throw managedKeyRefusal(plan);
       // A ChatGPT account's backend stores nothing and wants instructions (the HTTP body rules).
       // Issue 13: only a response.create is a request body; a response.append carries input only.
       if (plan.setting.source === 'chatgpt' && frame.type === 'response.create') frame = turnRules(plan.integration.name, plan.setting.account ?? '', frame);
-      const metering = await beginMetering(config, services, plan, 'responses', bytes, frame);
+      const metering = await beginMetering(config, services, plan, 'responses', bytes, frame, trace);
       metering?.onStart('text/event-stream'); // each turn's end is fed to it as one SSE event
-      turn = { metering, release: admission.release, requestId: randomUUID(), startedAt: performance.now() };
+      turn = { metering, release: admission.release, trace, startedAt: performance.now() };
     } catch (err) {
       admission.release();
-      return this.refuse(err);
+      return this.refuse(err, undefined, trace);
     }
     // The socket closed while the turn was admitted: settle it now (closed() has already run), send nothing.
     if (this.ended) return this.settle(turn, CLIENT_GONE), false;
@@ -171,11 +176,20 @@ export class SocketTurns {
     return undefined;
   }
 
-  private refuse(err: unknown, headers?: Record<string, string>): false {
+  /** A refused turn (or frame) is answered with an error frame, and counted and logged as a turn of its own. */
+  private refuse(err: unknown, headers?: Record<string, string>, trace = this.trace()): false {
     const pub = asPublicError(err);
     if (pub.code === 'internal') this.deps.log.error('gateway WebSocket turn failed', err);
     this.transport.reply(JSON.stringify({ type: 'error', status: pub.httpStatus, ...(errorBody('openai', publicError(pub)) as object), ...(headers && { headers }) }));
+    trace.refused(err);
+    trace.close(pub.httpStatus);
     return false;
+  }
+
+  private trace(): RequestTrace {
+    const trace = new RequestTrace(this.deps.sink, 'turn', 'WS', pathOf(this.req.url));
+    trace.api = 'responses';
+    return trace;
   }
 
   /** An upstream frame on its way to the client: looked into only when it may start or end the turn in flight. */
@@ -213,6 +227,8 @@ export class SocketTurns {
 
   private settle(turn: Turn, status: number): void {
     turn.release();
-    turn.metering?.finish(status, turn.requestId, sessionId(this.req), turn.firstByteMs);
+    turn.metering?.finish(status, turn.trace.id, sessionId(this.req), turn.firstByteMs);
+    if (status !== CLIENT_GONE) turn.trace.forwarded({ status, complete: true, firstByteMs: turn.firstByteMs });
+    turn.trace.close(status);
   }
 }

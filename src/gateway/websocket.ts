@@ -24,6 +24,7 @@ import { pipeSockets } from './socketPipe.js';
 import { openUpstreamSocket, type UpstreamSocket } from './upstreamSocket.js';
 import { noteRateLimits, openChatgptSocket } from './chatgptSocket.js';
 import type { SocketLine } from './plan.js';
+import { pathOf, RequestTrace, type TraceSink } from './trace.js';
 
 export interface RelayDeps {
   config: Readonly<Config>;
@@ -44,7 +45,10 @@ export class ResponsesSocketRelay {
   /** The upstream's upgrade headers Codex reads (x-codex-turn-state, x-models-etag …), per pending client handshake. */
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, string[]>();
 
-  constructor(private readonly deps: RelayDeps) {
+  constructor(
+    private readonly deps: RelayDeps,
+    private readonly sink: TraceSink,
+  ) {
     // A client frame is a request body: the same cap. No compression from clients (no inflate bombs).
     // No subprotocol is chosen (none goes upstream either).
     this.server = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxBodyBytes, perMessageDeflate: false, autoPong: false, clientTracking: false, handleProtocols: () => false });
@@ -53,40 +57,49 @@ export class ResponsesSocketRelay {
 
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    // The upgrade is a gateway request of its own (one count, one line: trace.ts); its turns are traced apart.
+    const trace = new RequestTrace(this.sink, 'request', req.method ?? 'GET', pathOf(req.url));
+    trace.api = 'responses';
     const route = socketRoute(req.headers.host, req.url, this.deps.config.domain);
-    if (!route) return refuse(socket, unsupported('WebSocket is served only on the OpenAI Responses API (/v1/responses) of an llm integration; use HTTP streaming'));
-    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return refuse(socket, unsupported(`only WebSocket upgrades are served, not ${JSON.stringify(String(req.headers.upgrade).slice(0, 32))}; use HTTP`));
+    if (!route) return refuse(socket, unsupported('WebSocket is served only on the OpenAI Responses API (/v1/responses) of an llm integration; use HTTP streaming'), trace);
+    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return refuse(socket, unsupported(`only WebSocket upgrades are served, not ${JSON.stringify(String(req.headers.upgrade).slice(0, 32))}; use HTTP`), trace);
     if (req.method !== 'GET' || req.headers['sec-websocket-version'] !== '13' || !KEY.test(String(req.headers['sec-websocket-key'] ?? ''))) {
-      return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (GET, Sec-WebSocket-Key, Sec-WebSocket-Version 13)'));
+      return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (GET, Sec-WebSocket-Key, Sec-WebSocket-Version 13)'), trace);
     }
-    this.connect(req, socket, head, route.integration, route.search).catch((err) => {
-      if (asPublicError(err).code === 'internal') this.deps.log.error('gateway WebSocket upgrade failed', err);
-      refuse(socket, err);
-    });
+    this.connect(req, socket, head, route.integration, route.search, trace).then(
+      (answered) => trace.close(answered ? 101 : CLIENT_GONE),
+      (err) => {
+        if (asPublicError(err).code === 'internal') this.deps.log.error('gateway WebSocket upgrade failed', err);
+        refuse(socket, err, trace);
+      },
+    );
   };
 
-  private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, search: string): Promise<void> {
+  /** Whether the client got its 101 (false: it left while the upstream was opened). */
+  private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, search: string, trace: RequestTrace): Promise<boolean> {
     const { config, services, credentials } = this.deps;
     const snapshot = await services.index.current();
     const caller = await callerOf(req, services, snapshot);
+    trace.identified(caller);
     const integration = integrationFor(caller, snapshot, name);
     const line = await relayable(planSocket(config, services, credentials, caller, integration));
+    trace.planned(line.plan, services.catalog);
     // The upgrade counts as one request against the per-minute limit; each turn is then admitted
     // on its own (socketTurns.ts), so an idle socket holds no in-flight slot.
     const admission = await admitWithoutResponse(services.limits, caller);
     if (!admission.ok) throw admission.error;
     admission.release();
-    if (socket.destroyed) return;
+    if (socket.destroyed) return false;
     const upstream = await this.openUpstream(req, socket, line, search);
     // Issue 13: the client died while upstream was opening (its 'close' may have come before the
     // listener did): handleUpgrade would drop the dead socket without calling back, and the
     // upstream, opened with the integration's credential, would stay open and untracked.
-    if (socket.destroyed) return void upstream.socket.terminate();
-    this.upgradeHeaders.set(req, upstream.headers);
+    if (socket.destroyed) return upstream.socket.terminate(), false;
+    this.upgradeHeaders.set(req, [...upstream.headers, `x-gatehouse-request-id: ${trace.id}`]);
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
-      const turns = new SocketTurns({ config, services, credentials, log: this.deps.log }, req, name, line.key, {
+      const turns = new SocketTurns({ config, services, credentials, log: this.deps.log, sink: this.sink }, req, name, line.key, {
         // A client that sends refused turns but never reads its error frames is closed, not buffered for.
         reply: (frame) => client.readyState === WebSocket.OPEN && (client.bufferedAmount > REPLY_BACKLOG ? client.terminate() : client.send(frame)),
         // The pipe holds the client paused while a turn is planned: read on, or its close reply is never seen.
@@ -98,6 +111,7 @@ export class ResponsesSocketRelay {
       (req as DrainableUpgrade).relayed?.add(client, upstream.socket, turns);
       upstream.socket.resume();
     });
+    return true;
   }
 
   /** The upstream end: the provider's socket with the integration's key, or a ChatGPT account's backend socket. */
@@ -130,7 +144,17 @@ function unsupported(message: string): GatehouseError {
   return new GatehouseError('upgrade_required', message);
 }
 
-function refuse(socket: Duplex, err: unknown): void {
-  if (!socket.writable) return void socket.destroy();
-  socket.end(rawError('openai', asPublicError(err)));
+/** A client that left before it was answered, as HTTP records it. */
+const CLIENT_GONE = 499;
+
+/** The upgrade's answer, counted as a refusal (or an upstream failure) with the request id it carries. */
+function refuse(socket: Duplex, err: unknown, trace: RequestTrace): void {
+  trace.refused(err);
+  if (!socket.writable) {
+    trace.close(CLIENT_GONE);
+    return void socket.destroy();
+  }
+  const pub = asPublicError(err);
+  socket.end(rawError('openai', pub, pub.httpStatus, trace.id));
+  trace.close(pub.httpStatus);
 }

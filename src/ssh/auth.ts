@@ -6,6 +6,7 @@ import type { AuthContext, PublicKeyAuthContext } from 'ssh2';
 import { checkKeyBlob, fingerprintOf } from '../core/publicKey.js';
 import type { Db } from '../db/open.js';
 import { findKeyByFingerprint } from '../db/sshKeys.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { AuthThrottle } from './authThrottle.js';
 import { verifySignature } from './keyObjects.js';
 
@@ -26,6 +27,8 @@ export interface AuthAttempts {
   ip: string | undefined;
   signupOpen: boolean;
   throttle: AuthThrottle;
+  /** Counts refused attempts (gatehouse_ssh_logins_total{outcome="refused"}); logins are counted at 'ready'. */
+  metrics: Metrics;
   noneSeen?: boolean;
 }
 
@@ -37,6 +40,7 @@ export async function authenticate(db: Db, ctx: AuthContext, attempts: AuthAttem
   if (ctx.method === 'none') attempts.noneSeen = true;
   const closedToStranger = verdict.kind === 'verified' && !verdict.identity.account && !attempts.signupOpen;
   if ((verdict.kind === 'refused' && !probe) || closedToStranger) {
+    attempts.metrics.sshLogin('refused');
     const wait = attempts.throttle.failure(attempts.ip);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }

@@ -27,6 +27,8 @@ const SIGNUP_MS = 10 * 60_000;
 
 export interface SshServer {
   port: number;
+  /** Sessions open now (the metrics' gauge, read at scrape time). */
+  readonly openSessions: number;
   /** Says goodbye to every session and waits (bounded) for running commands: then the database may close. */
   stop(): Promise<void>;
 }
@@ -46,7 +48,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
     // Small request/reply packets: without TCP_NODELAY, Nagle and delayed ACKs add tens of ms per exchange.
     (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     const ticket = admission.ticket(info.ip, info.port);
-    const attempts: AuthAttempts = { ip: info.ip, signupOpen: config.signup === 'open', throttle };
+    const attempts: AuthAttempts = { ip: info.ip, signupOpen: config.signup === 'open', throttle, metrics: deps.services.metrics };
     let identity: Identity | undefined;
     client.on('authentication', (ctx) => {
       if (stopping) return void ctx.reject();
@@ -65,6 +67,8 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
         ticket?.stranger(SIGNUP_MS);
         id.signedUp = () => ticket?.loggedIn();
       }
+      // A stranger where sign-up is closed was counted refused at authentication (auth.ts).
+      if (id.account || attempts.signupOpen) deps.services.metrics.sshLogin(id.account ? 'ok' : 'signup');
       if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       serveSessions(client, id, perUser, () => stopping, (session, gone) =>
         handleSession(deps, { ...id, address: info.ip ?? null }, session, gone, (s) => {
@@ -96,6 +100,9 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
 
   return {
     port,
+    get openSessions() {
+      return sessions.size;
+    },
     async stop() {
       stopping = true; // no new logins or sessions, not even on connections already open
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));

@@ -36,7 +36,7 @@ export async function startBenchGatehouse(o: GatehouseOptions): Promise<BenchGat
   // One VM drives thousands of requests a second, 2,000 held streams and 100 SSH sessions at once: the
   // per-user rate limits, the per-address connection cap and the SSH caps are raised out of the way
   // (they are still checked on every request and connection, so their cost is measured).
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_MONTHLY_CREDITS: '100000000', GATEHOUSE_RATE_LIMIT_RPM: '1000000000', GATEHOUSE_RATE_LIMIT_CONCURRENT: '1000000', GATEHOUSE_SSH_MAX_SESSIONS_PER_USER: '100000', GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000', GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '100000', ...o.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_MONTHLY_CREDITS: '100000000', GATEHOUSE_RATE_LIMIT_RPM: '1000000000', GATEHOUSE_RATE_LIMIT_CONCURRENT: '1000000', GATEHOUSE_SSH_MAX_SESSIONS_PER_USER: '100000', GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000', GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '100000', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', ...o.env };
   for (const p of PROVIDERS) {
     env[`GATEHOUSE_${p}_UPSTREAM`] = o.mockOrigin;
     env[`GATEHOUSE_${p}_API_KEY`] = `bench-operator-key-${p.toLowerCase()}`;
@@ -46,12 +46,13 @@ export async function startBenchGatehouse(o: GatehouseOptions): Promise<BenchGat
   execFileSync(process.execPath, [BIN, 'user', 'add', 'bench', '--key-file', keyFile, '--data-dir', dataDir], { env, stdio: 'pipe' });
   const args = [process.execPath, ...(o.nodeFlags ?? []), BIN, 'serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--data-dir', dataDir];
   const child = spawnPinned(SERVER_CPU, args, { env });
-  const [ssh, gateway] = await waitForLines(child, [/SSH control plane on 127\.0\.0\.1:(\d+)/, /gateway on http:\/\/127\.0\.0\.1:(\d+)/]);
+  // The `listening` JSON lines (issue 16), or main's older text lines.
+  const [ssh, gateway] = await waitForLines(child, [/SSH control plane on 127\.0\.0\.1:(\d+)|"component":"ssh","listen":"127\.0\.0\.1:(\d+)"/, /gateway on http:\/\/127\.0\.0\.1:(\d+)|"component":"gateway","listen":"127\.0\.0\.1:(\d+)"/]);
   const stop = async () => {
     await stopChild(child, 20_000);
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  const gh: BenchGatehouse = { child, pid: child.pid!, sshPort: Number(ssh[1]), gatewayPort: Number(gateway[1]), dataDir, stop };
+  const gh: BenchGatehouse = { child, pid: child.pid!, sshPort: Number(ssh[1] ?? ssh[2]), gatewayPort: Number(gateway[1] ?? gateway[2]), dataDir, stop };
   try {
     await sshOk(gh.sshPort, o.privateKey, `new --name benchvm --address ${VM_ADDRESS}`);
   } catch (err) {

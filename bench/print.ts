@@ -52,6 +52,7 @@ export function printReport(s: Summary, header: string[]): string {
       const x = s.ssh[t];
       return [t === 'floor' ? 'ssh2 floor' : 'gatehouse', f(x.p50, 1), f(x.p99, 1), x.failures, f(x.alone, 1), f(x.cpuMsPerSession, 2), f(x.clientCpuMsPerSession, 2)];
     }))),
+    ...ran('metrics', table('counting (in-process, median of runs)', ['', 'ns/request', 'ms/scrape'], [['Metrics.gatewayRequest', f(s.counting.nsPerRequest, 0), f(s.counting.renderMs, 2)]])),
     table('targets', ['', 'result', 'numbers'], s.targets.map((x) => [x.name, x.met === 'n/a' ? 'n/a' : x.met ? 'met' : 'NOT met', x.detail])),
   ];
   return parts.join('\n\n');

@@ -15,6 +15,7 @@ import { holdStreams } from './phases/hold.js';
 import { latency, streaming, throughput, warmUp } from './phases/http.js';
 import { profileGatehouse } from './phases/profile.js';
 import { responsesTurns } from './phases/websocket.js';
+import { metricsMicro } from './phases/metrics.js';
 import { printReport } from './print.js';
 import { foreignLoad } from './cpu.js';
 import { canPin, LOAD_CPU, memoryOf, outputOf, pinSelf } from './procs.js';
@@ -56,9 +57,10 @@ async function main(): Promise<void> {
     log('sanity: every provider route through gatehouse');
     const checked = await sanity(ctx);
     if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
-    const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 } };
+    const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 }, metrics: [] };
+    if (selected('metrics')) for (let i = 0; i < runs; i++) r.metrics.push(await metricsMicro());
     if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key);
-    log(`warm-up, then ${[...phases].filter((p) => p !== 'hold').join(', ')}`);
+    log(`warm-up, then ${[...phases].filter((p) => p !== 'hold' && p !== 'metrics').join(', ')}`);
     await warmUp(ctx);
     for (let i = 1; i <= runs; i++) {
       if (selected('throughput')) r.throughput.push(await throughput(ctx, i));
@@ -88,7 +90,9 @@ async function main(): Promise<void> {
     fs.mkdirSync(RESULTS, { recursive: true });
     const json = { date: new Date().toISOString(), node: process.version, cpus, pinned: canPin, foreignCpuShare: foreign, runs, seconds, phases: [...phases], sanity: checked, summary, raw: r, profile };
     fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
-    const errors = outputOf(servers.gatehouse.child).err.split('\n').filter((l) => l.includes('ERROR'));
+    // Errors are JSON lines on stdout (issue 16), or text on stderr from before the log starts.
+    const { out, err } = outputOf(servers.gatehouse.child);
+    const errors = [...err.split('\n').filter((l) => l.includes('ERROR')), ...out.split('\n').filter((l) => l.includes('"level":"error"'))];
     if (errors.length) console.log(`\ngatehouse logged errors during the run (last ${errors.length} shown in its stderr tail):\n  ${errors.slice(-3).join('\n  ')}`);
     console.log(`\nwrote bench/results/latest.json in ${((Date.now() - began) / 1000).toFixed(0)} s`);
   } finally {

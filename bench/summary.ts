@@ -4,10 +4,11 @@ import type { LatencyRun, StreamRun, ThroughputRun } from './phases/http.js';
 import { TARGETS, type TargetName } from './phases/context.js';
 import type { SshRun } from './phases/checks.js';
 import type { SocketRun } from './phases/websocket.js';
+import type { MetricsRun } from './phases/metrics.js';
 import { median, round } from './stats.js';
 
 /** The bench's phases, in the order they run (BENCH_PHASES picks some). */
-export const PHASES = ['hold', 'throughput', 'latency', 'streaming', 'websocket', 'ssh'] as const;
+export const PHASES = ['metrics', 'hold', 'throughput', 'latency', 'streaming', 'websocket', 'ssh'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Runs {
@@ -18,6 +19,8 @@ export interface Runs {
   hold: { floor: HoldRun[]; gatehouse: HoldRun[]; gatehouseHwmMb: number };
   ssh: SshRun[];
   meteringOff: { honoured: boolean; rows: number };
+  /** In-process: the cost of counting one request (issue 16). */
+  metrics: MetricsRun[];
 }
 
 export interface Target {
@@ -87,6 +90,7 @@ export function summarize(r: Runs, phases: ReadonlySet<string> = new Set(PHASES)
   const gh = { lat: latency.gatehouse, floor: latency.floor, s: streaming.gatehouse, d: streaming.direct, h: hold.gatehouse };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const responses = responsesTurns(r.websocket);
+  const counting = { nsPerRequest: med(r.metrics, (x) => x.nsPerRequest), renderMs: med(r.metrics, (x) => x.renderMs) };
   const targets: Target[] = [
     { name: 'requests/s >= 85% of floor', met: ratio >= 0.85, detail: `${pct(ratio)} (${throughput.gatehouse.rps.toFixed(0)} vs ${throughput.floor.rps.toFixed(0)} req/s)` },
     { name: 'c=1 added p50 <= floor + 0.1 ms', met: gh.lat.addedP50 <= gh.floor.addedP50 + 0.1, detail: `gatehouse +${gh.lat.addedP50.toFixed(3)} ms, floor +${gh.floor.addedP50.toFixed(3)} ms` },
@@ -106,12 +110,13 @@ export function summarize(r: Runs, phases: ReadonlySet<string> = new Set(PHASES)
       met: responses.socket.addedTtfb <= responses.http.addedTtfb && responses.socket.failures === 0,
       detail: `added first frame +${responses.socket.addedTtfb.toFixed(3)} ms, HTTP stream's added first byte +${responses.http.addedTtfb.toFixed(3)} ms, ${responses.socket.failures} failures`,
     },
+    { name: 'counting a request (metrics) < 1 us', met: counting.nsPerRequest < 1000, detail: `${counting.nsPerRequest.toFixed(0)} ns per gatewayRequest, ${counting.renderMs.toFixed(2)} ms per scrape` },
     { name: 'SSH 100 sessions: p99 <= 150 ms, 0 failures', met: ssh.gatehouse.p99 <= 150 && ssh.gatehouse.failures === 0, detail: `p50 ${ssh.gatehouse.p50.toFixed(1)} ms, p99 ${ssh.gatehouse.p99.toFixed(1)} ms, ${ssh.gatehouse.failures} failures (ssh2 floor p99 ${ssh.floor.p99.toFixed(1)} ms)` },
   ];
   // A target whose phase was left out of BENCH_PHASES is neither met nor missed.
-  const phaseOf: Phase[] = ['throughput', 'latency', 'latency', 'streaming', 'streaming', 'hold', 'hold', 'throughput', 'throughput', 'websocket', 'ssh'];
+  const phaseOf: Phase[] = ['throughput', 'latency', 'latency', 'streaming', 'streaming', 'hold', 'hold', 'throughput', 'throughput', 'websocket', 'metrics', 'ssh'];
   for (const [i, t] of targets.entries()) if (!phases.has(phaseOf[i])) Object.assign(t, { met: 'n/a', detail: `not run (BENCH_PHASES)` });
-  return { phases: PHASES.filter((p) => phases.has(p)), throughput, onPostgres, postgresRatio, throughputRatio: ratio, latency, streaming, responses, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
+  return { phases: PHASES.filter((p) => phases.has(p)), counting, throughput, onPostgres, postgresRatio, throughputRatio: ratio, latency, streaming, responses, hold, ssh, metering: { ...r.meteringOff, cost: meteringCost }, targets };
 }
 
 export type Summary = ReturnType<typeof summarize>;

@@ -126,6 +126,7 @@ export class Gateway {
 
   private async llm(req: IncomingMessage, res: ServerResponse, caller: Caller, integration: IndexedIntegration, route: LlmRoute, search: string, style: ErrorStyle, trace: RequestTrace): Promise<void> {
     const { catalog } = this.deps.services;
+    trace.through(integration.name);
     llmOnly(integration, this.deps.config.domain, route.kind === 'proxy' ? route.provider : undefined);
     if (route.kind === 'hello') return (trace.api = 'hello'), hello(res, req.method ?? 'GET');
     if (route.kind === 'models' || route.kind === 'models_json') trace.api = 'models';

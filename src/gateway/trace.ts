@@ -60,6 +60,11 @@ export class RequestTrace implements RequestFacts {
     this.user = String(caller.userId);
   }
 
+  /** The integration named, once the caller may use it. */
+  through(integration: string): void {
+    this.integration = integration;
+  }
+
   /** Provider, model label, source and integration, as planCall decided them. */
   planned(plan: CallPlan, catalog: Catalog): void {
     this.identified(plan.caller);

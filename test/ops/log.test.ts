@@ -112,12 +112,15 @@ describe('issue 16.3: the pino log', () => {
     assert.match(text, /postgres:\/\/\[redacted\]@host\/db/);
   });
 
-  it('issue 16.3: a field named like a secret is redacted should one slip past the types', () => {
+  it('issue 16.3: a field named like a secret is redacted should one slip past the types (top level and one down)', () => {
     const { log, rawLog } = capture();
-    const sneaky = { user: 'alice', headers: { authorization: 'Bearer x' }, token: 't', args: ['--anthropic-key=sk-x'] } as never;
+    const sneaky = { user: 'alice', headers: { authorization: 'Bearer x' }, token: 't', args: ['--anthropic-key=sk-x'], vm: { name: 'box', password: 'p' } } as never;
     log.info('oops', sneaky);
+    log.child({ component: 'x', secret: 's' } as never).info('bound');
     const o = JSON.parse(rawLog[0]);
-    assert.deepEqual([o.user, o.headers, o.token, o.args], ['alice', '[redacted]', '[redacted]', '[redacted]']);
+    assert.deepEqual([o.user, o.headers, o.token, o.args, o.vm], ['alice', '[redacted]', '[redacted]', '[redacted]', { name: 'box', password: '[redacted]' }]);
+    assert.equal(JSON.parse(rawLog[1]).secret, '[redacted]', 'child bindings too');
+    assert.ok(!rawLog.join('').includes('sk-x'));
   });
 
   it('issue 16.3: scrub stays fast on hostile text (repeated key prefixes), and cuts it at 4 KiB', () => {

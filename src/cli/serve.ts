@@ -2,6 +2,7 @@
 // signal during the drain stops at once.
 import os from 'node:os';
 import { startGatehouse } from '../app.js';
+import { describeDatabase } from '../config.js';
 import { SETTING_OPTIONS, configFrom, namingFlag } from './settings.js';
 import type { CliCommandDef } from './types.js';
 
@@ -21,6 +22,7 @@ export const serve: CliCommandDef = {
     // Until app.ts logs its own `listening` lines (issue 16 part A): the merge keeps one of the two.
     log.info('listening', { component: 'ssh', listen: `${config.sshListen.host}:${app.sshPort}` });
     config.gatewayListen.forEach((l, i) => log.info('listening', { component: 'gateway', listen: `${l.host.includes(':') ? `[${l.host}]` : l.host}:${app.gatewayPorts[i]}` }));
+    log.info(`database ${describeDatabase(config.database)}; data in ${config.dataDir}; sign-up is ${config.signup}`); // never the password
     const signal = await stopSignal;
     log.info('signal received, shutting down', { signal });
     void ctx.nextSignal().then(async (again) => {

@@ -52,27 +52,41 @@ export interface ServeOptions {
   secretKey?: string;
 }
 
+/** A gateway `listening` log line, whatever the log's format (the fields are JSON in both). */
+const GATEWAY_LISTENING = /listening.*"component":"gateway"|"component":"gateway".*"listening"/;
+
+/** The port a `listening` log line on stdout or stderr gives for `component`. */
+export function listenPort(text: string, component: 'ssh' | 'gateway'): number {
+  for (const line of text.split('\n')) {
+    const brace = line.indexOf('{');
+    if (!line.includes('listening') || brace === -1) continue;
+    try {
+      const fields = JSON.parse(line.slice(brace)) as { component?: string; listen?: string };
+      if (fields.component === component && fields.listen) return Number(fields.listen.split(':').pop());
+    } catch {
+      // not a log line's fields
+    }
+  }
+  throw new Error(`no ${component} listening line in: ${text}`);
+}
+
 /** Starts `gatehouse serve` and resolves once both listeners are up (rejects if it exits first). */
 export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<Served> {
   const launched = launch(upstream, env, flags, options);
   try {
-    await launched.waitFor(/gateway on http:\/\/127\.0\.0\.1:\d+/);
+    await launched.waitFor(GATEWAY_LISTENING);
   } catch (e) {
     launched.child.kill('SIGKILL');
     throw e;
   }
-  const out = launched.stdout();
-  return {
-    ...launched,
-    sshPort: Number(/SSH control plane on 127\.0\.0\.1:(\d+)/.exec(out)![1]),
-    gatewayPort: Number(/gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]),
-  };
+  const out = launched.stdout() + '\n' + launched.stderr();
+  return { ...launched, sshPort: listenPort(out, 'ssh'), gatewayPort: listenPort(out, 'gateway') };
 }
 
 /** Starts `gatehouse serve` expecting it to refuse: resolves with its exit and output; rejects if it comes up or hangs. */
 export async function serveRefused(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const launched = launch(upstream, env, flags, options);
-  const cameUp = await launched.waitFor(/gateway on http:/).then(() => true, () => false);
+  const cameUp = await launched.waitFor(GATEWAY_LISTENING).then(() => true, () => false);
   if (cameUp || (launched.child.exitCode === null && launched.child.signalCode === null)) {
     launched.child.kill('SIGKILL');
     throw new Error(`gatehouse ${cameUp ? 'came up' : 'neither came up nor exited'}; stdout: ${launched.stdout()}; stderr: ${launched.stderr()}`);

@@ -2,6 +2,7 @@
 // signal during the drain stops at once.
 import os from 'node:os';
 import { startGatehouse } from '../app.js';
+import { describeDatabase } from '../config.js';
 import { SETTING_OPTIONS, configFrom, namingFlag } from './settings.js';
 import type { CliCommandDef } from './types.js';
 
@@ -18,6 +19,7 @@ export const serve: CliCommandDef = {
     const app = await startGatehouse(config, { log }).catch((err) => {
       throw namingFlag(err, args);
     });
+    log.info(`database ${describeDatabase(config.database)}; data in ${config.dataDir}; sign-up is ${config.signup}`); // never the password
     const signal = await stopSignal;
     log.info('signal received, shutting down', { signal });
     void ctx.nextSignal().then(async (again) => {

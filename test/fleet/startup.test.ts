@@ -66,8 +66,8 @@ describe('issue 12.1: instances starting together on one empty PostgreSQL', { sk
   it('issue 12.6: serve prints the database it uses, never the password', async () => {
     const where = new URL(url);
     for (const s of fleet) {
-      await s.waitFor(/gatehouse: database .*\n/);
-      assert.ok(s.stdout().includes(`gatehouse: database PostgreSQL gatehouse@127.0.0.1:${where.port}${where.pathname} (pool 10)\n`), s.stdout());
+      await s.waitFor(/database PostgreSQL .*\n/);
+      assert.ok((s.stdout() + s.stderr()).includes(`database PostgreSQL gatehouse@127.0.0.1:${where.port}${where.pathname} (pool 10);`), s.stdout());
       assert.ok(!s.stdout().includes(PASSWORD) && !s.stderr().includes(PASSWORD), 'the password appears nowhere');
     }
   });

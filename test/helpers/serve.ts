@@ -57,6 +57,22 @@ export interface ServeOptions {
   secretKey?: string;
 }
 
+
+/** The port a `listening` log line on stdout or stderr gives for `component`. */
+export function listenPort(text: string, component: 'ssh' | 'gateway'): number {
+  for (const line of text.split('\n')) {
+    const brace = line.indexOf('{');
+    if (!line.includes('listening') || brace === -1) continue;
+    try {
+      const fields = JSON.parse(line.slice(brace)) as { component?: string; listen?: string };
+      if (fields.component === component && fields.listen) return Number(fields.listen.split(':').pop());
+    } catch {
+      // not a log line's fields
+    }
+  }
+  throw new Error(`no ${component} listening line in: ${text}`);
+}
+
 /** Starts `gatehouse serve` and resolves once both listeners are up (rejects if it exits first). */
 export async function serve(upstream: string, env: Record<string, string> = {}, flags: string[] = [], options: ServeOptions = {}): Promise<Served> {
   const launched = launch(upstream, env, flags, options);

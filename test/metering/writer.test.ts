@@ -17,6 +17,7 @@ import type { NewUsageRow } from '../../src/db/schema.js';
 import type { Log } from '../../src/log.js';
 import { startMockProvider, type MockProvider } from '../fixtures/mockProvider.js';
 import { tempDir } from '../helpers/gatehouse.js';
+import { listenPort } from '../helpers/serve.js';
 import { exec, newKey } from '../helpers/ssh.js';
 import { closeAgents, ROOT, send, sqliteUsageRows, until } from './helpers.js';
 
@@ -193,16 +194,19 @@ function serve(dataDir: string, upstream: string): Promise<Served> {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start: ${out} ${err}`));
     }, 10_000);
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-      const ssh = /SSH control plane on [\d.]+:(\d+)/.exec(out);
-      const gw = /gateway on http:\/\/[\d.]+:(\d+)/.exec(out);
-      if (ssh && gw) {
+    // The `listening` log lines (stdout or stderr, whatever the log's format) give the ports.
+    const check = () => {
+      try {
+        const both = `${out}\n${err}`;
+        const ports = { child, sshPort: listenPort(both, 'ssh'), gatewayPort: listenPort(both, 'gateway') };
         clearTimeout(timer);
-        resolve({ child, sshPort: Number(ssh[1]), gatewayPort: Number(gw[1]) });
+        resolve(ports);
+      } catch {
+        // not both yet
       }
-    });
+    };
+    child.stderr.on('data', (d: Buffer) => ((err += d), check()));
+    child.stdout.on('data', (d: Buffer) => ((out += d), check()));
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out} ${err}`)));
   });
 }

@@ -112,7 +112,7 @@ describe('serve drains on SIGTERM', () => {
     }
     assert.equal(mock.requests.filter((r) => r.completed).length, STREAMS);
     await assertMetered(s, replies);
-    assert.match(s.stdout() + s.stderr(), /signal received, shutting down.*"signal":"SIGTERM"[\s\S]*\bstopped\b/);
+    assert.match(s.stdout() + s.stderr(), /("signal":"SIGTERM".*signal received, shutting down|signal received, shutting down.*"signal":"SIGTERM")[\s\S]*\bstopped\b/);
   });
 
   it('issue 11.5: streams that outlive a short drain (--drain-ms 500) are ended, metered, and the process exits 0 promptly', async (t) => {

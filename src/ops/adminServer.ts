@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config.js';
+import { GatehouseError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
@@ -57,9 +58,10 @@ export async function startAdminServer(listen: ListenAddress, deps: AdminDeps): 
   });
   server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_ADMIN_LISTEN: cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message})`, { hint: 'another process (another gatehouse?) holds that port: set GATEHOUSE_ADMIN_LISTEN to another, or off', cause: err }));
+    server.once('error', failed);
     server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

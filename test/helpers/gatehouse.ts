@@ -70,7 +70,8 @@ export function captureLog(): { rawLog: string[]; logLines: string[]; destinatio
   return { rawLog, logLines, destination };
 }
 
-function textForm(line: string): string {
+/** `WARN msg` / `ERROR msg stack` / `msg`, then the raw JSON line; a line that is not JSON is marked. */
+export function textForm(line: string): string {
   let o: { level?: string; msg?: string; err?: { stack?: string; message?: string } };
   try {
     o = JSON.parse(line);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { postgresClient } from '../../src/db/postgres.js';
 import { operatorEnv } from './gateway.js';
-import { tempDir } from './gatehouse.js';
+import { tempDir, textForm } from './gatehouse.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
@@ -22,7 +22,10 @@ export interface Served {
   adminPort?: number;
   stdout(): string;
   stderr(): string;
-  /** Resolves once stdout or stderr matches; rejects at the deadline or if the process exits first. */
+  /**
+   * Resolves once stdout or stderr matches, or stdout's JSON log lines in their text form (`WARN msg`,
+   * as test/helpers/gatehouse.ts gives them); rejects at the deadline or if the process exits first.
+   */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code and the time it came (performance.now()). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
@@ -117,7 +120,7 @@ function launch(upstream: string, env: Record<string, string>, flags: string[], 
   const waitFor = (pattern: RegExp, timeoutMs = DEADLINE_MS) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (!pattern.test(out) && !pattern.test(err)) return;
+        if (!pattern.test(out) && !pattern.test(err) && !pattern.test(asText(out))) return;
         stop();
         resolve();
       };
@@ -172,4 +175,12 @@ export async function postgresUsageRows(url: string): Promise<UsageRow[]> {
   } finally {
     await client.end();
   }
+}
+
+/** stdout with each JSON log line in its text form (the other lines as they are). */
+function asText(out: string): string {
+  return out
+    .split('\n')
+    .map((line) => (line.startsWith('{') ? textForm(line) : line))
+    .join('\n');
 }

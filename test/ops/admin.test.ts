@@ -3,6 +3,7 @@
 // nothing of it is reachable on the gateway's address.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ANTHROPIC_BODY, intHost, type GatewayEnv, startGatewayEnv } from '../helpers/gateway.js';
@@ -101,6 +102,17 @@ describe('issue 16.1: the admin listener', () => {
       assert.doesNotMatch(r.text, /# (HELP|TYPE)|"checks"/, path);
       const vm = await env.request({ path, host: intHost('llm') });
       assert.notEqual(vm.status, 200, `${path} through an integration host`);
+    }
+  });
+
+  it('issue 16.1: an admin port already taken stops the start with one clear config error', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const busy = (taken.address() as net.AddressInfo).port;
+    try {
+      await assert.rejects(startTestGatehouse({ GATEHOUSE_ADMIN_LISTEN: `127.0.0.1:${busy}`, GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0' }), (err: Error & { code?: string }) => err.code === 'config' && err.message === `GATEHOUSE_ADMIN_LISTEN: cannot listen on 127.0.0.1:${busy} (EADDRINUSE)`);
+    } finally {
+      taken.close();
     }
   });
 

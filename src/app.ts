@@ -127,10 +127,11 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   });
   metrics.watch({
     inFlight: () => gateway.inFlight,
-    streams: () => 0, // Part B: Forwarder.openStreams
-    sockets: () => 0, // Part B: the gateway's relayed WebSockets
-    sshSessions: () => 0, // Part B: SshServer.openSessions
+    streams: () => gateway.streams,
+    sockets: () => gateway.sockets,
+    sshSessions: () => ssh.openSessions,
     usageQueue: () => services.usage.unwritten,
+    loopStalls: () => services.loop.delay().stalls,
   });
   // After the gateway, so a scrape never sees a half-started instance as ready.
   let admin: AdminServer | undefined;

@@ -8,7 +8,7 @@ import type WebSocket from 'ws';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { framesUntil, openSocket, type Refusal } from '../helpers/websocket.js';
 import type { KeyPair } from '../helpers/ssh.js';
-import { closeAgents, okJson, send, startWorld, until, userWithVm, type World } from '../metering/helpers.js';
+import { closeAgents, ok, okJson, send, startWorld, until, userWithVm, type World } from '../metering/helpers.js';
 import { scrape } from './promText.js';
 
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
@@ -120,6 +120,20 @@ describe('issue 16.3: one gateway request line per request, carrying its request
     assert.equal(upgrades.length, 1);
     assert.equal(upgrades[0].refusal, 'upgrade_required');
     assert.match(upgrades[0].request_id, /^[0-9a-f-]{36}$/);
+  });
+
+  it('issue 16.2: a hostile model name (byok, not in the catalog) is "other" in the line and the labels; /metrics still parses', async () => {
+    await ok(world.gh.sshPort, alice, 'integrations add llm --name own --anthropic=byok --anthropic-key=- --attach vm:devbox', 'sk-ant-alice-own-0001');
+    const evil = `evil"model\\n{le="1"}\n${'x'.repeat(200)}`;
+    const r = await send(world.gh.gatewayPort, '/v1/messages', { ...OPUS, model: evil }, { headers: { ...ANTHROPIC, host: `own.int.gatehouse.localhost:${world.gh.gatewayPort}` } });
+    assert.equal(r.status, 200, r.body);
+    const line = await lineOf(world.gh, String(r.headers['x-gatehouse-request-id']));
+    assert.deepEqual([line.model, line.source, line.integration], ['other', 'byok', 'own']);
+    const m = await until(async () => {
+      const e = await scrape(world.gh.adminPort);
+      return e.sum('gatehouse_gateway_requests_total', { model: 'other', source: 'byok' }) === 1 && e;
+    }, 'the request counted as model "other"');
+    assert.ok(!m.samples.some((s) => Object.values(s.labels).some((v) => v.includes('evil'))), 'no client value in a label');
   });
 
   it('issue 16.3: every line the log wrote is one JSON object', () => {

@@ -68,8 +68,9 @@ function parseSample(line: string, where: string): Sample {
     rest = rest.slice(l[0].length);
   }
   const raw = m[4];
-  assert.match(raw, /^(NaN|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/, `${where}: value`);
-  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
+  // Prometheus reads values with Go's ParseFloat, which takes NaN in any case: prom-client writes "Nan".
+  assert.match(raw, /^([Nn][Aa][Nn]|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/, `${where}: value`);
+  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : /^nan$/i.test(raw) ? NaN : Number(raw);
   return { name: m[1], labels, value };
 }
 

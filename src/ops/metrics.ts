@@ -6,24 +6,12 @@
 // by their label values, and gauges read live state at scrape time (GaugeSources).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { buildVersion } from './buildInfo.js';
-import { RequestSeries } from './requestSeries.js';
+import { RequestSeries, type Counted } from './requestSeries.js';
 
 export type UpstreamErrorKind = 'connect' | 'timeout' | 'midstream_timeout' | 'midstream_lost' | 'status_429' | 'status_5xx';
 
 /** What one gateway request (or one WebSocket turn) came to, handed over once when it ends. */
-export interface RequestFacts {
-  /** Provider id, or "none" when the request was refused before one was chosen. */
-  provider: string;
-  /** Catalog model id when the model is in the catalog, "other" otherwise, "none" before planning. */
-  model: string;
-  /** gateway | byok | chatgpt | none */
-  source: string;
-  /** messages, chat, responses, embeddings, gemini, models, reflection, … ; "none" if unrouted. */
-  api: string;
-  status: number;
-  durationMs: number;
-  ttfbMs?: number;
-  usage?: { input: number; output: number; cacheRead: number; cacheWrite: number; costMicros: number };
+export interface RequestFacts extends Counted {
   /** The ErrorCode of a refusal (401/402/403/429/4xx made by gatehouse, not upstream). */
   refusal?: string;
   upstreamError?: UpstreamErrorKind;

@@ -5,11 +5,15 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { histogramCell, type Observer } from './histogramCell.js';
 
-/** What a request (or turn) gives the series; the full RequestFacts is in metrics.ts. */
+/** What a request (or turn) gives the series; metrics.ts's RequestFacts adds the refusal and upstream error. */
 export interface Counted {
+  /** Provider id, or "none" when the request was refused before one was chosen. */
   provider: string;
+  /** Catalog model id when the model is in the catalog, "other" otherwise, "none" before planning. */
   model: string;
+  /** gateway | byok | chatgpt | none */
   source: string;
+  /** messages, chat, responses, embeddings, gemini, models, reflection, … ; "none" if unrouted. */
   api: string;
   status: number;
   durationMs: number;

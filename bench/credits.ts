@@ -34,7 +34,7 @@ async function measure(db: Db, withRows: boolean): Promise<number> {
   const writer = new UsageWriter(db, silentLog, { instance: ledger.instance, onDone: (rows, ok) => ledger.written(rows, ok) });
   const once = async () => {
     const r = await ledger.admit(user.id, 1000);
-    ledger.settle(r, user.id, 600);
+    ledger.settle(r, 600);
     if (withRows) writer.add(row(user.id, 600));
   };
   for (let i = 0; i < 10_000; i++) await once(); // warm-up (JIT, the first lease)

@@ -64,7 +64,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     await db.destroy(); // before any listener: an instance with another key never serves
     throw err;
   });
-  const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance, log: log.child({ component: 'credits' }), changes });
+  const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance, log: log.child({ component: 'credits' }), changes, teamAllocationMicros: config.teamMonthlyCreditsMicros });
   const metrics = new Metrics();
   const services: Services = {
     catalog,

@@ -29,6 +29,8 @@ export interface Config extends OpsConfig {
   domain: string;
   signup: 'open' | 'closed';
   monthlyCreditsMicros: number;
+  /** A team's monthly allocation for gateway traffic through its integrations (issue 14). */
+  teamMonthlyCreditsMicros: number;
   secretKey?: string;
   upstreams: Record<ProviderId, string>;
   providerKeys: Partial<Record<ProviderId, string>>;
@@ -103,6 +105,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_DOMAIN', flag: 'domain', default: 'gatehouse.localhost', help: 'hosts NAME.int.DOMAIN' },
   { env: 'GATEHOUSE_SIGNUP', flag: 'signup', default: 'open', help: 'open or closed' },
   { env: 'GATEHOUSE_MONTHLY_CREDITS', flag: 'monthly-credits', default: '20', help: 'USD per user per month' },
+  { env: 'GATEHOUSE_TEAM_MONTHLY_CREDITS', flag: 'team-monthly-credits', default: '100', help: 'USD per team per month (gateway traffic through team integrations)' },
   { env: 'GATEHOUSE_SECRET_KEY', flag: 'secret-key', default: 'generated in the data dir', help: '32 bytes, hex or base64; encrypts provider keys' },
   ...PROVIDER_IDS.flatMap((p) => [
     { env: `GATEHOUSE_${p.toUpperCase()}_UPSTREAM`, flag: `${p}-upstream`, default: DEFAULT_UPSTREAMS()[p], help: `${p} API base URL` },
@@ -164,9 +167,9 @@ export function parseListen(setting: string, value: string): ListenAddress {
   return { host: m[1], port };
 }
 
-function parseCredits(value: string): number {
+function parseCredits(value: string, setting = 'GATEHOUSE_MONTHLY_CREDITS'): number {
   const dollars = Number(value);
-  if (!Number.isFinite(dollars) || dollars < 0) throw bad('GATEHOUSE_MONTHLY_CREDITS', `"${value}" is not a non-negative number of USD`);
+  if (!Number.isFinite(dollars) || dollars < 0) throw bad(setting, `"${value}" is not a non-negative number of USD`);
   return Math.round(dollars * 1_000_000);
 }
 
@@ -288,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     domain: (get('GATEHOUSE_DOMAIN') ?? 'gatehouse.localhost').toLowerCase().replace(/\.$/, ''),
     signup,
     monthlyCreditsMicros: parseCredits(get('GATEHOUSE_MONTHLY_CREDITS') ?? '20'),
+    teamMonthlyCreditsMicros: parseCredits(get('GATEHOUSE_TEAM_MONTHLY_CREDITS') ?? '100', 'GATEHOUSE_TEAM_MONTHLY_CREDITS'),
     secretKey: get('GATEHOUSE_SECRET_KEY'),
     upstreams,
     providerKeys,

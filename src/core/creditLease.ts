@@ -12,6 +12,8 @@ export const SLICE_ESTIMATES = 4;
 
 export interface Lease {
   month: string;
+  /** The payer's monthly allocation: a person's or a team's. */
+  allocation: number;
   /** This instance's lease row as the database has it, after every committed change. */
   outstanding: number;
   /** Estimates of requests in flight. */

@@ -34,7 +34,7 @@
 //   it expires; then charged requests get 503 (unavailable) until a top-up succeeds.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
-import { leaseBalance, topUpLease } from '../db/creditLeases.js';
+import { leaseBalance, payerOf, topUpLease } from '../db/creditLeases.js';
 import type { NewUsageRow } from '../db/schema.js';
 import { GatehouseError } from '../errors.js';
 import type { Log } from '../log.js';
@@ -45,6 +45,7 @@ import { monthOf, nextReset } from './month.js';
 export { LEASE_IDLE_MS, LEASE_TTL_MS } from './creditLease.js';
 
 export const CREDITS_EXHAUSTED = 'credits exhausted; they refresh monthly; see "usage" over SSH';
+export const TEAM_CREDITS_EXHAUSTED = 'team credits exhausted; they refresh monthly; a team owner or admin can see "team usage" over SSH';
 /** A refused user is looked at again at most this often (or at once on a 'credits' change). */
 export const RECHECK_MS = 1_000;
 
@@ -78,7 +79,7 @@ export class CreditLedger {
   constructor(
     private readonly db: Db,
     private readonly allocationMicros: number,
-    private readonly options: { instance?: string; log?: Log; changes?: Changes; now?: () => Date } = {},
+    private readonly options: { instance?: string; log?: Log; changes?: Changes; now?: () => Date; teamAllocationMicros?: number } = {},
   ) {
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();
@@ -101,9 +102,14 @@ export class CreditLedger {
     return this.options.now ? this.options.now().getTime() : Date.now();
   }
 
-  private lease(userId: number, month: string): Lease {
+  /** A team's monthly allocation, or a person's. Leases are keyed by payer id: a team's is its hidden account's. */
+  allocationOf(team: boolean): number {
+    return team ? (this.options.teamAllocationMicros ?? this.allocationMicros) : this.allocationMicros;
+  }
+
+  private lease(userId: number, month: string, team: boolean): Lease {
     let lease = this.leases.get(userId);
-    if (!lease || lease.month !== month) this.leases.set(userId, (lease = { month, outstanding: 0, reserved: 0, unwritten: 0, expiresAt: 0, usedAt: 0, dryAt: 0 }));
+    if (!lease || lease.month !== month) this.leases.set(userId, (lease = { month, allocation: this.allocationOf(team), outstanding: 0, reserved: 0, unwritten: 0, expiresAt: 0, usedAt: 0, dryAt: 0 }));
     return lease;
   }
 
@@ -111,16 +117,20 @@ export class CreditLedger {
     return free(l) > 0 && t < l.expiresAt - RENEW_MARGIN_MS;
   }
 
-  /** Admits a charged request and reserves its estimate, or refuses with 402. */
-  async admit(userId: number, estimateMicros: number): Promise<Reservation> {
+  /**
+   * Admits a charged request and reserves its estimate, or refuses with 402. `userId` is the payer:
+   * the caller, or the team (`team` true) whose integration serves the request.
+   */
+  async admit(userId: number, estimateMicros: number, team = false): Promise<Reservation> {
     const t = this.now();
-    const lease = this.lease(userId, this.currentMonth(t));
+    const lease = this.lease(userId, this.currentMonth(t), team);
     if (this.usable(lease, t)) return this.reserve(userId, lease, estimateMicros, t);
+    const exhausted = () => new GatehouseError('payment_required', team ? TEAM_CREDITS_EXHAUSTED : CREDITS_EXHAUSTED);
     for (;;) {
-      if (!lease.topUp && lease.dryAt && this.now() - lease.dryAt < RECHECK_MS) throw new GatehouseError('payment_required', CREDITS_EXHAUSTED);
+      if (!lease.topUp && lease.dryAt && this.now() - lease.dryAt < RECHECK_MS) throw exhausted();
       const brought = await this.topUp(userId, lease, estimateMicros);
       if (this.usable(lease, this.now())) return this.reserve(userId, lease, estimateMicros, this.now());
-      if (!brought) throw new GatehouseError('payment_required', CREDITS_EXHAUSTED);
+      if (!brought) throw exhausted();
     }
   }
 
@@ -132,8 +142,8 @@ export class CreditLedger {
   }
 
   /** Releases a reservation and books the actual cost until its usage row is written. */
-  settle(reservation: Reservation | undefined, userId: number, costMicros: number): void {
-    const lease = this.leases.get(userId);
+  settle(reservation: Reservation | undefined, costMicros: number): void {
+    const lease = reservation && this.leases.get(reservation.userId);
     if (!reservation || !lease || lease.month !== reservation.month) return;
     lease.reserved -= reservation.micros;
     lease.unwritten += costMicros;
@@ -143,7 +153,7 @@ export class CreditLedger {
   written(rows: NewUsageRow[], committed: boolean): void {
     for (const row of rows) {
       if (!(row.cost_micros > 0)) continue;
-      const lease = this.leases.get(row.user_id);
+      const lease = this.leases.get(payerOf(row));
       if (!lease || lease.month !== row.month) continue;
       lease.unwritten -= row.cost_micros;
       if (committed) lease.outstanding -= row.cost_micros;
@@ -160,7 +170,7 @@ export class CreditLedger {
     const expiresAt = t + LEASE_TTL_MS;
     let delta: number;
     try {
-      delta = await topUpLease(this.db, userId, lease.month, this.instance, { now: iso(t), expiresAt: iso(expiresAt) }, (b) => sliceOf(this.allocationMicros, b, lease, estimate));
+      delta = await topUpLease(this.db, userId, lease.month, this.instance, { now: iso(t), expiresAt: iso(expiresAt) }, (b) => sliceOf(lease.allocation, b, lease, estimate));
     } catch (cause) {
       if (!this.topUpFailing) this.options.log?.error('topping up a credit lease failed (the database did not answer); retrying on the next request', cause);
       this.topUpFailing = true;
@@ -195,8 +205,8 @@ export class CreditLedger {
     await this.tick(true);
   }
 
-  /** The fleet's totals from the database, plus this instance's requests in flight and rows not yet written. */
-  async report(userId: number): Promise<BalanceReport> {
+  /** The fleet's totals from the database, plus this instance's requests in flight and rows not yet written (`team`: a team's). */
+  async report(userId: number, team = false): Promise<BalanceReport> {
     const t = this.now();
     const month = this.currentMonth(t);
     const b = await leaseBalance(this.db, userId, month, this.instance, iso(t));
@@ -204,13 +214,14 @@ export class CreditLedger {
     const mine = lease?.month === month ? lease : undefined;
     const used = b.spent + Math.max(0, mine?.unwritten ?? 0);
     const reserved = Math.max(0, mine?.reserved ?? 0);
+    const allocation = this.allocationOf(team);
     return {
       month,
-      allocation_micros: this.allocationMicros,
+      allocation_micros: allocation,
       used_micros: used,
       granted_micros: b.granted,
       reserved_micros: reserved,
-      remaining_micros: this.allocationMicros + b.granted - used - reserved,
+      remaining_micros: allocation + b.granted - used - reserved,
       resets_at: nextReset(new Date(t)).toISOString(),
     };
   }

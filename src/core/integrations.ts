@@ -61,6 +61,9 @@ export interface Integration {
   keyedProviders: string[];
   /** Display forms: vm:NAME, tag:NAME, auto:all. */
   attachments: string[];
+  /** Set when a team owns it (userId is then the team's hidden account, migration 0014). */
+  teamId?: number;
+  teamName?: string;
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

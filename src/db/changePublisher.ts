@@ -29,6 +29,8 @@ export const TOPIC_OF_TABLE: ReadonlyMap<string, ChangeTopic> = new Map<string, 
   ['user_limits', 'limits'],
   ['credit_grants', 'credits'],
   ['chatgpt_accounts', 'chatgpt'],
+  ['teams', 'teams'],
+  ['team_members', 'teams'],
 ]);
 
 export class ChangePublisher implements KyselyPlugin {

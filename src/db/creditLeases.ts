@@ -139,15 +139,22 @@ export async function returnAndRenew(db: Db, instance: string, month: string, re
   });
 }
 
-/** The charged cost of a batch of usage rows, per user and month. */
+/**
+ * Whose balance a usage row's cost comes off: the team's when a team integration served it (the
+ * team's id is its hidden account's, migration 0014), else the member's own.
+ */
+export const payerOf = (row: Pick<NewUsageRow, 'user_id' | 'team_id'>): number => row.team_id ?? row.user_id;
+
+/** The charged cost of a batch of usage rows, per payer and month. */
 export function costsOf(rows: NewUsageRow[]): { userId: number; month: string; micros: number }[] {
   const sums = new Map<string, { userId: number; month: string; micros: number }>();
   for (const r of rows) {
     if (!(r.cost_micros > 0)) continue;
-    const k = `${r.user_id} ${r.month}`;
+    const payer = payerOf(r);
+    const k = `${payer} ${r.month}`;
     const s = sums.get(k);
     if (s) s.micros += r.cost_micros;
-    else sums.set(k, { userId: r.user_id, month: r.month, micros: r.cost_micros });
+    else sums.set(k, { userId: payer, month: r.month, micros: r.cost_micros });
   }
   return [...sums.values()];
 }

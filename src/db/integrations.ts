@@ -4,6 +4,7 @@ import { forUpdate, inByteOrder } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { AttachmentRow, IntegrationRow } from './schema.js';
+import { loadMemberships } from './teams.js';
 
 export interface AttachmentView extends AttachmentRow {
   vm_name: string | null;
@@ -96,7 +97,7 @@ export async function deleteAttachment(db: Db, integrationId: number, targetKey:
   return Number(r.numDeletedRows);
 }
 
-/** Everything the in-memory resolver needs, in four queries. */
+/** Everything the in-memory resolver needs, in six queries. */
 export async function loadResolverData(db: Db) {
   const [integrations, attachments, vms, tags] = await Promise.all([
     db.selectFrom('integrations').selectAll().execute(),
@@ -104,6 +105,6 @@ export async function loadResolverData(db: Db) {
     db.selectFrom('vms').select(['id', 'user_id', 'name', 'address']).execute(),
     db.selectFrom('vm_tags').selectAll().execute(),
   ]);
-  const secrets = await db.selectFrom('integration_secrets').select(['integration_id', 'provider']).execute();
-  return { integrations, attachments, vms, tags, secrets };
+  const [secrets, memberships] = await Promise.all([db.selectFrom('integration_secrets').select(['integration_id', 'provider']).execute(), loadMemberships(db)]);
+  return { integrations, attachments, vms, tags, secrets, memberships };
 }

@@ -94,6 +94,8 @@ export interface UsageTable {
   latency_ms: number;
   ttfb_ms: number | null;
   session_id: string | null;
+  /** The team whose integration served it (migration 0014); null for a personal integration. */
+  team_id: number | null;
 }
 
 export interface CreditGrantsTable {
@@ -198,6 +200,22 @@ export interface AuditTable {
   outcome: string;
 }
 
+/** A team (migration 0014); its id is also the id of its hidden `users` row "team:NAME". */
+export interface TeamsTable {
+  id: number;
+  name: string;
+  created_at: string;
+}
+
+export type TeamRole = 'owner' | 'admin' | 'user';
+
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+  role: TeamRole;
+  created_at: string;
+}
+
 export interface Database {
   installation: InstallationTable;
   users: UsersTable;
@@ -217,6 +235,8 @@ export interface Database {
   chatgpt_tokens: ChatgptTokensTable;
   chatgpt_windows: ChatgptWindowsTable;
   audit_log: AuditTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -231,5 +251,7 @@ export type UserLimitsRow = Selectable<UserLimitsTable>;
 export type ChatgptAccountRow = Selectable<ChatgptAccountsTable>;
 export type ChatgptTokensRow = Selectable<ChatgptTokensTable>;
 export type ChatgptWindowsRow = Selectable<ChatgptWindowsTable>;
+export type TeamRow = Selectable<TeamsTable>;
+export type TeamMemberRow = Selectable<TeamMembersTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type NewAuditRow = Insertable<AuditTable>;

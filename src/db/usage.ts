@@ -7,7 +7,7 @@ import type { Db } from './open.js';
 import { nowIso, sqliteHandle } from './open.js';
 import type { NewUsageRow } from './schema.js';
 
-const USAGE_COLUMNS = ['created_at', 'month', 'request_id', 'user_id', 'vm_id', 'vm_name', 'api_key_id', 'api_key_name', 'integration_id', 'integration_name', 'provider', 'model', 'source', 'api', 'status', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_micros', 'latency_ms', 'ttfb_ms', 'session_id'] as const;
+const USAGE_COLUMNS = ['created_at', 'month', 'request_id', 'user_id', 'vm_id', 'vm_name', 'api_key_id', 'api_key_name', 'integration_id', 'integration_name', 'provider', 'model', 'source', 'api', 'status', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_micros', 'latency_ms', 'ttfb_ms', 'session_id', 'team_id'] as const;
 
 /**
  * Writes usage rows in one transaction, which also moves their cost from this instance's credit
@@ -28,6 +28,7 @@ const PG_TYPES: Record<(typeof USAGE_COLUMNS)[number], string> = {
   created_at: 'text', month: 'text', request_id: 'text', user_id: 'int', vm_id: 'int', vm_name: 'text', api_key_id: 'int', api_key_name: 'text',
   integration_id: 'int', integration_name: 'text', provider: 'text', model: 'text', source: 'text', api: 'text', status: 'int', input_tokens: 'int',
   output_tokens: 'int', cache_read_tokens: 'int', cache_write_tokens: 'int', cost_micros: 'bigint', latency_ms: 'int', ttfb_ms: 'int', session_id: 'text',
+  team_id: 'int',
 };
 /** One fixed statement (PostgreSQL parses and plans it alike every time); a VALUES list built per batch cost ~10 µs of CPU a row here. */
 const PG_INSERT = `INSERT INTO usage (${USAGE_COLUMNS.join(', ')}) SELECT * FROM unnest(${USAGE_COLUMNS.map((c, i) => `$${i + 1}::${PG_TYPES[c]}[]`).join(', ')})`;

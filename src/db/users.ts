@@ -3,15 +3,25 @@ import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 import type { User } from './schema.js';
+import { TEAM_ACCOUNT_PREFIX } from './teams.js';
 
+/** People only: a team's hidden account ("team:NAME", migration 0014) is never found by name. */
 export async function findUserByName(db: Db, name: string): Promise<User | undefined> {
+  if (name.startsWith(TEAM_ACCOUNT_PREFIX)) return undefined;
   return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** A person by user name or, when the text holds an "@", by email (the first account with it). */
+export async function findUserByNameOrEmail(db: Db, text: string): Promise<User | undefined> {
+  if (!text.includes('@')) return findUserByName(db, text);
+  return db.selectFrom('users').selectAll().where('email', '=', text).where('name', 'not like', `${TEAM_ACCOUNT_PREFIX}%`).orderBy('id').limit(1).executeTakeFirst();
 }
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** People only, never a team's hidden account. */
 export async function listUsers(db: Db): Promise<(User & { key_count: number; vm_count: number })[]> {
   return db
     .selectFrom('users')
@@ -20,6 +30,7 @@ export async function listUsers(db: Db): Promise<(User & { key_count: number; vm
       eb.selectFrom('ssh_keys').select(eb.fn.countAll<number>().as('n')).whereRef('ssh_keys.user_id', '=', 'users.id').as('key_count'),
       eb.selectFrom('vms').select(eb.fn.countAll<number>().as('n')).whereRef('vms.user_id', '=', 'users.id').as('vm_count'),
     ])
+    .where('users.name', 'not like', `${TEAM_ACCOUNT_PREFIX}%`)
     .orderBy('users.id')
     .execute() as Promise<(User & { key_count: number; vm_count: number })[]>;
 }

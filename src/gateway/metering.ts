@@ -51,7 +51,10 @@ export class RequestMetering {
     // The client's output cap counts up to the model's own: max_tokens 1e308 must not reserve (and
     // block the user's other requests on) more than the model can ever produce.
     const maxOutput = Math.min(outputCap(r.json) ?? Infinity, r.model?.max_output_tokens ?? Infinity);
-    const reservation = charged ? await services.credits.admit(r.caller.userId, estimateMicros(r.model!.price, r.bodyBytes, maxOutput)) : undefined;
+    // A team integration's gateway traffic is the team's to pay (its credits, its 402), not the member's.
+    const team = r.integration.teamId;
+    const estimate = charged ? estimateMicros(r.model!.price, r.bodyBytes, maxOutput) : 0;
+    const reservation = charged ? await services.credits.admit(team ?? r.caller.userId, estimate, team !== undefined) : undefined;
     r.json = undefined; // only the output cap was needed: do not hold the parsed body for a long stream
     return new RequestMetering(services, r, charged, reservation);
   }
@@ -69,7 +72,7 @@ export class RequestMetering {
     const { caller, integration } = r;
     const usage = this.meter.finish();
     const cost = this.charged ? costMicros(r.model!.price, usage) : 0;
-    this.services.credits.settle(this.reservation, caller.userId, cost);
+    this.services.credits.settle(this.reservation, cost);
     const createdAt = this.started.toISOString();
     r.trace?.metered({ input: usage.input, output: usage.output, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, costMicros: cost }, firstByteMs);
     this.services.usage.add(fitted({
@@ -98,6 +101,7 @@ export class RequestMetering {
       latency_ms: Math.round(performance.now() - this.startedAt),
       ttfb_ms: firstByteMs === undefined ? null : Math.round(firstByteMs),
       session_id: session,
+      team_id: integration.teamId ?? null,
     }));
   }
 }

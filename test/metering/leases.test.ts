@@ -79,7 +79,7 @@ for (const database of DATABASES) {
       await topUpLease(db, erin.id, MONTH, 'b', at(t + 20_000), () => 3000); // B took over A's share
       await topUpLease(db, fay.id, MONTH, 'a', at(t + 20_000), () => 0); // idle: nothing outstanding
       await topUpLease(db, gus.id, MONTH, 'a', at(t + 20_000), () => 2000);
-      const lease = (outstanding: number, reserved: number, expiresAt: number, usedAt = t): Lease => ({ month: MONTH, outstanding, reserved, unwritten: 0, expiresAt, usedAt, dryAt: 0 });
+      const lease = (outstanding: number, reserved: number, expiresAt: number, usedAt = t): Lease => ({ month: MONTH, allocation: 0, outstanding, reserved, unwritten: 0, expiresAt, usedAt, dryAt: 0 });
       const leases = new Map<number, Lease>([
         [erin.id, lease(3000, 1000, t - 1000, t - 10_000)], // idle: its spare 2000 goes back, 1000 is still in flight
         [fay.id, lease(0, 0, t + 20_000)],

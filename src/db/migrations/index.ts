@@ -12,6 +12,7 @@ import * as m0009 from './0009_indexes.js';
 import * as m0010 from './0010_quiet_bookkeeping.js';
 import * as m0011 from './0011_chatgpt_accounts.js';
 import * as m0013 from './0013_audit_log.js';
+import * as m0014 from './0014_teams.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0009_indexes': m0009,
   '0010_quiet_bookkeeping': m0010,
   '0011_chatgpt_accounts': m0011,
-  // 0012 is teams (issue 14), merged in before this line.
+  // No 0012: teams landed after 0013 as 0014 (kysely refuses an older migration once a newer one ran).
   '0013_audit_log': m0013,
+  '0014_teams': m0014,
 };

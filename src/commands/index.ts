@@ -33,6 +33,7 @@ import { teamMembers } from './team/members.js';
 import { teamRemove } from './team/remove.js';
 import { teamRole } from './team/role.js';
 import { teamTransfer } from './team/transfer.js';
+import { teamUsage } from './team/usage.js';
 import { comment } from './vm/comment.js';
 import { ls } from './vm/ls.js';
 import { newVm } from './vm/new.js';
@@ -43,7 +44,7 @@ import { tag } from './vm/tag.js';
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog, integrationsSetup,
   keysCreate, keysList, keysRevoke,
-  teamCreate, teamMembers, teamAdd, teamRemove, teamRole, teamTransfer, teamLeave, teamDelete,
+  teamCreate, teamMembers, teamAdd, teamRemove, teamRole, teamTransfer, teamLeave, teamDelete, teamUsage,
   usage, credits, audit, adminUsers, adminUsage, adminCreditsGrant, adminLimits, adminAudit,
 ];
 

@@ -84,6 +84,15 @@ for (const database of DATABASES) describe(`team commands (${database.name})`, (
     await ok(k.alice, 'team role bob user');
   });
 
+  it('usage: owner and admins; empty before any traffic; groups checked', async () => {
+    await fails(k.bob, 'team usage', 1, /only the team's owner or admins can see the team's usage; your role in team "acme" is user/);
+    const empty = await okJson(k.carol, 'team usage --group model');
+    assert.deepEqual({ group: empty.group, rows: empty.rows, requests: empty.total.requests }, { group: 'model', rows: [], requests: 0 });
+    assert.match(await ok(k.alice, 'team usage --month 2026-01'), /No usage in 2026-01\./);
+    await fails(k.alice, 'team usage --group vm', 1, /invalid group "vm": use one of member, model, day, integration/);
+    await fails(k.alice, 'team usage --month 13', 1, /invalid month/);
+  });
+
   it('leave: anyone but the owner', async () => {
     await fails(k.alice, 'team leave', 1, /owner cannot leave/);
     await ok(k.alice, 'team add dave');

@@ -9,7 +9,8 @@ import { commandAsserts } from '../helpers/commands.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { storedBytes } from '../helpers/stored.js';
-import { signUp, type KeyPair } from '../helpers/ssh.js';
+import { openShell, signUp, type KeyPair } from '../helpers/ssh.js';
+import { KEYS } from '../helpers/terminal.js';
 
 const DOMAIN = 'gatehouse.localhost';
 /** The team's keys: the mock accepts the first. None may ever be shown, logged or stored plain. */
@@ -182,6 +183,22 @@ for (const database of DATABASES) describe(`team integrations (${database.name})
     assert.deepEqual(listed.integrations.sort(), ['llm', 'shared']);
     assert.match(await ok(k.bob, 'keys list'), /integrations=(llm,shared|shared,llm)/);
     await fails(k.dave, 'keys create --name ci --integration shared', 1, /integration "shared" not found/);
+  });
+
+  it('Tab completes the team’s integration names for members (one namespace), not for others', async () => {
+    for (const [who, expected] of [[k.carol, 'integrations edit shared --team'], [k.dave, 'integrations edit shax']] as const) {
+      const term = await openShell(gh.sshPort, who, { cols: 200, rows: 40 });
+      try {
+        const shows = (text: string) => term.waitFor(() => term.currentLine() === `gatehouse ▶ ${text}`.trimEnd());
+        await shows('');
+        term.type(who === k.carol ? `integrations edit sha${KEYS.tab} --team` : `integrations edit sha${KEYS.tab}x`);
+        await shows(expected);
+        term.type(KEYS.ctrlU);
+        await shows('');
+      } finally {
+        term.close();
+      }
+    }
   });
 
   it('malformed and oversized input is refused plainly', async () => {

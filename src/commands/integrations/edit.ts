@@ -41,7 +41,7 @@ export const integrationsEdit: CommandDef = {
     noteChanges(ctx, current.keyedProviders, Object.keys(keys), dropped, targets);
     const updated = await requireOwned(ctx, owner, current.name);
     if (args.json) return void ctx.out.json(integrationJson(updated));
-    ctx.out.line(`Updated integration ${ctx.out.c.bold(updated.name)}`);
+    ctx.out.line(`Updated ${owner.forTeam ? `team "${owner.team!.team}" ` : ''}integration ${ctx.out.c.bold(updated.name)}`);
     printUsageHints(ctx, updated);
   },
 };

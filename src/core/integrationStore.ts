@@ -111,14 +111,18 @@ export interface NewIntegration {
   attach: AttachTarget[];
 }
 
-/** Creates the integration, seals its keys (bound to its id) and attaches it, all or nothing. */
-export async function createIntegration(db: Db, sealer: Sealer, userId: number, spec: NewIntegration): Promise<void> {
+/**
+ * Creates the integration, seals its keys (bound to its id) and attaches it, all or nothing.
+ * `check` runs first in the same transaction: a rule the UNIQUE index cannot hold (integrationNames.ts).
+ */
+export async function createIntegration(db: Db, sealer: Sealer, userId: number, spec: NewIntegration, check?: (trx: Db) => Promise<void>): Promise<void> {
   // The namespace (personal and team names together) is checked by the caller (integrationNames.ts
   // checkNameFree), before any key is read; the UNIQUE index catches a session that took it since.
   const taken = (cause?: unknown) => new GatehouseError('conflict', `name "${spec.name}" is already in use`, { hint: 'choose another --name, or change that one with "integrations edit"', cause });
   await db
     .transaction()
     .execute(async (trx) => {
+      await check?.(trx);
       const row = await q.insertIntegration(trx, userId, { name: spec.name, type: spec.type, settings: spec.settings, comment: spec.comment });
       await storeKeys(trx, sealer, row.id, spec.keys);
       for (const t of spec.attach) await attachIfAbsent(trx, row.id, t);

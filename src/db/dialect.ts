@@ -76,6 +76,8 @@ const TURNS = {
   userLimits: 0x67680004,
   /** Refreshing one ChatGPT account's tokens (id: the account row): refresh tokens are single-use. */
   chatgptRefresh: 0x67680005,
+  /** A team's integration names (id: the team): its own and its members' personal ones are one namespace. */
+  teamNames: 0x67680006,
 } as const;
 
 /**

@@ -30,7 +30,7 @@ for (const database of DATABASES) describe(`team integrations (${database.name})
   let gh: TestGatehouse;
   let mock: MockProvider;
   const k: Record<'alice' | 'bob' | 'carol' | 'dave', KeyPair> = {} as never;
-  const { ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort, assertNoSecret);
+  const { sh, ok, okJson, fails, failsJson } = commandAsserts(() => gh.sshPort, assertNoSecret);
   const list = (key: KeyPair) => okJson(key, 'integrations list');
   const one = async (key: KeyPair, name: string) => (await list(key)).find((i: any) => i.name === name);
 
@@ -150,6 +150,24 @@ for (const database of DATABASES) describe(`team integrations (${database.name})
     await ok(k.dave, 'integrations add llm --name shared');
     await ok(k.dave, 'integrations remove shared');
     await ok(k.bob, 'integrations remove bobs');
+  });
+
+  it('one namespace at once: a team add and a member’s add (or rename) of one name, started together, never both win', async () => {
+    const oneWins = (results: { code: number | null; stderr: string }[]) => {
+      assert.equal(results.filter((r) => r.code === 0).length, 1, results.map((r) => r.stderr).join(' | '));
+      for (const r of results.filter((r) => r.code !== 0)) assert.match(r.stderr, /^error: name "twin-\d" is already in use\n/);
+    };
+    for (let round = 0; round < 4; round++) {
+      const name = `twin-${round}`;
+      await ok(k.bob, `integrations add llm --name pre-${round}`);
+      oneWins(await Promise.all([sh(k.alice, `integrations add llm --name ${name} --team`), sh(k.bob, `integrations add llm --name ${name}`), sh(k.carol, `integrations rename pool ${name} --team`), sh(k.bob, `integrations rename pre-${round} ${name}`)]));
+      const holders = [...(await list(k.bob)), ...(await list(k.alice)).filter((i: any) => !i.team)].filter((i: any) => i.name === name);
+      assert.equal(holders.length, 1, `one "${name}" among bob's, alice's and the team's`);
+      // Put things back for the next round.
+      if ((await one(k.alice, 'pool')) === undefined && (await one(k.alice, name))?.team) await ok(k.carol, `integrations rename ${name} pool --team`);
+      for (const who of [k.alice, k.bob]) for (const i of await list(who)) if (i.name === name || i.name === `pre-${round}`) await ok(who, `integrations remove ${i.name}${i.team ? ' --team' : ''}`);
+    }
+    assert.ok(await one(k.alice, 'pool'));
   });
 
   it('owner and admins edit, rotate the key, rename, attach, detach and remove; the audit row names the team', async () => {

@@ -5,7 +5,7 @@ import { shown } from '../../core/names.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandDef } from '../../shell/types.js';
 import { applyLlmFlags, applyReflectionFlags, commentFrom, integrationOptions } from './flags.js';
-import { checkTeamFlags, ownerFor } from './owner.js';
+import { checkTeamFlags, claimName, ownerFor } from './owner.js';
 import { printUsageHints } from './shared.js';
 
 export const integrationsAdd: CommandDef = {
@@ -46,7 +46,9 @@ export const integrationsAdd: CommandDef = {
     for (const p of Object.keys(keys)) ctx.audit.note(`${p} key set`); // which provider, never the key
     for (const t of targets) ctx.audit.note(`attached ${t.label}`);
     // Keys are sealed bound to the new integration's id (createIntegration → storeKeys), whoever owns it.
-    await createIntegration(ctx.db, ctx.services.sealer, owner.userId, { name, type, settings, comment: commentFrom(args) ?? null, keys, attach: targets });
+    const spec = { name, type, settings, comment: commentFrom(args) ?? null, keys, attach: targets };
+    // Checked again where it is taken: another session may have used the name while a key was typed.
+    await createIntegration(ctx.db, ctx.services.sealer, owner.userId, spec, (trx) => claimName(trx, owner, name));
     const made = await requireIntegration(ctx.db, owner.userId, name);
     const created = owner.forTeam ? { ...made, teamId: owner.team!.teamId, teamName: owner.team!.team } : made;
     if (args.json) return void ctx.out.json(integrationJson(created));

@@ -1,11 +1,14 @@
 // Whose integration an integrations command acts on (issue 14): the caller's own, or with --team
 // their team's, which the team's hidden account owns (user_id = team id) and only the team's
 // owner and admins may change. Every query is then scoped by that owner id, never by a name alone.
+import { checkNameFree } from '../../core/integrationNames.js';
 import { requireIntegration } from '../../core/integrationStore.js';
 import type { Integration } from '../../core/integrations.js';
 import { shown } from '../../core/names.js';
 import { requireMembership, requireRole } from '../../core/teams.js';
+import { takeTurn } from '../../db/dialect.js';
 import { findIntegrationRow } from '../../db/integrations.js';
+import type { Db } from '../../db/open.js';
 import { membershipOf, type Membership } from '../../db/teams.js';
 import { GatehouseError } from '../../errors.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
@@ -71,4 +74,15 @@ export function checkTeamFlags(args: ParsedArgs): void {
   for (const spec of (args.attach as string[] | undefined) ?? []) checkTeamSpec(spec);
   // A ChatGPT plan is one person's: a team integration would spend it for every member.
   if (args.openai === 'chatgpt' || args['openai-account'] !== undefined) throw new GatehouseError('invalid_input', CHATGPT_PERSONAL);
+}
+
+/**
+ * checkNameFree as a step of the transaction that takes the name: a member's personal names and
+ * the team's take turns per team, so two sessions cannot both find "x" free (one for the team, one
+ * for a member) and both insert it, which the UNIQUE index (per owner) would let through. Outside
+ * a team the UNIQUE index alone holds the rule.
+ */
+export async function claimName(trx: Db, owner: Owner, name: string, exceptId?: number): Promise<void> {
+  if (owner.team) await takeTurn(trx, 'teamNames', owner.team.teamId);
+  await checkNameFree(trx, owner, name, exceptId);
 }

@@ -1,8 +1,7 @@
 import { updateIntegration } from '../../core/integrationStore.js';
-import { checkNameFree } from '../../core/integrationNames.js';
 import { checkIntegrationName } from '../../core/integrations.js';
 import type { CommandDef } from '../../shell/types.js';
-import { ownerFor, requireOwned, teamOption } from './owner.js';
+import { claimName, ownerFor, requireOwned, teamOption } from './owner.js';
 import { integrationNames } from './shared.js';
 
 export const integrationsRename: CommandDef = {
@@ -17,8 +16,10 @@ export const integrationsRename: CommandDef = {
     const i = await requireOwned(ctx, owner, args._[0]);
     const name = checkIntegrationName(args._[1]);
     // One namespace per user: a personal name may not be the team's, nor a team name any member's.
-    await checkNameFree(ctx.db, owner, name, i.id);
-    await updateIntegration(ctx.db, owner.userId, i.id, { name });
+    await ctx.db.transaction().execute(async (trx) => {
+      await claimName(trx, owner, name, i.id);
+      await updateIntegration(trx, owner.userId, i.id, { name });
+    });
     if (args.json) ctx.out.json({ old: i.name, name, ...(owner.forTeam ? { team: owner.team!.team } : {}) });
     else ctx.out.line(`Renamed ${owner.forTeam ? `team "${owner.team!.team}" integration` : 'integration'} ${i.name} to ${name}`);
   },

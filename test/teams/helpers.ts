@@ -42,8 +42,7 @@ export async function startTeamEnv(options: EnvOptions = {}): Promise<TeamEnv> {
   await env.ok(bob, `new --name bob-plain --address ${VM.bobPlain}`);
   await env.ok(carol, `new --name carol-dev --address ${VM.carolDev} --tag dev`);
   const names = new Map<KeyPair, string>([[env.alice, 'alice'], [bob, 'bob'], [carol, 'carol']]);
-  const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
-  const sealer = new Sealer(Buffer.from(secret, 'hex'));
+  const teams = await teamCommands(url, secret);
   return {
     ...env,
     bob,
@@ -53,12 +52,24 @@ export async function startTeamEnv(options: EnvOptions = {}): Promise<TeamEnv> {
       names.set(key, name);
       return key;
     },
-    team: (key, command, stdin) => teamCommand(db, sealer, names.get(key)!, command, stdin),
+    team: (key, command, stdin) => teams.run(names.get(key)!, command, stdin),
     async stop() {
-      await db.destroy();
+      await teams.close();
       await env.stop();
     },
   };
+}
+
+export interface TeamCommands {
+  run(actorName: string, command: string, stdin?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** INTERIM: the team commands through src/core, on the PostgreSQL database at `url`. */
+export async function teamCommands(url: string, secret: string): Promise<TeamCommands> {
+  const db = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
+  const sealer = new Sealer(Buffer.from(secret, 'hex'));
+  return { run: (actor, command, stdin) => teamCommand(db, sealer, actor, command, stdin), close: () => db.destroy() };
 }
 
 async function teamCommand(db: Db, sealer: Sealer, actorName: string, command: string, stdin?: string): Promise<void> {

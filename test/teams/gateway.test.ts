@@ -140,6 +140,8 @@ describe('team integrations on the gateway (issue 14)', { skip: !POSTGRES_URL &&
     const { key: carols } = JSON.parse(await env.ok(env.carol, 'keys create --name laptop --json'));
     env.mock.reset();
     assertRefused(await withKey(carols), env.mock, 403, 'anthropic', /^you are not in a team/);
+    const { key: llmOnly } = JSON.parse(await env.ok(env.bob, 'keys create --name llm-only --integration llm --json'));
+    assertRefused(await withKey(llmOnly), env.mock, 403, 'anthropic', /^API key "llm-only" is not scoped to integration "shared"/);
     await env.ok(env.bob, 'keys revoke laptop');
     assertRefused(await withKey(key), env.mock, 401, 'anthropic', /invalid API key/);
   });

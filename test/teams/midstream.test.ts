@@ -67,13 +67,17 @@ describe('removal mid-stream (issue 14.6)', { skip: !POSTGRES_URL && 'no Postgre
     assert.match(refused.json().error.message, /^you are not in a team/);
   });
 
-  it('a Responses WebSocket open when the member is removed: the next turn gets an error frame and the socket closes (1008)', async () => {
+  it('a Responses WebSocket open when the member is removed (its turn charged to the team): the next turn gets an error frame and the socket closes (1008)', async () => {
     await env.team(env.alice, 'team add bob');
     await pollUntil(5000, async () => (await messages()).status === 200 || 'not yet');
     const ws = await openSocket(`ws://127.0.0.1:${env.port}/v1/responses`, { localAddress: VM.bobDev, headers: { 'openai-beta': 'responses_websockets=2026-02-06', host: POOLED } });
     const first = framesUntil(ws, 'response.completed');
     ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: 'hi' }));
-    await first;
+    const turn = (await first).find((f) => f.type === 'response.completed');
+    await pollUntil(5000, async () => {
+      const row = (await usageRows(env.gh)).find((r) => r.api === 'responses' && r.vm_name === 'bob-dev');
+      return (row !== undefined && row.team_id !== null && Number(row.cost_micros) > 0) || `no team row for ${turn?.response?.id}`;
+    });
     await env.team(env.alice, 'team remove bob');
     await pollUntil(1000, async () => (await messages()).status === 403 || 'still served');
     const upstreamFrames = env.mock.sockets[0].frames.length;

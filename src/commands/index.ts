@@ -25,6 +25,15 @@ import { integrationsRemove } from './integrations/remove.js';
 import { integrationsRename } from './integrations/rename.js';
 import { integrationsSetup } from './integrations/setup.js';
 import { integrationsTest } from './integrations/test.js';
+import { teamAdd } from './team/add.js';
+import { teamCreate } from './team/create.js';
+import { teamDelete } from './team/delete.js';
+import { teamLeave } from './team/leave.js';
+import { teamMembers } from './team/members.js';
+import { teamRemove } from './team/remove.js';
+import { teamRole } from './team/role.js';
+import { teamTransfer } from './team/transfer.js';
+import { teamUsage } from './team/usage.js';
 import { comment } from './vm/comment.js';
 import { ls } from './vm/ls.js';
 import { newVm } from './vm/new.js';
@@ -35,12 +44,14 @@ import { tag } from './vm/tag.js';
 export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comment, sshKeyList, sshKeyAdd, sshKeyRemove, sshKeyRename,
   integrationsList, integrationsAdd, integrationsEdit, integrationsRemove, integrationsRename, integrationsAttach, integrationsDetach, integrationsTest, integrationsCatalog, integrationsSetup,
   keysCreate, keysList, keysRevoke,
+  teamCreate, teamMembers, teamAdd, teamRemove, teamRole, teamTransfer, teamLeave, teamDelete, teamUsage,
   usage, credits, audit, adminUsers, adminUsage, adminCreditsGrant, adminLimits, adminAudit,
 ];
 
 export const groups: GroupDef[] = [
   { name: 'ssh-key', summary: 'manage the SSH keys that log in to your account' },
   { name: 'integrations', aliases: ['int'], summary: 'configure what your VMs can reach through the gateway' },
+  { name: 'team', summary: 'work in a team: members, roles, and integrations shared by tag', default: 'members' },
   { name: 'keys', summary: 'API keys for clients outside VMs (laptops, CI)' },
   { name: 'admin', summary: 'operator commands (admins only)' },
 ];

@@ -92,7 +92,7 @@ export async function insertGrant(db: Db, grant: { userId: number; month: string
     .execute();
 }
 
-export type UsageGroup = 'model' | 'day' | 'vm' | 'integration' | 'key' | 'session' | 'user';
+export type UsageGroup = 'model' | 'day' | 'vm' | 'integration' | 'key' | 'session' | 'user' | 'member';
 
 const GROUP_COLUMN: Record<UsageGroup, string> = {
   model: 'usage.model',
@@ -102,6 +102,7 @@ const GROUP_COLUMN: Record<UsageGroup, string> = {
   key: "coalesce(usage.api_key_name, '-')",
   session: "coalesce(usage.session_id, '-')",
   user: 'users.name',
+  member: 'users.name', // a team's report: the member who sent the request
 };
 
 export interface UsageSummary {
@@ -112,10 +113,19 @@ export interface UsageSummary {
   cache_write_tokens: number;
   output_tokens: number;
   cost_micros: number;
+  /** The part of cost_micros charged to a team (rows through a team integration), not to the sender. */
+  team_cost_micros: number;
 }
 
-/** Totals per group for a month; userId undefined: every user (admin reports). */
-export async function summarizeUsage(db: Db, month: string, group: UsageGroup, userId?: number): Promise<UsageSummary[]> {
+/** Whose rows: a user's own (team traffic included: user_id is the sender), a team's (team_id), or, empty, everyone's. */
+export interface UsageScope {
+  userId?: number;
+  teamId?: number;
+}
+
+/** Totals per group for a month; no scope: every user (admin reports). A bare number is a userId (older callers). */
+export async function summarizeUsage(db: Db, month: string, group: UsageGroup, scope: UsageScope | number = {}): Promise<UsageSummary[]> {
+  const { userId, teamId } = typeof scope === 'number' ? { userId: scope, teamId: undefined } : scope;
   let q = db
     .selectFrom('usage')
     .innerJoin('users', 'users.id', 'usage.user_id')
@@ -127,12 +137,14 @@ export async function summarizeUsage(db: Db, month: string, group: UsageGroup, u
       (eb) => eb.fn.sum<number>('usage.cache_write_tokens').as('cache_write_tokens'),
       (eb) => eb.fn.sum<number>('usage.output_tokens').as('output_tokens'),
       (eb) => eb.fn.sum<number>('usage.cost_micros').as('cost_micros'),
+      sql<number>`coalesce(sum(case when usage.team_id is not null then usage.cost_micros else 0 end), 0)`.as('team_cost_micros'),
     ])
     .where('usage.month', '=', month)
     .groupBy(sql.raw(GROUP_COLUMN[group]))
     // Byte order on both databases, as every listing (db/dialect.ts inByteOrder).
     .orderBy(sql.raw(`${GROUP_COLUMN[group]}${dialectOf(db) === 'postgres' ? ' collate "C"' : ''}`));
   if (userId !== undefined) q = q.where('usage.user_id', '=', userId);
+  if (teamId !== undefined) q = q.where('usage.team_id', '=', teamId);
   const rows = await q.execute();
   return rows.map((r) => ({
     group: String(r.group),
@@ -142,5 +154,6 @@ export async function summarizeUsage(db: Db, month: string, group: UsageGroup, u
     cache_write_tokens: Number(r.cache_write_tokens),
     output_tokens: Number(r.output_tokens),
     cost_micros: Number(r.cost_micros),
+    team_cost_micros: Number(r.team_cost_micros),
   }));
 }

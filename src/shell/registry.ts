@@ -30,12 +30,16 @@ export class Registry<D extends CommandShape = CommandDef> {
     return this.commands.filter((c) => c.path.length === 1);
   }
 
-  resolve(words: string[]): Resolution<D> {
+  /** `help` passes `groupsAlone`: "help team" shows the group, while "team" alone runs its default. */
+  resolve(words: string[], groupsAlone = false): Resolution<D> {
     const [first, second] = words;
     const group = this.group(first);
     if (group) {
       const subs = this.subcommands(group);
-      if (second === undefined || second.startsWith('-')) return { kind: 'group', group, commands: subs };
+      const alone = second === undefined || second.startsWith('-');
+      const fallback = group.default && !groupsAlone && second !== '--help' && second !== '-h' ? subs.find((c) => c.path[1] === group.default) : undefined;
+      if (alone && fallback) return { kind: 'command', def: fallback, rest: words.slice(1) };
+      if (alone) return { kind: 'group', group, commands: subs };
       const def = subs.find((c) => c.path[1] === second || c.aliases?.includes(second));
       if (!def) {
         throw new GatehouseError('usage', `"${group.name}" subcommand "${shown(second)}" not found, valid subcommands are: ${subs.map((c) => c.path[1]).join(', ')}`);

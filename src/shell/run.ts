@@ -121,7 +121,7 @@ function help(registry: Registry, ctx: CommandContext, topic: string[], json: bo
     } else printOverview(ctx.out, registry, Boolean(ctx.user.is_admin));
     return 0;
   }
-  const found = registry.resolve(topic);
+  const found = registry.resolve(topic, true);
   if (found.kind === 'group') groupHelp(ctx, found.group, found.commands, json);
   else if (json) ctx.out.json(helpAsJson(found.def));
   else printCommandHelp(ctx.out, found.def);

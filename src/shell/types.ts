@@ -119,4 +119,6 @@ export interface GroupDef {
   name: string;
   aliases?: string[];
   summary: string;
+  /** The subcommand the group word alone runs (`team` is `team members`, as on exe.dev); else it shows the group's help. */
+  default?: string;
 }

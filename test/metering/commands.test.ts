@@ -71,13 +71,13 @@ for (const database of DATABASES) {
           month: thisMonth,
           group: 'model',
           rows: [
-            { model: 'claude-sonnet-5-5', ...SONNET },
-            { model: 'gpt-5.5', ...GPT },
+            { model: 'claude-sonnet-5-5', ...SONNET, team_cost_micros: 0 },
+            { model: 'gpt-5.5', ...GPT, team_cost_micros: 0 },
           ],
-          total: { model: 'total', ...ALICE_TOTAL },
+          total: { model: 'total', ...ALICE_TOTAL, team_cost_micros: 0 },
         });
         const b = await okJson(world.gh.sshPort, bob, 'usage');
-        assert.deepEqual(b.rows, [{ model: 'gemini-2.5-flash', ...BOB_TOTAL }]);
+        assert.deepEqual(b.rows, [{ model: 'gemini-2.5-flash', ...BOB_TOTAL, team_cost_micros: 0 }]);
       });
 
       it('--group day, vm, integration, key, session', async () => {
@@ -102,9 +102,9 @@ for (const database of DATABASES) {
 
       it('--month: another month is empty; this month is the default', async () => {
         const empty = await okJson(world.gh.sshPort, alice, 'usage --month 2020-01');
-        assert.deepEqual(empty, { month: '2020-01', group: 'model', rows: [], total: { model: 'total', requests: 0, input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_micros: 0, cost_usd: 0 } });
+        assert.deepEqual(empty, { month: '2020-01', group: 'model', rows: [], total: { model: 'total', requests: 0, input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_micros: 0, team_cost_micros: 0, cost_usd: 0 } });
         assert.equal((await ok(world.gh.sshPort, alice, 'usage --month 2020-01')).trim(), 'No usage in 2020-01.');
-        assert.deepEqual((await okJson(world.gh.sshPort, alice, `usage --month ${thisMonth}`)).total, { model: 'total', ...ALICE_TOTAL });
+        assert.deepEqual((await okJson(world.gh.sshPort, alice, `usage --month ${thisMonth}`)).total, { model: 'total', ...ALICE_TOTAL, team_cost_micros: 0 });
       });
 
       it('a bad month or group is refused with what to use', async () => {

@@ -70,7 +70,7 @@ for (const database of DATABASES) {
       const usage = await okJson(world.gh.sshPort, alice, 'usage --group model');
       assert.equal(usage.group, 'model');
       assert.deepEqual(usage.rows, [
-        { model: 'claude-opus-5-5', requests: 1, input_tokens: 14, cache_read_tokens: 20480, cache_write_tokens: 3210, output_tokens: 87, cost_micros: ACCEPTANCE_COST, cost_usd: 0.021942 },
+        { model: 'claude-opus-5-5', requests: 1, input_tokens: 14, cache_read_tokens: 20480, cache_write_tokens: 3210, output_tokens: 87, cost_micros: ACCEPTANCE_COST, team_cost_micros: 0, cost_usd: 0.021942 },
       ]);
       assert.equal(usage.total.model, 'total');
       assert.equal(usage.total.cost_micros, ACCEPTANCE_COST);
@@ -147,7 +147,7 @@ for (const database of DATABASES) {
       assert.equal(world.mock.lastRequest()!.headers['x-api-key'], BYOK_KEY);
       const byIntegration = await okJson(world.gh.sshPort, alice, 'usage --group integration');
       const mine = byIntegration.rows.find((x: any) => x.integration === 'mine');
-      assert.deepEqual(mine, { integration: 'mine', requests: 1, input_tokens: 7, cache_read_tokens: 300, cache_write_tokens: 40, output_tokens: 11, cost_micros: 0, cost_usd: 0 });
+      assert.deepEqual(mine, { integration: 'mine', requests: 1, input_tokens: 7, cache_read_tokens: 300, cache_write_tokens: 40, output_tokens: 11, cost_micros: 0, team_cost_micros: 0, cost_usd: 0 });
       const [row] = (await usageRows(world.gh)).filter((x) => x.request_id === r.headers['x-gatehouse-request-id']);
       assert.equal(row.source, 'byok');
       const credits = await okJson(world.gh.sshPort, alice, 'credits');

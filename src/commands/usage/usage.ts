@@ -8,7 +8,7 @@ const GROUPS: UsageGroup[] = ['model', 'day', 'vm', 'integration', 'key', 'sessi
 export const usage: CommandDef = {
   path: ['usage'],
   audit: 'read',
-  summary: 'your gateway usage for a month: requests, tokens and cost per group',
+  summary: 'your gateway usage for a month: requests, tokens and cost per group (team_cost_micros: the part a team paid)',
   options: {
     month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },
     group: { type: 'string', value: 'BY', describe: `group by ${GROUPS.join(', ')} (default: model)`, complete: async () => GROUPS },
@@ -18,6 +18,7 @@ export const usage: CommandDef = {
     const month = monthArg(args);
     const group = groupArg(args, GROUPS, 'model');
     await ctx.services.usage.flush(); // so a report right after a request includes it
-    printUsage(ctx, month, group, await summarizeUsage(ctx.db, month, group, ctx.user.id), args.json);
+    // Team traffic is the sender's usage too (user_id), marked: the team paid for it, not the sender's credits.
+    printUsage(ctx, month, group, await summarizeUsage(ctx.db, month, group, { userId: ctx.user.id }), args.json, { teamCost: true });
   },
 };

@@ -45,7 +45,7 @@ export async function updateIntegration(db: Db, userId: number, id: number, set:
   try {
     await q.updateIntegration(db, userId, id, set);
   } catch (cause) {
-    if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `you already have an integration named "${set.name}"`, { cause });
+    if (isUniqueViolation(cause)) throw new GatehouseError('conflict', `name "${set.name}" is already in use`, { hint: 'another session took it just now; choose another name', cause });
     throw cause;
   }
 }
@@ -113,8 +113,9 @@ export interface NewIntegration {
 
 /** Creates the integration, seals its keys (bound to its id) and attaches it, all or nothing. */
 export async function createIntegration(db: Db, sealer: Sealer, userId: number, spec: NewIntegration): Promise<void> {
-  const taken = (cause?: unknown) => new GatehouseError('conflict', `you already have an integration named "${spec.name}"`, { hint: 'choose another --name, or change it with "integrations edit"', cause });
-  if (await q.findIntegrationRow(db, userId, spec.name)) throw taken();
+  // The namespace (personal and team names together) is checked by the caller (integrationNames.ts
+  // checkNameFree), before any key is read; the UNIQUE index catches a session that took it since.
+  const taken = (cause?: unknown) => new GatehouseError('conflict', `name "${spec.name}" is already in use`, { hint: 'choose another --name, or change that one with "integrations edit"', cause });
   await db
     .transaction()
     .execute(async (trx) => {
@@ -123,7 +124,7 @@ export async function createIntegration(db: Db, sealer: Sealer, userId: number, 
       for (const t of spec.attach) await attachIfAbsent(trx, row.id, t);
     })
     .catch((cause) => {
-      // Another session took the name between the check above and the insert, or removed a VM to attach to.
+      // Another session took the name since the caller's check, or removed a VM to attach to.
       if (isUniqueViolation(cause)) throw taken(cause);
       if (isForeignKeyViolation(cause)) throw new GatehouseError('not_found', 'a VM to attach it to was removed meanwhile', { cause });
       throw cause;

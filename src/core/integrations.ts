@@ -119,7 +119,8 @@ export function summary(i: Pick<Integration, 'type' | 'settings'>): string {
 }
 
 export function integrationJson(i: Integration): object {
-  const base = { name: i.name, type: i.type, summary: summary(i), attachments: i.attachments, comment: i.comment ?? '' };
+  // "team": the team's name on a team integration (issue 14); absent on a personal one.
+  const base = { name: i.name, ...(i.teamName !== undefined ? { team: i.teamName } : {}), type: i.type, summary: summary(i), attachments: i.attachments, comment: i.comment ?? '' };
   if (i.type === 'llm') {
     const s = i.settings as LlmSettings;
     const providers = Object.fromEntries(

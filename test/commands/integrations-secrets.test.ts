@@ -209,7 +209,7 @@ for (const database of DATABASES) describe(`provider keys on their way in (${dat
       assert.doesNotMatch(screen, /API key:/);
       screen = await enter(term, 'integrations add llm --name early --anthropic=byok --anthropic-key=- --gemini=chatgpt\r', /chatgpt is a source for openai only/);
       assert.doesNotMatch(screen, /API key:/);
-      screen = await enter(term, 'integrations add llm --name typed --anthropic=byok --anthropic-key=-\r', /you already have an integration named "typed"/);
+      screen = await enter(term, 'integrations add llm --name typed --anthropic=byok --anthropic-key=-\r', /name "typed" is already in use/);
       assert.doesNotMatch(screen, /API key:/);
       screen = await enter(term, 'integrations edit typed --openai-key=- --comment x\r', /--openai-key is only used when openai is on byok/);
       assert.doesNotMatch(screen, /API key:/);

@@ -161,7 +161,8 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
       await fails(alice, 'integrations add llm --name e1 --openai=chatgpt', 2, /^error: --openai=chatgpt needs --openai-account=ACCT\nlist connected accounts with "integrations setup chatgpt --list"\n$/);
       await fails(alice, 'integrations add llm --name e1 --openai=chatgpt --openai-account=work', 1, /^error: ChatGPT account "work" not found\nlist connected accounts with "integrations setup chatgpt --list"\n$/);
       await fails(alice, 'integrations add llm --name e1 --openai-account=work', 2, /--openai-account is only used with --openai=chatgpt/);
-      await fails(alice, 'integrations add llm --name e1 --team core', 1, /team integrations are not available yet/);
+      await fails(alice, 'integrations add llm --name e1 --team', 1, /^error: you are not in a team\n/); // issue 14: --team is a switch
+      await fails(alice, 'integrations add llm --name e1 --team core', 2, /unexpected argument "core"/);
       await fails(alice, 'integrations add llm --name e1 --anthropic', 2, /flag --anthropic needs a value/);
       await failsJson(alice, 'integrations add llm --name e1 --anthropic=byok', 2, /--anthropic=byok needs your key/);
       await failsJson(alice, 'integrations add llm --name e1 --openai=chatgpt --openai-account=work', 1, /ChatGPT account "work" not found/);
@@ -177,8 +178,8 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
       await fails(alice, 'integrations add llm --name', 2, /flag --name needs a value/);
       await fails(alice, 'integrations add --name x', 2, /missing argument TYPE/);
       await fails(alice, 'integrations add vpn --name x', 1, /^error: unknown integration type "vpn": use llm or reflection\n$/);
-      await fails(alice, 'integrations add llm --name keys', 1, /^error: you already have an integration named "keys"\nchoose another --name, or change it with "integrations edit"\n$/);
-      await failsJson(alice, 'integrations add llm --name keys', 1, /you already have an integration named "keys"/);
+      await fails(alice, 'integrations add llm --name keys', 1, /^error: name "keys" is already in use\nchoose another name, or change that one with "integrations edit"\n$/);
+      await failsJson(alice, 'integrations add llm --name keys', 1, /name "keys" is already in use/);
       assert.deepEqual(await list(alice), before);
       const max = 'a' + '0'.repeat(61) + 'z';
       await ok(alice, `integrations add llm --name ${max}`);
@@ -372,7 +373,7 @@ for (const database of DATABASES) describe(`integration commands (${database.nam
       assert.deepEqual(await one(alice, 'new-name'), { ...before, name: 'new-name' });
       assert.equal(await one(alice, 'old-name'), undefined);
       await fails(alice, 'integrations rename old-name x', 1, /integration "old-name" not found/);
-      await fails(alice, 'integrations rename new-name keys', 1, /^error: you already have an integration named "keys"\n$/);
+      await fails(alice, 'integrations rename new-name keys', 1, /^error: name "keys" is already in use\n/);
       await fails(alice, 'integrations rename new-name New_Name', 1, /invalid integration name "New_Name"/);
       await fails(alice, 'integrations rename new-name', 2, /missing argument NEW/);
       assert.deepEqual(await okJson(alice, 'integrations rename new-name newer-name'), { old: 'new-name', name: 'newer-name' });

@@ -86,10 +86,10 @@ for (const database of DATABASES) describe(`check-then-write commands at once ($
 
   it('issue 12.1: one name wanted by two sessions at once: one gets it, the other is told it is taken', async () => {
     oneWins(await race([alice, 'new --name same-name'], [bob, 'new --name same-name']), /VM name "same-name" (is|was just) taken/);
-    oneWins(await race([alice, 'integrations add llm --name twin'], [alice, 'integrations add llm --name twin']), /already have an integration named "twin"/);
+    oneWins(await race([alice, 'integrations add llm --name twin'], [alice, 'integrations add llm --name twin']), /name "twin" is already in use/);
     await ok(alice, 'integrations add llm --name one');
     await ok(alice, 'integrations add llm --name two');
-    oneWins(await race([alice, 'integrations rename one both'], [alice, 'integrations rename two both']), /already have an integration named "both"/);
+    oneWins(await race([alice, 'integrations rename one both'], [alice, 'integrations rename two both']), /name "both" is already in use/);
     oneWins(await race([alice, 'integrations attach twin tag:gpu'], [alice, 'integrations attach twin tag:gpu']), /already attached to tag:gpu/);
     oneWins(await race([alice, 'keys create --name laptop'], [alice, 'keys create --name laptop']), /already have an API key named "laptop"/);
     const shared = newKey('shared');

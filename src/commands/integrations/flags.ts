@@ -7,6 +7,7 @@ import { GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, OptionSpec, ParsedArgs } from '../../shell/types.js';
 import { checkAccountName, notFound } from '../../core/chatgpt/accountViews.js';
+import { CHATGPT_PERSONAL, teamOption } from './owner.js';
 import { attachSpecs, chatgptAccountNames } from './shared.js';
 
 const sourceList = 'gateway, byok or disabled (openai also: chatgpt)';
@@ -23,7 +24,7 @@ export const integrationOptions: Record<string, OptionSpec> = {
   fields: { type: 'string', value: 'FIELDS', describe: 'reflection: all, none, or a list of email,tags,comment,integrations' },
   attach: { type: 'array', value: 'SPEC', describe: 'attach to vm:NAME, tag:NAME or auto:all (repeatable)', complete: attachSpecs },
   comment: { type: 'string', value: 'TEXT', describe: 'free-form note' },
-  team: { type: 'string', value: 'TEAM', describe: 'create it for a team (not available yet)' },
+  ...teamOption,
 };
 
 export interface LlmChange {
@@ -85,7 +86,7 @@ export function llmSettingsFrom(args: ParsedArgs, current: LlmSettings, keyed: s
     }
     if (given === 'chatgpt' && p !== 'openai') throw new GatehouseError('invalid_input', `chatgpt is a source for openai only: use --${p}=gateway, byok or disabled`);
     // A ChatGPT plan is one person's: a team integration would spend it for everyone.
-    if (given === 'chatgpt' && args.team !== undefined) throw new GatehouseError('invalid_input', 'a ChatGPT account is personal: --openai=chatgpt is for personal integrations only');
+    if (given === 'chatgpt' && args.team === true) throw new GatehouseError('invalid_input', CHATGPT_PERSONAL);
     const source = (given as Source | undefined) ?? settings.providers[p].source;
     const keyArg = args[`${p}-key`] as string | undefined;
     if (keyArg !== undefined && source !== 'byok') {
@@ -125,8 +126,4 @@ export function commentFrom(args: ParsedArgs): string | null | undefined {
   if (args.comment === undefined) return undefined;
   const text = checkComment(String(args.comment)).trim();
   return text || null;
-}
-
-export function rejectTeam(args: ParsedArgs): void {
-  if (args.team !== undefined) throw new GatehouseError('not_implemented', 'team integrations are not available yet', { hint: 'leave out --team to create a personal integration' });
 }

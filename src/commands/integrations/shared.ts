@@ -1,11 +1,12 @@
 // What the integrations commands share: completers and the "how to use it" lines.
-import { listIntegrations } from '../../core/integrationStore.js';
+import { listVisibleIntegrations } from '../../core/integrationNames.js';
 import type { Integration } from '../../core/integrations.js';
 import { listVms } from '../../db/vms.js';
 import type { CommandContext } from '../../shell/types.js';
 
+/** The user's integrations and their team's: one namespace, so each name means one of them. */
 export async function integrationNames(ctx: CommandContext): Promise<string[]> {
-  return (await listIntegrations(ctx.db, ctx.user.id)).map((i) => i.name);
+  return (await listVisibleIntegrations(ctx.db, ctx.user.id)).map((i) => i.name);
 }
 
 /** The user's connected ChatGPT accounts (--name of setup, --openai-account). */
@@ -21,9 +22,14 @@ export async function attachSpecs(ctx: CommandContext): Promise<string[]> {
 /** After add/edit: how to attach it (when it has no attachment) and how to use it from a VM. */
 export function printUsageHints(ctx: CommandContext, i: Integration): void {
   const { c } = ctx.out;
+  const path = i.type === 'llm' ? '/v1/models' : '/';
+  if (i.teamName !== undefined) {
+    // A team integration serves every member's VM with one of its tags, at NAME.team.DOMAIN.
+    if (i.attachments.length === 0) ctx.out.line(`It is not attached to any tag yet: ${c.cyan(`integrations attach ${i.name} tag:NAME --team`)}`);
+    return void ctx.out.line(`From a team member's VM with ${i.attachments.join(' or ') || 'that tag'}: ${c.cyan(`curl http://${i.name}.team.${ctx.config.domain}${path}`)}`);
+  }
   if (i.attachments.length === 0) {
     ctx.out.line(`It is not attached to any VM yet: ${c.cyan(`integrations attach ${i.name} vm:NAME`)} (or tag:NAME, auto:all)`);
   }
-  const path = i.type === 'llm' ? '/v1/models' : '/';
   ctx.out.line(`From a VM: ${c.cyan(`curl http://${i.name}.int.${ctx.config.domain}${path}`)}`);
 }

@@ -1,5 +1,4 @@
 import { PROVIDER_IDS } from '../../config.js';
-import { requireIntegration } from '../../core/integrationStore.js';
 import type { LlmSettings } from '../../core/integrations.js';
 import { shown } from '../../core/names.js';
 import { probeProvider, probeUrl } from '../../core/providerProbe.js';
@@ -8,6 +7,7 @@ import { getSealedSecret } from '../../db/integrations.js';
 import { asPublicError, GatehouseError } from '../../errors.js';
 import { providers } from '../../providers/index.js';
 import type { CommandContext, CommandDef } from '../../shell/types.js';
+import { ownerFor, requireOwned, teamOption } from './owner.js';
 import { integrationNames } from './shared.js';
 
 /** The Codex version the models list is asked for (the backend filters models by client version). */
@@ -18,9 +18,11 @@ export const integrationsTest: CommandDef = {
   audit: 'read',
   summary: 'check each byok key and ChatGPT account with one cheap call to its provider (its models list)',
   args: [{ name: 'NAME', complete: integrationNames }],
-  examples: ['integrations test keys'],
+  options: teamOption,
+  examples: ['integrations test keys', 'integrations test shared --team'],
   async run(ctx, args) {
-    const i = await requireIntegration(ctx.db, ctx.user.id, args._[0]);
+    // A team's keys are tested by those who set them: the team's owner and admins.
+    const i = await requireOwned(ctx, await ownerFor(ctx, args, 'test team integrations'), args._[0]);
     if (i.type !== 'llm') throw new GatehouseError('invalid_input', `integration "${i.name}" is a ${i.type} integration; only llm integrations have keys to test`);
     const settings = i.settings as LlmSettings;
     const tested = PROVIDER_IDS.filter((p) => ['byok', 'chatgpt'].includes(settings.providers[p].source));

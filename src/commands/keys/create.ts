@@ -1,5 +1,5 @@
 import { displayPrefix, generateApiKey, parseExpiry } from '../../core/apiKeys.js';
-import { listIntegrations } from '../../core/integrationStore.js';
+import { listVisibleIntegrations } from '../../core/integrationNames.js';
 import type { Integration } from '../../core/integrations.js';
 import { parseModelGlobs } from '../../core/integrations.js';
 import { checkKeyName, shown } from '../../core/names.js';
@@ -15,7 +15,7 @@ export const keysCreate: CommandDef = {
   summary: 'mint a gateway API key for clients outside VMs (shown once)',
   options: {
     name: { type: 'string', value: 'NAME', describe: 'a name to recognise it by (required)' },
-    integration: { type: 'array', value: 'NAME', describe: 'limit it to this integration (repeatable; default: all of yours)', complete: integrationNames },
+    integration: { type: 'array', value: 'NAME', describe: 'limit it to this integration, yours or your team’s (repeatable; default: all of yours)', complete: integrationNames },
     models: { type: 'string', value: 'GLOB,…', describe: "limit it to these models, e.g. 'claude-*'" },
     expires: { type: 'string', value: 'WHEN', describe: '30d, 12h, a date like 2027-01-31, or never (default: never)' },
   },
@@ -25,7 +25,8 @@ export const keysCreate: CommandDef = {
     const name = checkKeyName(String(args.name));
     if (await findApiKey(ctx.db, ctx.user.id, name)) throw new GatehouseError('conflict', `you already have an API key named "${name}"`, { hint: `revoke it first: keys revoke ${name}` });
     const wanted = [...new Set((args.integration as string[] | undefined) ?? [])];
-    const mine = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.name, i]));
+    // The team's integrations too: one namespace per user, so a name means one integration.
+    const mine = new Map((await listVisibleIntegrations(ctx.db, ctx.user.id)).map((i) => [i.name, i]));
     for (const i of wanted) if (!mine.has(i)) throw new GatehouseError('not_found', `integration "${shown(i)}" not found`, { hint: 'run "integrations list" to see yours' });
     checkKeyTypes(ctx, wanted.map((i) => mine.get(i)!));
     const scope = wanted.length ? wanted.map((i) => mine.get(i)!.id) : null; // ids: a renamed integration stays in scope

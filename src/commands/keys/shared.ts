@@ -1,4 +1,4 @@
-import { listIntegrations } from '../../core/integrationStore.js';
+import { listVisibleIntegrations } from '../../core/integrationNames.js';
 import { listApiKeys } from '../../db/apiKeys.js';
 import type { ApiKeyRow } from '../../db/schema.js';
 import type { CommandContext } from '../../shell/types.js';
@@ -7,9 +7,12 @@ export async function apiKeyNames(ctx: CommandContext): Promise<string[]> {
   return (await listApiKeys(ctx.db, ctx.user.id)).map((k) => k.name);
 }
 
-/** A key's integration scope by current name (it is stored by id, so renames follow). */
+/**
+ * A key's integration scope by current name (it is stored by id, so renames follow). The team's
+ * integrations count while the user is a member; after they leave, those ids name nothing.
+ */
 export async function scopeNamer(ctx: CommandContext): Promise<(k: ApiKeyRow) => string[] | 'all'> {
-  const names = new Map((await listIntegrations(ctx.db, ctx.user.id)).map((i) => [i.id, i.name]));
+  const names = new Map((await listVisibleIntegrations(ctx.db, ctx.user.id)).map((i) => [i.id, i.name]));
   return (k) => (k.integrations ? (JSON.parse(k.integrations) as number[]).map((id) => names.get(id)).filter((n): n is string => n !== undefined) : 'all');
 }
 

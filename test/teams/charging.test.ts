@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { TEAM_CREDITS_EXHAUSTED } from '../../src/core/credits.js';
 import { pollUntil } from '../fleet/fleet.js';
 import { assertRefused, intHost, OPERATOR_KEYS } from '../helpers/gateway.js';
-import { POSTGRES_URL } from '../helpers/databases.js';
+import { DATABASES } from '../helpers/databases.js';
 import { usageRows } from '../metering/helpers.js';
 import { startTeamEnv, teamHost, VM, type TeamEnv } from './helpers.js';
 
@@ -24,18 +24,17 @@ function body(): string {
   return JSON.stringify(base);
 }
 
-describe('team charging (issue 14.3)', { skip: !POSTGRES_URL && 'no PostgreSQL' }, () => {
+for (const database of DATABASES) describe(`team charging (issue 14.3) on ${database.name}`, () => {
   let env: TeamEnv;
   const call = (from: string, host = POOLED, path = '/v1/messages', payload: string | object = body()) =>
     env.request({ from, host, path, headers: { ...HEADERS, 'content-type': 'application/json' }, body: payload });
   const credits = async (key = env.bob) => JSON.parse(await env.ok(key, 'credits --json'));
 
   before(async () => {
-    env = await startTeamEnv({ env: { GATEHOUSE_TEAM_MONTHLY_CREDITS: String(TEAM_ALLOCATION / 1e6), GATEHOUSE_RATE_LIMIT_RPM: '100000' } });
-    await env.team(env.alice, 'team create acme');
-    await env.team(env.alice, 'team add bob');
-    await env.team(env.alice, 'integrations add llm --name pooled --team --anthropic=gateway --attach tag:dev');
-    await pollUntil(5000, async () => (await env.request({ from: VM.bobDev, host: POOLED, path: '/v1/models' })).status === 200 || 'not yet');
+    env = await startTeamEnv(database, { env: { GATEHOUSE_TEAM_MONTHLY_CREDITS: String(TEAM_ALLOCATION / 1e6), GATEHOUSE_RATE_LIMIT_RPM: '100000' } });
+    await env.ok(env.alice, 'team create acme');
+    await env.ok(env.alice, 'team add bob');
+    await env.ok(env.alice, 'integrations add llm --name pooled --team --anthropic=gateway --attach tag:dev');
   });
   after(() => env?.stop());
 
@@ -54,6 +53,17 @@ describe('team charging (issue 14.3)', { skip: !POSTGRES_URL && 'no PostgreSQL' 
     assert.equal(afterwards.used_micros, before.used_micros);
     assert.equal(afterwards.remaining_micros, before.remaining_micros);
     assert.equal((await credits(env.alice)).used_micros, 0);
+    // Acceptance: the team's report and balance show the cost; each member's usage marks its share as the team's.
+    const team = JSON.parse(await env.ok(env.alice, 'team usage --json'));
+    assert.equal(team.total.cost_micros, 2 * ESTIMATE);
+    assert.deepEqual(Object.fromEntries(team.rows.map((r: any) => [r.member, r.cost_micros])), { alice: ESTIMATE, bob: ESTIMATE });
+    const balance = JSON.parse(await env.ok(env.bob, 'credits --team --json'));
+    assert.equal(balance.team, 'acme');
+    assert.equal(balance.used_micros, 2 * ESTIMATE);
+    assert.equal(balance.allocation_micros, TEAM_ALLOCATION);
+    const bobs = JSON.parse(await env.ok(env.bob, 'usage --json'));
+    assert.equal(bobs.total.cost_micros, ESTIMATE);
+    assert.equal(bobs.total.team_cost_micros, ESTIMATE);
   });
 
   it('with the team\'s allocation spent: 402 TEAM_CREDITS_EXHAUSTED in the Anthropic and OpenAI shapes, nothing upstream; bob\'s personal llm still works', async () => {

@@ -9,7 +9,7 @@ import { ANTHROPIC_BODY, assertRefused, intHost, OPERATOR_KEYS } from '../helper
 import type { KeyPair } from '../helpers/ssh.js';
 import { framesUntil, openSocket, type Refusal } from '../helpers/websocket.js';
 import { usageRows } from '../metering/helpers.js';
-import { POSTGRES_URL } from '../helpers/databases.js';
+import { DATABASES } from '../helpers/databases.js';
 import { startTeamEnv, TEAM_KEY, teamHost, VM, type TeamEnv } from './helpers.js';
 
 const ZETA_KEY = 'sk-ant-team-zeta-0077';
@@ -19,22 +19,20 @@ const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 const VM_HEADERS = { ...ANTHROPIC, authorization: 'Bearer sk-ant-vm-own-secret', cookie: 'session=vm-cookie' };
 const SHARED = teamHost('shared');
 
-describe('team integrations on the gateway (issue 14)', { skip: !POSTGRES_URL && 'no PostgreSQL' }, () => {
+for (const database of DATABASES) describe(`team integrations on the gateway (issue 14) on ${database.name}`, () => {
   let env: TeamEnv;
   let dave: KeyPair;
   const messages = (from: string, host = SHARED, headers: Record<string, string> = VM_HEADERS) => env.request({ from, host, path: '/v1/messages', headers, body: ANTHROPIC_BODY });
 
   before(async () => {
-    env = await startTeamEnv();
-    await env.team(env.alice, 'team create acme');
-    await env.team(env.alice, 'team add bob');
-    await env.team(env.alice, 'integrations add llm --name shared --team --anthropic=byok --anthropic-key=- --attach tag:dev', TEAM_KEY);
+    env = await startTeamEnv(database);
+    await env.ok(env.alice, 'team create acme');
+    await env.ok(env.alice, 'team add bob');
+    await env.ok(env.alice, 'integrations add llm --name shared --team --anthropic=byok --anthropic-key=- --attach tag:dev', TEAM_KEY);
     dave = await env.user('dave');
     await env.ok(dave, `new --name dave-dev --address ${DAVE_VM} --tag dev`);
-    await env.team(dave, 'team create zeta');
-    await env.team(dave, 'integrations add llm --name shared --team --anthropic=byok --anthropic-key=- --attach tag:dev', ZETA_KEY);
-    // The changes above reach the instance by its change feed: wait until bob's VM is served.
-    await pollUntil(5000, async () => (await messages(VM.bobDev)).status === 200 || 'not yet');
+    await env.ok(dave, 'team create zeta');
+    await env.ok(dave, 'integrations add llm --name shared --team --anthropic=byok --anthropic-key=- --attach tag:dev', ZETA_KEY);
   });
   after(() => env?.stop());
   beforeEach(() => env.mock.reset());
@@ -81,8 +79,8 @@ describe('team integrations on the gateway (issue 14)', { skip: !POSTGRES_URL &&
   });
 
   it('hostile hosts: another team\'s only name, odd characters, a lookalike domain; the personal hostname of a team integration', async () => {
-    await env.team(dave, 'integrations add llm --name zonly --team --anthropic=byok --anthropic-key=- --attach tag:dev', ZETA_KEY);
-    await pollUntil(5000, async () => (await messages(DAVE_VM, teamHost('zonly'))).status === 200 || 'not yet');
+    await env.ok(dave, 'integrations add llm --name zonly --team --anthropic=byok --anthropic-key=- --attach tag:dev', ZETA_KEY);
+    assert.equal((await messages(DAVE_VM, teamHost('zonly'))).status, 200);
     env.mock.reset();
     assertRefused(await messages(VM.bobDev, teamHost('zonly')), env.mock, 404, 'anthropic', 'team "acme" has no integration "zonly"');
     assertRefused(await messages(VM.bobDev, intHost('shared')), env.mock, 404, 'anthropic', /^integration "shared" not found among yours; team "acme" has one: call it at shared\.team/);
@@ -146,16 +144,17 @@ describe('team integrations on the gateway (issue 14)', { skip: !POSTGRES_URL &&
     assertRefused(await withKey(key), env.mock, 401, 'anthropic', /invalid API key/);
   });
 
-  it('acceptance: after "team remove bob" bob\'s next request is refused within a second, his key too; his personal llm still works', async () => {
+  it('acceptance: after "team remove bob" bob\'s very next request is refused, his keys too; his personal llm still works', async () => {
     const { key } = JSON.parse(await env.ok(env.bob, 'keys create --name ci --json'));
+    const { key: scoped } = JSON.parse(await env.ok(env.bob, 'keys create --name scoped --integration shared --json'));
+    const withKey = (k: string) => env.request({ from: '127.0.0.1', host: SHARED, path: '/v1/messages', headers: { ...ANTHROPIC, 'x-api-key': k }, body: ANTHROPIC_BODY });
+    assert.equal((await withKey(scoped)).status, 200);
     assert.equal((await messages(VM.bobDev)).status, 200);
-    await env.team(env.alice, 'team remove bob');
-    const removedAt = performance.now();
-    await pollUntil(1000, async () => (await messages(VM.bobDev)).status === 403 || 'still served');
-    assert.ok(performance.now() - removedAt < 1000);
+    await env.ok(env.alice, 'team remove bob');
     env.mock.reset();
     assertRefused(await messages(VM.bobDev), env.mock, 403, 'anthropic', /^you are not in a team/);
-    assertRefused(await env.request({ from: '127.0.0.1', host: SHARED, path: '/v1/messages', headers: { ...ANTHROPIC, 'x-api-key': key }, body: ANTHROPIC_BODY }), env.mock, 403, 'anthropic', /^you are not in a team/);
+    assertRefused(await withKey(key), env.mock, 403, 'anthropic', /^you are not in a team/);
+    assertRefused(await withKey(scoped), env.mock, 403, 'anthropic', /^you are not in a team/);
     assertRefused(await env.request({ from: VM.bobDev, path: '/gateway/shared/anthropic/v1/messages', headers: ANTHROPIC, body: ANTHROPIC_BODY }), env.mock, 404, 'anthropic', 'integration "shared" not found');
     const own = await messages(VM.bobDev, intHost('llm'), ANTHROPIC);
     assert.equal(own.status, 200, own.text);

@@ -98,8 +98,11 @@ async function build(db: Db): Promise<Snapshot> {
   const teamTags = new Map<number, string[]>();
   for (const a of data.attachments) {
     if (a.kind !== 'tag' || a.tag === null || integrations.get(a.integration_id)?.teamId === undefined) continue;
-    teamTags.set(a.integration_id, [...(teamTags.get(a.integration_id) ?? []), a.tag].sort());
+    const tags = teamTags.get(a.integration_id);
+    if (tags) tags.push(a.tag);
+    else teamTags.set(a.integration_id, [a.tag]);
   }
+  for (const tags of teamTags.values()) tags.sort();
 
   const byVm = new Map<number, IndexedIntegration[]>();
   for (const vm of vms) {

@@ -162,6 +162,24 @@ for (const database of DATABASES) describe(`team integrations on the gateway (is
     // The rest of the team is still served.
     assert.equal((await messages(VM.alice)).status, 200);
   });
+
+  it('leaving, a detached tag and a deleted team apply from the next request too', async () => {
+    await env.ok(env.alice, 'team add bob');
+    assert.equal((await messages(VM.bobDev)).status, 200);
+    await env.ok(env.bob, 'team leave');
+    env.mock.reset();
+    assertRefused(await messages(VM.bobDev), env.mock, 403, 'anthropic', /^you are not in a team/);
+    await env.ok(env.alice, 'integrations detach shared tag:dev --team');
+    assertRefused(await messages(VM.alice), env.mock, 403, 'anthropic', /^team integration "shared" is not attached to VM alice-box: it has no tag attachment yet; a team owner or admin can add one/);
+    await env.ok(env.alice, 'integrations attach shared tag:dev --team');
+    assert.equal((await messages(VM.alice)).status, 200);
+    await env.ok(env.alice, 'team delete --yes');
+    env.mock.reset();
+    assertRefused(await messages(VM.alice), env.mock, 403, 'anthropic', /^you are not in a team/);
+    // Another team's integration of the same name is untouched.
+    assert.equal((await messages(DAVE_VM)).status, 200);
+    assert.equal(env.mock.lastRequest()!.headers['x-api-key'], ZETA_KEY);
+  });
 });
 
 /** The usage row of a request, once the writer has flushed it. */

@@ -57,8 +57,9 @@ export type Where = 'int' | 'team' | 'path';
  */
 export function integrationFor(caller: Caller, snapshot: Snapshot, name: string, where: Where): IndexedIntegration {
   const integration = find(caller, snapshot, name, where);
+  // find() keeps to the caller's team already: a guard, should a lookup ever be added that does not.
   if (integration.teamId !== undefined && snapshot.teamOf(caller.userId)?.teamId !== integration.teamId) {
-    throw new GatehouseError('forbidden', `team integration "${integration.name}" serves its team's members only`); // find() keeps to the caller's team: a guard
+    throw new GatehouseError('forbidden', `team integration "${integration.name}" serves its team's members only`);
   }
   if (!caller.may(integration)) throw new GatehouseError('forbidden', caller.denyHint(integration));
   return integration;

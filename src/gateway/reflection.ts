@@ -1,5 +1,6 @@
 // Reflection hostnames: a VM asks about itself (its owner's email, its tags and comment, and the
-// integrations attached to it, its owner's team's included). Only enabled fields answer; a disabled one is 403.
+// integrations attached to it, its owner's team's included). Only enabled fields answer; a
+// disabled one is 403.
 import type { Caller } from './caller.js';
 import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
 import type { ReflectionSettings } from '../core/integrations.js';

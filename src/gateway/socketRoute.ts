@@ -1,7 +1,8 @@
 // Where a Responses WebSocket is served: exactly the paths where HTTP serves the OpenAI Responses
 // API of an integration (DESIGN.md §4 "Routes"), i.e. /v1/responses and /openai/v1/responses on
-// an integration hostname (personal or team), /gateway/INTEGRATION/openai/v1/responses on any host. Anything else
-// (Anthropic, Gemini, Fireworks paths, other OpenAI endpoints) has no WebSocket to relay to.
+// an integration hostname (personal or team), /gateway/INTEGRATION/openai/v1/responses on any
+// host. Anything else (Anthropic, Gemini, Fireworks paths, other OpenAI endpoints) has no
+// WebSocket to relay to.
 import type { Where } from './caller.js';
 import { hostRoute, llmHostRoute, metadataRoute } from './routes.js';
 import { parseTarget } from './target.js';

@@ -25,6 +25,7 @@ export class Snapshot {
     private readonly integrationsByVm: Map<number, IndexedIntegration[]>,
     private readonly integrationsByOwner: Map<number, Map<string, IndexedIntegration>>,
     private readonly teams: Map<number, Membership>,
+    private readonly tagsByTeamIntegration: Map<number, string[]>,
   ) {}
 
   vmAt(address: string): IndexedVm | undefined {
@@ -49,6 +50,11 @@ export class Snapshot {
   teamOwned(userId: number, name: string): IndexedIntegration | undefined {
     const team = this.teams.get(userId);
     return team && this.integrationsByOwner.get(team.teamId)?.get(name);
+  }
+
+  /** The tags a team integration is attached to (the gateway's hint to a member's untagged VM). */
+  teamTags(integrationId: number): string[] {
+    return this.tagsByTeamIntegration.get(integrationId) ?? [];
   }
 }
 
@@ -89,6 +95,15 @@ async function build(db: Db): Promise<Snapshot> {
     byOwner.get(i.userId)!.set(i.name, i);
   }
 
+  const teamTags = new Map<number, string[]>();
+  for (const a of data.attachments) {
+    if (a.kind !== 'tag' || a.tag === null || integrations.get(a.integration_id)?.teamId === undefined) continue;
+    const tags = teamTags.get(a.integration_id);
+    if (tags) tags.push(a.tag);
+    else teamTags.set(a.integration_id, [a.tag]);
+  }
+  for (const tags of teamTags.values()) tags.sort();
+
   const byVm = new Map<number, IndexedIntegration[]>();
   for (const vm of vms) {
     const teamId = teamOfUser.get(vm.userId)?.teamId;
@@ -107,5 +122,5 @@ async function build(db: Db): Promise<Snapshot> {
     }
     byVm.set(vm.id, [...applies].map((id) => integrations.get(id)!).sort((a, b) => a.name.localeCompare(b.name)));
   }
-  return new Snapshot(new Map(vms.map((v) => [v.address, v])), byVm, byOwner, teamOfUser);
+  return new Snapshot(new Map(vms.map((v) => [v.address, v])), byVm, byOwner, teamOfUser, teamTags);
 }

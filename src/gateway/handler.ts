@@ -91,18 +91,17 @@ export class Gateway {
     const target = parseTarget(req.url);
     const method = req.method ?? 'GET';
     const host = hostRoute(req.headers.host, this.deps.config.domain);
-    if (host.kind === 'team') throw new GatehouseError('not_found', 'team integrations are not available yet');
     if (host.kind === 'plain') {
       if (isHello(method, target.pathname)) return (trace.api = 'hello'), hello(res, method);
       const meta = metadataRoute(target.pathname);
       if (!meta) throw new GatehouseError('not_found', `no route for ${method} ${target.pathname}; use /gateway/INTEGRATION/PROVIDER/… or http://NAME.int.${this.deps.config.domain}/`);
       const snapshot = await this.deps.services.index.current();
       const caller = await this.identify(req, res, snapshot, trace);
-      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration), meta.route, target.search, style, trace);
+      return this.llm(req, res, caller, integrationFor(caller, snapshot, meta.integration, 'path'), meta.route, target.search, style, trace);
     }
     const snapshot = await this.deps.services.index.current();
     const caller = await this.identify(req, res, snapshot, trace);
-    const integration = integrationFor(caller, snapshot, host.name);
+    const integration = integrationFor(caller, snapshot, host.name, host.kind);
     if (integration.type === 'reflection') {
       trace.api = 'reflection';
       const llmPath = llmHostRoute(method, target.pathname);

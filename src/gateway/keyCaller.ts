@@ -1,6 +1,9 @@
 // A caller that presents a gatehouse API key (Authorization: Bearer gk_…, x-api-key or
 // x-goog-api-key) acts for the key's user, on the integrations and models in its scope.
 // An unknown, revoked or expired key is refused at once: clients such as Claude Code retry 401s.
+// An unscoped key (integrations null: "all of yours") covers the holder's team's integrations too,
+// as `integrations list` shows them as theirs; only while they are a member, which integrationFor
+// (caller.ts) reads from the index on every request.
 import type { IncomingMessage } from 'node:http';
 import type { ApiKeyIndex } from '../core/apiKeyIndex.js';
 import { API_KEY_PATTERN, presentedKey } from '../core/apiKeys.js';

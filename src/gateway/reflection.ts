@@ -1,5 +1,6 @@
 // Reflection hostnames: a VM asks about itself (its owner's email, its tags and comment, and the
-// integrations attached to it). Only enabled fields answer; a disabled one is 403.
+// integrations attached to it, its owner's team's included). Only enabled fields answer; a
+// disabled one is 403.
 import type { Caller } from './caller.js';
 import type { IndexedIntegration, Snapshot } from '../core/integrationIndex.js';
 import type { ReflectionSettings } from '../core/integrations.js';
@@ -19,11 +20,17 @@ export async function reflect(db: Db, snapshot: Snapshot, domain: string, caller
   if (field === 'email') return { email: (await findUserById(db, vm.userId))?.email ?? '' };
   if (field === 'tags') return { tags: vm.tags };
   if (field === 'comment') return { comment: (await findVm(db, vm.userId, vm.name))?.comment ?? '' };
+  // Team integrations (attached by one of this VM's tags) are served on their team hostname, and
+  // marked; `team` is on every entry so a client can test it without a default.
   return {
-    integrations: snapshot.forVm(vm.id).map((i) => ({
-      name: i.name,
-      type: i.type,
-      help: i.type === 'llm' ? `LLM APIs without a key: curl http://${i.name}.int.${domain}/v1/models` : `facts about this VM: curl http://${i.name}.int.${domain}/`,
-    })),
+    integrations: snapshot.forVm(vm.id).map((i) => {
+      const host = `${i.name}.${i.teamId === undefined ? 'int' : 'team'}.${domain}`;
+      return {
+        name: i.name,
+        type: i.type,
+        team: i.teamId !== undefined,
+        help: i.type === 'llm' ? `LLM APIs without a key: curl http://${host}/v1/models` : `facts about this VM: curl http://${host}/`,
+      };
+    }),
   };
 }

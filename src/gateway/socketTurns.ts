@@ -24,6 +24,7 @@ import { admitWithoutResponse } from './rateLimit.js';
 import { turnRules } from './chatgpt.js';
 import type { Verdict } from './socketPipe.js';
 import { asSseEvent, isCreated, readClientFrame, upstreamEnd, type ClientFrame } from './socketFrames.js';
+import type { SocketRoute } from './socketRoute.js';
 import { pathOf, RequestTrace, type TraceSink } from './trace.js';
 
 interface Turn {
@@ -86,8 +87,8 @@ export class SocketTurns {
   constructor(
     private readonly deps: TurnDeps,
     private readonly req: IncomingMessage,
-    /** The integration named by the upgrade: found again, in the current index, for each turn. */
-    private readonly name: string,
+    /** The integration named by the upgrade (and where): found again, in the current index, for each turn. */
+    private readonly route: SocketRoute,
     /** The credential the upstream socket was opened with. */
     private readonly key: string,
     private readonly transport: TurnTransport,
@@ -160,7 +161,7 @@ export class SocketTurns {
     try {
       const snapshot = await services.index.current();
       const caller = await callerOf(this.req, services, snapshot);
-      line = await planSocket(config, services, credentials, caller, integrationFor(caller, snapshot, this.name));
+      line = await planSocket(config, services, credentials, caller, integrationFor(caller, snapshot, this.route.integration, this.route.where));
     } catch (err) {
       // A source that is not relayed is a changed credential: the reconnect is told 426.
       if (asPublicError(err).code === 'upgrade_required') return this.stop(CLOSE_CHANGED, CHANGED);

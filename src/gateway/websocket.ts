@@ -19,7 +19,7 @@ import { admitWithoutResponse } from './rateLimit.js';
 import { callerOf, planSocket } from './plan.js';
 import type { DrainableUpgrade } from './socketDrain.js';
 import { SocketTurns } from './socketTurns.js';
-import { socketRoute } from './socketRoute.js';
+import { socketRoute, type SocketRoute } from './socketRoute.js';
 import { pipeSockets } from './socketPipe.js';
 import { openUpstreamSocket, type UpstreamSocket } from './upstreamSocket.js';
 import { noteRateLimits, openChatgptSocket } from './chatgptSocket.js';
@@ -66,7 +66,7 @@ export class ResponsesSocketRelay {
     if (req.method !== 'GET' || req.headers['sec-websocket-version'] !== '13' || !KEY.test(String(req.headers['sec-websocket-key'] ?? ''))) {
       return refuse(socket, new GatehouseError('invalid_input', 'malformed WebSocket upgrade (GET, Sec-WebSocket-Key, Sec-WebSocket-Version 13)'), trace);
     }
-    this.connect(req, socket, head, route.integration, route.search, trace).then(
+    this.connect(req, socket, head, route, trace).then(
       (answered) => trace.close(answered ? 101 : CLIENT_GONE),
       (err) => {
         if (asPublicError(err).code === 'internal') this.deps.log.error('gateway WebSocket upgrade failed', err);
@@ -76,12 +76,12 @@ export class ResponsesSocketRelay {
   };
 
   /** Whether the client got its 101 (false: it left while the upstream was opened). */
-  private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, search: string, trace: RequestTrace): Promise<boolean> {
+  private async connect(req: IncomingMessage, socket: Duplex, head: Buffer, route: SocketRoute, trace: RequestTrace): Promise<boolean> {
     const { config, services, credentials } = this.deps;
     const snapshot = await services.index.current();
     const caller = await callerOf(req, services, snapshot);
     trace.identified(caller);
-    const integration = integrationFor(caller, snapshot, name);
+    const integration = integrationFor(caller, snapshot, route.integration, route.where);
     const line = await relayable(planSocket(config, services, credentials, caller, integration));
     trace.planned(line.plan, services.catalog);
     // The upgrade counts as one request against the per-minute limit; each turn is then admitted
@@ -90,7 +90,7 @@ export class ResponsesSocketRelay {
     if (!admission.ok) throw admission.error;
     admission.release();
     if (socket.destroyed) return false;
-    const upstream = await this.openUpstream(req, socket, line, search);
+    const upstream = await this.openUpstream(req, socket, line, route.search);
     // Issue 13: the client died while upstream was opening (its 'close' may have come before the
     // listener did): handleUpgrade would drop the dead socket without calling back, and the
     // upstream, opened with the integration's credential, would stay open and untracked.
@@ -99,7 +99,7 @@ export class ResponsesSocketRelay {
     this.server.handleUpgrade(req, socket, head, (client) => {
       this.joined.add(client);
       client.once('close', () => this.joined.delete(client));
-      const turns = new SocketTurns({ config, services, credentials, log: this.deps.log, sink: this.sink }, req, name, line.key, {
+      const turns = new SocketTurns({ config, services, credentials, log: this.deps.log, sink: this.sink }, req, route, line.key, {
         // A client that sends refused turns but never reads its error frames is closed, not buffered for.
         reply: (frame) => client.readyState === WebSocket.OPEN && (client.bufferedAmount > REPLY_BACKLOG ? client.terminate() : client.send(frame)),
         // The pipe holds the client paused while a turn is planned: read on, or its close reply is never seen.

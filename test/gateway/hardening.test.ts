@@ -49,9 +49,9 @@ describe('issue 11.3: an integration of the wrong type is a clear 4xx, never a 5
     assertRefused(await env.request({ host: REFLECTION, path: '/email', body: { x: 1 } }), env.mock, 400, 'openai', 'reflection answers GET only');
   });
 
-  it('a reflection path on an llm hostname, and a team hostname, are 404 with a hint', async () => {
+  it('a reflection path on an llm hostname is 404 with a hint; a team hostname, to a caller in no team, 403', async () => {
     assertRefused(await env.request({ host: intHost('llm'), path: '/email' }), env.mock, 404, 'openai', 'no route for GET /email on integration "llm"; try GET /v1/models');
-    assertRefused(await env.request({ host: 'llm.team.gatehouse.localhost', path: '/v1/messages', body: ANTHROPIC_BODY }), env.mock, 404, 'anthropic', 'team integrations are not available yet');
+    assertRefused(await env.request({ host: 'llm.team.gatehouse.localhost', path: '/v1/messages', body: ANTHROPIC_BODY }), env.mock, 403, 'anthropic', /^you are not in a team: llm\.team serves a team's integration to its members only/);
   });
 
   it('an API key on a reflection hostname is 403: reflection answers VMs only', async () => {

@@ -1,5 +1,5 @@
 // Hostnames other than llm ones (issue #4): reflection hostnames (fields, disabled fields),
-// team hostnames, unknown and foreign integration names, Host normalisation.
+// team hostnames (of a caller in no team; teams: test/teams/), unknown and foreign integration names, Host normalisation.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { signUp, type KeyPair } from '../helpers/ssh.js';
@@ -58,8 +58,8 @@ describe('reflection hostnames', () => {
 });
 
 describe('other hostnames', () => {
-  it('NAME.team.DOMAIN answers 404 (team integrations are not available yet)', async () => {
-    assertRefused(await env.request({ path: '/v1/models', host: 'llm.team.gatehouse.localhost' }), env.mock, 404, 'openai', /team/);
+  it('NAME.team.DOMAIN from a VM whose owner is in no team is refused (403), even for a name the owner has personally', async () => {
+    assertRefused(await env.request({ path: '/v1/models', host: 'llm.team.gatehouse.localhost' }), env.mock, 403, 'openai', /^you are not in a team/);
   });
 
   it('an integration name that does not exist is 404', async () => {

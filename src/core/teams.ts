@@ -1,7 +1,7 @@
 // The rules of teams (issue 14): a user is in at most one team; exactly one owner; only the owner
 // and admins change membership; every refusal names the role it needs. Commands (commands/team/)
 // call these and print; the gateway learns of every change through change topic 'teams'.
-import { isUniqueViolation } from '../db/dialect.js';
+import { isUniqueViolation, takeTurn } from '../db/dialect.js';
 import { listIntegrationRows } from '../db/integrations.js';
 import type { Db } from '../db/open.js';
 import type { TeamRole, User } from '../db/schema.js';
@@ -85,11 +85,16 @@ export async function addMember(db: Db, actor: User, who: string, role?: string)
   const theirs = await q.membershipOf(db, user.id);
   const elsewhere = (team: string) => new GatehouseError('conflict', team === m.team ? `${user.name} is already a member of team "${team}"` : `${user.name} is already in team "${team}"`, { hint: 'a user belongs to at most one team' });
   if (theirs) throw elsewhere(theirs.team);
-  // Personal and team integrations share one namespace per user.
-  const clash = await clashingNames(db, user.id, m.teamId);
-  if (clash.length) throw new GatehouseError('conflict', `name "${clash[0]}" is already in use: ${user.name} has a personal integration of that name, and so does team "${m.team}"`, { hint: `${user.name} can rename theirs first with "integrations rename ${clash[0]} NEW"` });
   try {
-    await q.insertMember(db, m.teamId, user.id, wanted);
+    await db.transaction().execute(async (trx) => {
+      // Personal and team integrations share one namespace per user. Checked in turn with the team's
+      // and its members' integration adds (the same lock: commands/integrations/owner.ts), so a name
+      // taken meanwhile by either side is seen here, and this membership is seen there.
+      await takeTurn(trx, 'teamNames', m.teamId);
+      const clash = await clashingNames(trx, user.id, m.teamId);
+      if (clash.length) throw new GatehouseError('conflict', `name "${clash[0]}" is already in use: ${user.name} has a personal integration of that name, and so does team "${m.team}"`, { hint: `${user.name} can rename theirs first with "integrations rename ${clash[0]} NEW"` });
+      await q.insertMember(trx, m.teamId, user.id, wanted);
+    });
   } catch (cause) {
     if (isUniqueViolation(cause)) throw elsewhere((await q.membershipOf(db, user.id))?.team ?? m.team);
     throw cause;

@@ -2,7 +2,7 @@ import { requireMembership, requireRole } from '../../core/teams.js';
 import { summarizeUsage, type UsageGroup } from '../../db/usage.js';
 import type { CommandDef } from '../../shell/types.js';
 import { printUsage } from '../usage/report.js';
-import { groupArg, monthArg } from '../usage/shared.js';
+import { groupArg, monthArg, usageOptions } from '../usage/shared.js';
 
 const GROUPS: UsageGroup[] = ['member', 'model', 'day', 'integration'];
 
@@ -10,10 +10,7 @@ export const teamUsage: CommandDef = {
   path: ['team', 'usage'],
   audit: 'read',
   summary: "the team's usage through its integrations for a month (owner and admins)",
-  options: {
-    month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },
-    group: { type: 'string', value: 'BY', describe: `group by ${GROUPS.join(', ')} (default: member)`, complete: async () => GROUPS },
-  },
+  options: usageOptions(GROUPS, 'member'),
   examples: ['team usage', 'team usage --group model', 'team usage --month 2026-10 --group day --json'],
   async run(ctx, args) {
     const m = await requireMembership(ctx.db, ctx.user.id);

@@ -1,7 +1,7 @@
 import { checkMonth, monthOf } from '../../core/month.js';
 import type { UsageGroup } from '../../db/usage.js';
 import { GatehouseError } from '../../errors.js';
-import type { ParsedArgs } from '../../shell/types.js';
+import type { OptionSpec, ParsedArgs } from '../../shell/types.js';
 
 export function monthArg(args: ParsedArgs): string {
   if (args.month === undefined) return monthOf(new Date());
@@ -14,4 +14,12 @@ export function groupArg(args: ParsedArgs, allowed: UsageGroup[], fallback: Usag
   const group = (args.group ?? fallback) as UsageGroup;
   if (!allowed.includes(group)) throw new GatehouseError('invalid_input', `invalid group "${args.group}": use one of ${allowed.join(', ')}`);
   return group;
+}
+
+/** --month and --group, as every usage report takes them (usage, team usage, admin usage). */
+export function usageOptions(groups: UsageGroup[], fallback: UsageGroup): Record<string, OptionSpec> {
+  return {
+    month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },
+    group: { type: 'string', value: 'BY', describe: `group by ${groups.join(', ')} (default: ${fallback})`, complete: async () => groups },
+  };
 }

@@ -1,7 +1,7 @@
 import { summarizeUsage, type UsageGroup } from '../../db/usage.js';
 import type { CommandDef } from '../../shell/types.js';
 import { printUsage } from './report.js';
-import { groupArg, monthArg } from './shared.js';
+import { groupArg, monthArg, usageOptions } from './shared.js';
 
 const GROUPS: UsageGroup[] = ['model', 'day', 'vm', 'integration', 'key', 'session'];
 
@@ -9,10 +9,7 @@ export const usage: CommandDef = {
   path: ['usage'],
   audit: 'read',
   summary: 'your gateway usage for a month: requests, tokens and cost per group (team_cost_micros: the part a team paid)',
-  options: {
-    month: { type: 'string', value: 'YYYY-MM', describe: 'the month (default: this month, UTC)' },
-    group: { type: 'string', value: 'BY', describe: `group by ${GROUPS.join(', ')} (default: model)`, complete: async () => GROUPS },
-  },
+  options: usageOptions(GROUPS, 'model'),
   examples: ['usage', 'usage --group day', 'usage --month 2026-10 --group vm --json'],
   async run(ctx, args) {
     const month = monthArg(args);

@@ -24,6 +24,9 @@ import { startGateway } from './gateway/server.js';
 import { createLog, flushLog, type Log } from './log.js';
 import { installationValue } from './db/installation.js';
 import { startAdminServer, type AdminServer } from './ops/adminServer.js';
+import { routes as webRoutes } from './web/routes.js';
+import { startWebServer, type WebServer } from './web/server.js';
+import { findSession, signInPage } from './web/session.js';
 import { Readiness } from './ops/readiness.js';
 import type { ListenAddress } from './config.js';
 import { Registry } from './shell/registry.js';
@@ -37,6 +40,8 @@ export interface Gatehouse {
   gatewayPort: number;
   /** The admin listener's port (/metrics, /healthz, /readyz); undefined when GATEHOUSE_ADMIN_LISTEN=off. */
   adminPort?: number;
+  /** The web listener's port (models page, user page); undefined when GATEHOUSE_WEB_LISTEN=off. */
+  webPort?: number;
   /**
    * Stops: no new SSH logins or gateway connections; gateway requests and streams in flight get up
    * to `drainMs` (default 0: cut at once) to finish; then usage is flushed and the database closed.
@@ -142,21 +147,33 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       throw err;
     });
   }
+  let web: WebServer | undefined;
+  if (config.webListen) {
+    const webListen = config.webListen;
+    const publicUrl = () => config.publicUrl ?? `http://${hostPort(webListen, web?.port ?? webListen.port)}`;
+    web = await startWebServer(webListen, { db, config, services, log: log.child({ component: 'web' }), publicUrl }, webRoutes, { session: findSession, signIn: signInPage }).catch(async (err) => {
+      await Promise.all([ssh.stop(), gateway.stop(0), admin?.close()]);
+      await closeServices();
+      throw err;
+    });
+  }
   log.info('listening', { component: 'ssh', listen: hostPort(config.sshListen, sshPort) });
   config.gatewayListen.forEach((l, i) => gatewayLog.info('listening', { listen: hostPort(l, gateway.ports[i]) }));
   if (admin) log.info('listening', { component: 'admin', listen: hostPort(config.adminListen!, admin.port) });
+  if (web) log.info('listening', { component: 'web', listen: hostPort(config.webListen!, web.port) });
   readiness.listeners = true;
   return {
     sshPort,
     gatewayPorts: gateway.ports,
     gatewayPort: gateway.ports[0],
     adminPort: admin?.port,
+    webPort: web?.port,
     async stop({ drainMs = 0 } = {}) {
       readiness.listeners = false; // first: a load balancer stops sending work while we drain
       const inFlight = gateway.inFlight;
       if (drainMs > 0 && inFlight > 0) log.info(`draining: ${inFlight} gateway requests in flight, waiting up to ${drainMs} ms for them (GATEHOUSE_DRAIN_MS; a second SIGTERM or SIGINT stops at once)`, { count: inFlight, duration_ms: drainMs });
       // ssh.stop returns once running commands are done (bounded): they may still use the database.
-      await Promise.all([ssh.stop(), gateway.stop(drainMs)]);
+      await Promise.all([ssh.stop(), gateway.stop(drainMs), web?.close()]);
       await closeServices();
       await within(admin?.close() ?? Promise.resolve(), 2_000); // last: Prometheus can scrape the drain
       log.info('stopped');
@@ -167,7 +184,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       await gateway.cut(); // bounded: the cut requests queue their usage rows
       await within(services.usage.flush(), 2_000); // the rows are committed before the process exits
       services.loop.stop();
-      await within(Promise.all([feed?.stop(), admin?.close()]), 1_000);
+      await within(Promise.all([feed?.stop(), admin?.close(), web?.close()]), 1_000);
       log.info('stopped', { event: 'halt' });
       flushLog(log);
     },

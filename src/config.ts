@@ -5,6 +5,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { GatehouseError } from './errors.js';
 import { OPS_SETTINGS, opsFrom, type OpsConfig } from './configOps.js';
+import { WEB_SETTINGS, webFrom, type WebConfig } from './configWeb.js';
 
 export { checkAdminListen, type OpsConfig } from './configOps.js';
 
@@ -20,7 +21,7 @@ export interface ListenAddress {
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
 
 /** OpsConfig (configOps.ts): adminListen, logLevel, logFormat, auditRetentionDays. */
-export interface Config extends OpsConfig {
+export interface Config extends OpsConfig, WebConfig {
   dataDir: string;
   database: DatabaseTarget;
   sshListen: ListenAddress;
@@ -143,6 +144,7 @@ export const SETTINGS: { env: string; flag: string; default: string; help: strin
   { env: 'GATEHOUSE_GATEWAY_BODY_TIMEOUT_MS', flag: 'gateway-body-timeout-ms', default: '60000', help: 'time a request body may go without a byte (then 408)' },
   { env: 'GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', flag: 'gateway-max-connections-per-address', default: '256', help: 'gateway connections open at once from one address; more are closed' },
   ...OPS_SETTINGS,
+  ...WEB_SETTINGS,
 ];
 
 function DEFAULT_UPSTREAMS(): Record<ProviderId, string> {
@@ -323,9 +325,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: 'info',
     logFormat: 'auto',
     auditRetentionDays: 0,
+    webListen: undefined,
+    publicUrl: undefined,
   };
   if (config.gatewayListen.length === 0) throw bad('GATEHOUSE_GATEWAY_LISTEN', 'names no address');
-  Object.assign(config, opsFrom(get, config.gatewayListen, parseListen));
+  Object.assign(config, opsFrom(get, config.gatewayListen, parseListen), webFrom(get, parseListen));
   if (!['on', 'off'].includes(get('GATEHOUSE_METERING') ?? 'on')) throw bad('GATEHOUSE_METERING', 'must be on or off');
   if (config.changeCheckMs > 3_600_000) throw bad('GATEHOUSE_CHANGE_CHECK_MS', 'must be at most 3600000 (an hour)');
   config.sseKeepaliveMs = positiveInt('GATEHOUSE_SSE_KEEPALIVE_MS', get('GATEHOUSE_SSE_KEEPALIVE_MS') ?? '15000');

@@ -116,7 +116,7 @@ describe('GATEHOUSE_MODELS validation', () => {
     for (const { what, file, problem } of brokenFiles()) {
       const dataDir = tempDir('gatehouse-catalog-serve-');
       try {
-        const r = await runServe({ ...env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_MODELS: file });
+        const r = await runServe({ ...env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_WEB_LISTEN: '127.0.0.1:0', GATEHOUSE_MODELS: file });
         assert.equal(r.code, 1, `${what}: ${r.stderr}`);
         assert.match(r.stderr, new RegExp(`^gatehouse: error: GATEHOUSE_MODELS: ${escape(file)}: `), what);
         assert.match(r.stderr, problem, what);

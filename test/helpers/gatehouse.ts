@@ -16,6 +16,8 @@ export interface TestGatehouse {
   gatewayPort: number;
   /** The admin listener (/metrics, /healthz, /readyz); undefined with GATEHOUSE_ADMIN_LISTEN=off. */
   adminPort?: number;
+  /** The web listener (issue 17); undefined with GATEHOUSE_WEB_LISTEN=off. */
+  webPort?: number;
   /** Exactly what the log wrote, one JSON object a line (without the newline). */
   rawLog: string[];
   /**
@@ -36,6 +38,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, dataD
     GATEHOUSE_SSH_LISTEN: '127.0.0.1:0',
     GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0',
     GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0',
+    GATEHOUSE_WEB_LISTEN: '127.0.0.1:0',
     ...env,
   });
   const { rawLog, logLines, destination } = captureLog();
@@ -48,6 +51,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, dataD
     sshPort: app.sshPort,
     gatewayPort: app.gatewayPort,
     adminPort: app.adminPort,
+    webPort: app.webPort,
     rawLog,
     logLines,
     stop: () => app.stop(),

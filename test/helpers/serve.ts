@@ -122,7 +122,7 @@ export async function serveRefused(upstream: string, env: Record<string, string>
 function launch(upstream: string, env: Record<string, string>, flags: string[], options: ServeOptions): Omit<Served, 'sshPort' | 'gatewayPort'> {
   const dataDir = options.dataDir ?? tempDir('gatehouse-serve-');
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
+  Object.assign(childEnv, { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_WEB_LISTEN: '127.0.0.1:0', GATEHOUSE_MONTHLY_CREDITS: '1000' });
   Object.assign(childEnv, operatorEnv(upstream));
   if (options.databaseUrl) childEnv.GATEHOUSE_DATABASE_URL = options.databaseUrl;
   if (options.secretKey) childEnv.GATEHOUSE_SECRET_KEY = options.secretKey;

@@ -1,0 +1,4 @@
+// Every route of the web listener. Add a page: write its handler, add one line here.
+import type { WebRoute } from './types.js';
+
+export const routes: WebRoute[] = [];

@@ -1,0 +1,65 @@
+// What a page shows, read in the browser (issue 17.8): the charts Chart.js drew (their data and
+// whether their canvas has pixels), tables as rows of cell text, and the rows a filter left visible.
+// The callbacks run in the page, hence globalThis: the project's TypeScript has no DOM types.
+import type { Page } from 'playwright-core';
+
+export interface DrawnChart {
+  id: string;
+  /** Chart.js's own view of it (Chart.getChart(canvas)), or null when no chart was made on it. */
+  chart: { type: string; labels: string[]; datasets: { label: string; data: number[] }[] } | null;
+  /** Canvas pixels with any opacity: 0 for a canvas nothing was drawn on. */
+  painted: number;
+}
+
+/** Every canvas of the page, with its Chart.js chart and how much of it is painted. */
+export function charts(page: Page): Promise<DrawnChart[]> {
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    return [...g.document.querySelectorAll('canvas')].map((canvas: any) => {
+      const chart = g.Chart?.getChart?.(canvas);
+      const { width, height } = canvas;
+      const pixels: Uint8ClampedArray = width && height ? canvas.getContext('2d').getImageData(0, 0, width, height).data : new Uint8ClampedArray();
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+      const view = chart && {
+        type: String(chart.config.type),
+        labels: (chart.data.labels ?? []).map(String),
+        datasets: chart.data.datasets.map((d: any) => ({ label: String(d.label), data: d.data.map(Number) })),
+      };
+      return { id: String(canvas.id ?? ''), chart: view ?? null, painted };
+    });
+  });
+}
+
+/** Resolves once a canvas holds a Chart.js chart with painted pixels (animations finished or off). */
+export async function chartDrawn(page: Page, timeout = 10_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const g = globalThis as any;
+      return [...g.document.querySelectorAll('canvas')].some((canvas: any) => {
+        const chart = g.Chart?.getChart?.(canvas);
+        if (!chart || !canvas.width || !canvas.height) return false;
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true;
+        return false;
+      });
+    },
+    undefined,
+    { timeout, polling: 'raf' },
+  );
+}
+
+/** A table's body rows (selector: the table) as cell texts, trimmed, whitespace collapsed. */
+export function tableRows(page: Page, selector: string): Promise<string[][]> {
+  return page.$$eval(`${selector} tbody tr`, (rows: any[]) => rows.map((tr) => [...tr.querySelectorAll('th, td')].map((cell: any) => String(cell.textContent).replace(/\s+/g, ' ').trim())));
+}
+
+/** A table's header cells, as shown. */
+export function tableHeaders(page: Page, selector: string): Promise<string[]> {
+  return page.$$eval(`${selector} thead th`, (cells: any[]) => cells.map((th) => String(th.textContent).replace(/\s+/g, ' ').trim()));
+}
+
+/** How many of the rows matching `selector` are rendered (not display:none, not hidden). */
+export function visibleCount(page: Page, selector: string): Promise<number> {
+  return page.$$eval(selector, (rows: any[]) => rows.filter((r) => r.getClientRects().length > 0).length);
+}

@@ -1,0 +1,123 @@
+// Issue 17, acceptance, in headless Chromium: /models lists every model of `integrations catalog
+// --json` with the same prices and filters as you type; with a month of 10,000 usage rows the
+// user's page loads and draws its chart in under a second; the team's and the installation's
+// pages match `team usage` and `admin usage`. No request leaves the machine.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { browserSkip, screenshot, type WebTab } from '../helpers/browser.js';
+import { assertTableMatches, shownRows } from './browserAsserts.js';
+import { BULK_ROWS, startBrowserWorld, type BrowserWorld } from './browserWorld.js';
+import { chartDrawn, visibleCount } from './pageProbe.js';
+
+const RENDER_BUDGET_MS = 1000;
+
+/** A price cell as shown ("$3", "-" for none) in USD per 1M tokens. */
+const price = (text: string) => (text === '-' ? 0 : Number(text.replace(/^\$/, '')));
+
+describe('the web pages in a real browser: models, volume, team and admin (issue 17.8)', { skip: browserSkip }, () => {
+  let w: BrowserWorld;
+  const tabs: WebTab[] = [];
+  const tab = async () => {
+    const t = await w.tab();
+    tabs.push(t);
+    return t;
+  };
+
+  before(async () => (w = await startBrowserWorld()));
+  after(async () => {
+    for (const t of tabs) t.assertStayedHome();
+    await Promise.all(tabs.map((t) => t.close()));
+    await w?.stop();
+  });
+
+  it('/models lists every model of `integrations catalog --json`, with the same limits and prices, signed out', async () => {
+    const catalog: any[] = await w.json(w.alice, 'integrations catalog');
+    const t = await tab();
+    assert.equal((await t.page.goto(`${w.origin}/models`))?.status(), 200);
+    const rows = await shownRows(t.page, 'models');
+    assert.deepEqual(rows.map((r) => r.key), catalog.map((m) => m.id));
+    for (const [i, m] of catalog.entries()) {
+      const c = rows[i].cells;
+      assert.deepEqual(
+        { provider: c.provider, name: c.display_name, context: Number(c.context_window.replace(/\D/g, '')), max: Number(c.max_output_tokens.replace(/\D/g, '')) },
+        { provider: m.provider, name: m.display_name, context: m.context_window, max: m.max_output_tokens },
+        m.id,
+      );
+      assert.deepEqual({ input: price(c.input), output: price(c.output), cache_read: price(c.cache_read), cache_write: price(c.cache_write) }, m.price, `${m.id}: prices`);
+    }
+    const json = await (await t.page.goto(`${w.origin}/models.json`))!.json();
+    assert.deepEqual(json.models, catalog, '/models.json: the same data for programs');
+    t.assertStayedHome();
+  });
+
+  it('/models filters as you type, one key at a time', async () => {
+    const catalog: any[] = await w.json(w.alice, 'integrations catalog');
+    const t = await tab();
+    await t.page.goto(`${w.origin}/models`);
+    await screenshot(t.page, 'models');
+    const rows = 'table#models tbody tr';
+    assert.equal(await visibleCount(t.page, rows), catalog.length);
+    const filter = t.page.locator('#model-filter');
+    const matching = (term: string) => catalog.filter((m) => `${m.id} ${m.provider} ${m.display_name}`.toLowerCase().includes(term.toLowerCase()));
+    let typed = '';
+    for (const key of 'Gemini 2.5') {
+      await filter.press(key === ' ' ? 'Space' : key);
+      typed += key;
+      const expected = matching(typed);
+      await t.page.waitForFunction(([selector, n]) => [...(globalThis as any).document.querySelectorAll(selector)].filter((r: any) => r.getClientRects().length > 0).length === n, [rows, expected.length] as const);
+      const shown = await t.page.$$eval(rows, (trs: any[]) => trs.filter((r) => r.getClientRects().length > 0).map((r) => String(r.dataset.key)));
+      assert.deepEqual(shown, expected.map((m) => m.id), `after typing "${typed}"`);
+    }
+    assert.ok(matching(typed).length > 0 && matching(typed).length < catalog.length);
+    await filter.fill('no such model');
+    await t.page.waitForFunction((selector) => [...(globalThis as any).document.querySelectorAll(selector)].every((r: any) => r.getClientRects().length === 0), rows);
+    assert.equal(await t.page.locator('#models-none').isVisible(), true, 'says that nothing matches');
+    await filter.fill('');
+    await t.page.waitForFunction(([selector, n]) => [...(globalThis as any).document.querySelectorAll(selector)].filter((r: any) => r.getClientRects().length > 0).length === n, [rows, catalog.length] as const);
+    t.assertStayedHome();
+  });
+
+  it(`with ${BULK_ROWS.toLocaleString('en')} usage rows in the month, the user page loads and draws its chart in under a second`, async () => {
+    const t = await tab();
+    const first = performance.now();
+    await t.page.goto(await w.link(w.carol), { waitUntil: 'load' }); // the link, then /user, with a cold cache
+    await chartDrawn(t.page);
+    const cold = performance.now() - first;
+    const report = await w.json(w.carol, 'usage');
+    assert.ok(report.total.requests > BULK_ROWS);
+    await assertTableMatches(t.page, report);
+    const again = performance.now();
+    await t.page.goto(`${w.origin}/user`, { waitUntil: 'load' });
+    await chartDrawn(t.page);
+    const warm = performance.now() - again;
+    assert.ok(cold < RENDER_BUDGET_MS, `first load ${cold.toFixed(0)} ms`);
+    assert.ok(warm < RENDER_BUDGET_MS, `second load ${warm.toFixed(0)} ms`);
+    t.assertStayedHome();
+  });
+
+  it("the team's page, for its owner, matches `team usage --json`", async () => {
+    const t = await tab();
+    await t.page.goto(await w.link(w.alice));
+    assert.equal((await t.page.goto(`${w.origin}/team`))?.status(), 200);
+    await chartDrawn(t.page);
+    await assertTableMatches(t.page, await w.json(w.alice, 'team usage --group member'));
+    await assertTableMatches(t.page, await w.json(w.alice, 'team usage --group model'));
+    await screenshot(t.page, 'team');
+    t.assertStayedHome();
+  });
+
+  it("the admin's page shows everyone's usage, matching `admin usage --json`; a non-admin is refused", async () => {
+    const t = await tab();
+    await t.page.goto(await w.link(w.alice));
+    assert.equal((await t.page.goto(`${w.origin}/admin`))?.status(), 200);
+    await chartDrawn(t.page);
+    await assertTableMatches(t.page, await w.json(w.alice, 'admin usage --group user'));
+    await assertTableMatches(t.page, await w.json(w.alice, 'admin usage --group model'));
+    await screenshot(t.page, 'admin');
+    const bob = await tab();
+    await bob.page.goto(await w.link(w.bob));
+    const refused = await bob.page.goto(`${w.origin}/admin`);
+    assert.ok([403, 404].includes(refused?.status() ?? 0), `bob on /admin: ${refused?.status()}`);
+    t.assertStayedHome();
+  });
+});

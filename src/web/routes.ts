@@ -1,4 +1,15 @@
 // Every route of the web listener. Add a page: write its handler, add one line here.
+import { assetRoutes } from './assets.js';
+import { modelsJson, modelsPage } from './pages/models.js';
+import { userPage } from './pages/user.js';
+import { adminPage, teamPage } from './pages/wide.js';
 import type { WebRoute } from './types.js';
 
-export const routes: WebRoute[] = [];
+export const routes: WebRoute[] = [
+  ...assetRoutes,
+  modelsPage,
+  modelsJson,
+  userPage,
+  teamPage,
+  adminPage,
+];

@@ -4,6 +4,7 @@
 // bob's session never shows alice's usage, whatever the URL. No request leaves the machine.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { formatUsd } from '../../src/core/pricing.js';
 import { browserSkip, screenshot, type WebTab } from '../helpers/browser.js';
 import { ok } from '../metering/helpers.js';
 import { assertChartMatches, assertTableMatches } from './browserAsserts.js';
@@ -53,11 +54,13 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     for (const group of GROUPS) await assertTableMatches(t.page, await w.json(w.alice, `usage --group ${group}`));
     await assertChartMatches(t.page, await w.json(w.alice, 'usage --group day'));
     const credits = await w.json(w.alice, 'credits');
-    const bar = t.page.locator('#credits');
     for (const field of ['allocation', 'used', 'granted', 'remaining']) {
-      assert.equal(Number(await bar.getAttribute(`data-${field}-micros`)), credits[`${field}_micros`], `credits ${field}`);
+      const shown = t.page.locator(`#credits [data-testid=credits-${field}]`);
+      assert.equal(Number(await shown.getAttribute('data-micros')), credits[`${field}_micros`], `credits ${field}`);
+      assert.equal(await shown.innerText(), formatUsd(credits[`${field}_micros`]), `credits ${field}, as shown`);
     }
-    assert.match(await bar.innerText(), new RegExp(credits.resets_at.slice(0, 10)));
+    assert.equal(await t.page.locator('#credits [data-testid=credits-resets]').getAttribute('data-iso'), credits.resets_at);
+    assert.ok(await t.page.locator('#credits-meter').isVisible(), 'the credits bar');
     const cookie = (await t.context.cookies()).find((c) => c.name === 'gh_session');
     assert.ok(cookie, 'a session cookie');
     assert.equal(cookie.httpOnly, true);

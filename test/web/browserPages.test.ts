@@ -58,7 +58,8 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     const rows = 'table#models tbody tr';
     assert.equal(await visibleCount(t.page, rows), catalog.length);
     const filter = t.page.locator('#model-filter');
-    const matching = (term: string) => catalog.filter((m) => `${m.id} ${m.provider} ${m.display_name}`.toLowerCase().includes(term.toLowerCase()));
+    // models.js: a plain substring of id, provider and name, the typed text trimmed.
+    const matching = (term: string) => catalog.filter((m) => `${m.id} ${m.provider} ${m.display_name}`.toLowerCase().includes(term.trim().toLowerCase()));
     let typed = '';
     for (const key of 'Gemini 2.5') {
       await filter.press(key === ' ' ? 'Space' : key);

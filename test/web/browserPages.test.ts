@@ -11,6 +11,18 @@ import { chartDrawn, visibleCount } from './pageProbe.js';
 
 const RENDER_BUDGET_MS = 1000;
 
+/** Opens `url` (ending on /user); how long, by the page's clock, until its load event and its chart drawn. */
+async function loadUserPage(t: WebTab, url: string): Promise<{ ms: number; text: string }> {
+  const started = performance.now();
+  await t.page.goto(url, { waitUntil: 'load' });
+  const drawnAt = await chartDrawn(t.page);
+  const wall = performance.now() - started;
+  const nav = await t.page.evaluate(() => (globalThis as any).performance.getEntriesByType('navigation')[0].toJSON());
+  const ms = Math.max(nav.loadEventEnd, drawnAt);
+  const text = `${ms.toFixed(0)} ms (server ${(nav.responseStart - nav.requestStart).toFixed(0)} ms, load event ${nav.loadEventEnd.toFixed(0)} ms, chart ${drawnAt.toFixed(0)} ms; ${wall.toFixed(0)} ms as the test drove it)`;
+  return { ms, text };
+}
+
 /** A price cell as shown ("$3", "-" for none) in USD per 1M tokens. */
 const price = (text: string) => (text === '-' ? 0 : Number(text.replace(/^\$/, '')));
 
@@ -78,21 +90,20 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     t.assertStayedHome();
   });
 
-  it(`with ${BULK_ROWS.toLocaleString('en')} usage rows in the month, the user page loads and draws its chart in under a second`, async () => {
+  it(`with ${BULK_ROWS.toLocaleString('en')} usage rows in the month, the user page loads and draws its chart in under a second`, async (ctx) => {
     const t = await tab();
-    const first = performance.now();
-    await t.page.goto(await w.link(w.carol), { waitUntil: 'load' }); // the link, then /user, with a cold cache
-    await chartDrawn(t.page);
-    const cold = performance.now() - first;
+    await t.page.goto(`${w.origin}/models`); // the browser is open already, as the user's is
+    const link = await w.link(w.carol);
+    // First visit: the link, its redirect, /user and Chart.js with a cold cache; then the page again.
+    const cold = await loadUserPage(t, link);
     const report = await w.json(w.carol, 'usage');
     assert.ok(report.total.requests > BULK_ROWS);
     await assertTableMatches(t.page, report);
-    const again = performance.now();
-    await t.page.goto(`${w.origin}/user`, { waitUntil: 'load' });
-    await chartDrawn(t.page);
-    const warm = performance.now() - again;
-    assert.ok(cold < RENDER_BUDGET_MS, `first load ${cold.toFixed(0)} ms`);
-    assert.ok(warm < RENDER_BUDGET_MS, `second load ${warm.toFixed(0)} ms`);
+    const warm = await loadUserPage(t, `${w.origin}/user`);
+    ctx.diagnostic(`/user with ${report.total.requests} rows, first visit: ${cold.text}; again: ${warm.text}`);
+    // The browser's own clock, from navigation start to the load event and the chart drawn: what the user waits.
+    assert.ok(cold.ms < RENDER_BUDGET_MS, `first visit: ${cold.text}`);
+    assert.ok(warm.ms < RENDER_BUDGET_MS, `again: ${warm.text}`);
     t.assertStayedHome();
   });
 

@@ -31,22 +31,27 @@ export function charts(page: Page): Promise<DrawnChart[]> {
   });
 }
 
-/** Resolves once a canvas holds a Chart.js chart with painted pixels (animations finished or off). */
-export async function chartDrawn(page: Page, timeout = 10_000): Promise<void> {
-  await page.waitForFunction(
+/**
+ * Resolves once a canvas holds a Chart.js chart with painted pixels, with the page's own clock
+ * then: milliseconds since its navigation started (redirects included), as the browser counts them.
+ */
+export async function chartDrawn(page: Page, timeout = 10_000): Promise<number> {
+  const seen = await page.waitForFunction(
     () => {
       const g = globalThis as any;
-      return [...g.document.querySelectorAll('canvas')].some((canvas: any) => {
+      const drawn = [...g.document.querySelectorAll('canvas')].some((canvas: any) => {
         const chart = g.Chart?.getChart?.(canvas);
         if (!chart || !canvas.width || !canvas.height) return false;
         const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true;
         return false;
       });
+      return drawn && g.performance.now();
     },
     undefined,
     { timeout, polling: 'raf' },
   );
+  return Number(await seen.jsonValue());
 }
 
 /** A table's body rows (selector: the table) as cell texts, trimmed, whitespace collapsed. */

@@ -55,7 +55,7 @@ export interface Column<T> {
 
 /** A table with stable hooks for tests: id on the table, data-key per row, data-col per cell. */
 export function table<T>(id: string, columns: Column<T>[], rows: T[], key: (row: T) => string, empty: string, extraRows = ''): string {
-  if (rows.length === 0) return `<p class="empty" id="${esc(id)}" data-empty="true">${esc(empty)}</p>`;
+  if (rows.length === 0 && !extraRows) return `<p class="empty" id="${esc(id)}" data-empty="true">${esc(empty)}</p>`;
   const head = columns.map((c) => `<th${c.num ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
   const line = (r: T) => `<tr data-key="${esc(key(r))}">${columns.map((c) => `<td data-col="${esc(c.key)}"${c.num ? ' class="num"' : ''}>${esc(c.cell(r))}</td>`).join('')}</tr>`;
   return `<table id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>${rows.map(line).join('')}${extraRows}</tbody></table>`;

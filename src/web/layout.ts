@@ -5,6 +5,7 @@
 import { formatUsd } from '../core/pricing.js';
 import { assetUrl } from './assets.js';
 import { esc } from './respond.js';
+import { logoutForm } from './session.js';
 import type { WebSession } from './types.js';
 
 export interface PageOptions {
@@ -33,10 +34,6 @@ ${body}
 /** Who is signed in, and the way out (a POST with the session's CSRF token). */
 function userBox(session: WebSession): string {
   return `<span class="who" data-testid="signed-in-as">${esc(session.user.name)}</span>${logoutForm(session)}`;
-}
-
-export function logoutForm(session: WebSession): string {
-  return `<form method="post" action="/logout" id="logout-form"><input type="hidden" name="csrf" value="${esc(session.csrf)}"><button type="submit" id="logout">Log out</button></form>`;
 }
 
 /** A JSON value inside <script type="application/json">: "<", ">", "&" and line separators escaped. */

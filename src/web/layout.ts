@@ -5,6 +5,7 @@
 import { formatUsd } from '../core/pricing.js';
 import { assetUrl } from './assets.js';
 import { esc } from './respond.js';
+import { logoutForm } from './session.js';
 import type { WebSession } from './types.js';
 
 export interface PageOptions {
@@ -35,10 +36,6 @@ function userBox(session: WebSession): string {
   return `<span class="who" data-testid="signed-in-as">${esc(session.user.name)}</span>${logoutForm(session)}`;
 }
 
-export function logoutForm(session: WebSession): string {
-  return `<form method="post" action="/logout" id="logout-form"><input type="hidden" name="csrf" value="${esc(session.csrf)}"><button type="submit" id="logout">Log out</button></form>`;
-}
-
 /** A JSON value inside <script type="application/json">: "<", ">", "&" and line separators escaped. */
 export function jsonBlock(id: string, value: unknown): string {
   const text = JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -55,7 +52,7 @@ export interface Column<T> {
 
 /** A table with stable hooks for tests: id on the table, data-key per row, data-col per cell. */
 export function table<T>(id: string, columns: Column<T>[], rows: T[], key: (row: T) => string, empty: string, extraRows = ''): string {
-  if (rows.length === 0) return `<p class="empty" id="${esc(id)}" data-empty="true">${esc(empty)}</p>`;
+  if (rows.length === 0 && !extraRows) return `<p class="empty" id="${esc(id)}" data-empty="true">${esc(empty)}</p>`;
   const head = columns.map((c) => `<th${c.num ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
   const line = (r: T) => `<tr data-key="${esc(key(r))}">${columns.map((c) => `<td data-col="${esc(c.key)}"${c.num ? ' class="num"' : ''}>${esc(c.cell(r))}</td>`).join('')}</tr>`;
   return `<table id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>${rows.map(line).join('')}${extraRows}</tbody></table>`;

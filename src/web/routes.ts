@@ -4,6 +4,7 @@ import { modelsJson, modelsPage } from './pages/models.js';
 import { userPage } from './pages/user.js';
 import { adminPage, teamPage } from './pages/wide.js';
 import type { WebRoute } from './types.js';
+import { logoutRoute, sessionRoute, signedOutRoute, verifyRoute } from './auth.js';
 
 export const routes: WebRoute[] = [
   ...assetRoutes,
@@ -12,4 +13,5 @@ export const routes: WebRoute[] = [
   userPage,
   teamPage,
   adminPage,
+  verifyRoute, logoutRoute, signedOutRoute, sessionRoute,
 ];

@@ -13,12 +13,13 @@ import type { WebContext } from '../types.js';
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
 
-/** section#credits: dd[data-testid=credits-FIELD][data-micros], and a meter of used against allocation + granted. */
+/** section#credits[data-FIELD-micros] (as `credits --json`), dd[data-testid=credits-FIELD], and a meter of used against allocation + granted. */
 export function creditsSection(r: BalanceReport, heading = 'Credits', id = 'credits'): string {
   const available = r.allocation_micros + r.granted_micros;
   const field = (name: string, label: string, micros: number) => `<div><dt>${esc(label)}</dt><dd data-testid="${id}-${name}" data-micros="${micros}">${esc(usd(micros))}</dd></div>`;
   const resets = r.resets_at.replace('T', ' ').replace(/:00\.000Z$/, ' UTC');
-  return `<section class="credits" id="${esc(id)}" data-month="${esc(r.month)}"><h2>${esc(heading)}, ${esc(r.month)}</h2>
+  const data = ['allocation', 'used', 'granted', 'remaining'].map((f) => ` data-${f}-micros="${r[`${f}_micros` as keyof BalanceReport]}"`).join('');
+  return `<section class="credits" id="${esc(id)}" data-month="${esc(r.month)}"${data}><h2>${esc(heading)}, ${esc(r.month)}</h2>
 <meter class="meter" id="${esc(id)}-meter" min="0" max="${Math.max(available, 1)}" value="${Math.min(r.used_micros, Math.max(available, 1))}" title="${esc(usd(r.used_micros))} of ${esc(usd(available))}"></meter>
 <dl>${field('allocation', 'Allocation', r.allocation_micros)}${field('used', 'Used', r.used_micros)}${field('granted', 'Granted', r.granted_micros)}${field('remaining', 'Remaining', Math.max(0, r.remaining_micros))}<div><dt>Resets</dt><dd data-testid="${id}-resets" data-iso="${esc(r.resets_at)}">${esc(resets)}</dd></div></dl>
 <p class="empty">Only the managed "gateway" source is charged; byok traffic is metered but free.</p></section>`;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashSecret } from '../../src/core/webSignIn.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
+import { insertWebLink, insertWebSession } from '../../src/db/webAuth.js';
 import { commandAsserts } from '../helpers/commands.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -142,6 +143,27 @@ for (const database of DATABASES) describe(`web sign-in (${database.name})`, () 
     for (const secret of secrets) assert.ok(!audit.includes(secret), 'a secret in the audit log');
     const rows = (await okJson(alice, 'audit')) as { action: string; target: string }[];
     assert.ok(rows.some((r) => r.action === 'browser' && r.target === 'web link'));
+  });
+
+  it('issue 17.6: expired links and sessions are pruned as links are made, at most 100 of each at a time', async () => {
+    const userId = (await db.selectFrom('users').select('id').where('name', '=', 'bob').executeTakeFirstOrThrow()).id;
+    const past = new Date(Date.now() - 60_000).toISOString();
+    for (let i = 0; i < 250; i++) {
+      const hash = hashSecret(`planted-expired-${i}`);
+      await insertWebLink(db, { tokenHash: hash, userId, createdAt: past, expiresAt: past });
+      await insertWebSession(db, { sessionHash: hash, userId, csrf: 'x', createdAt: past, expiresAt: past });
+    }
+    const expired = async (table: 'web_links' | 'web_sessions') =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('expires_at', '<=', new Date().toISOString()).executeTakeFirstOrThrow()).n);
+    const linksBefore = await expired('web_links');
+    const sessionsBefore = await expired('web_sessions');
+    await link(bob);
+    assert.equal(await expired('web_links'), linksBefore - 100);
+    assert.equal(await expired('web_sessions'), sessionsBefore - 100);
+    await link(bob);
+    await link(bob);
+    assert.equal(await expired('web_links'), 0);
+    assert.equal(await expired('web_sessions'), 0);
   });
 
   it('issue 17.6: deleting the user ends their sessions and links (ON DELETE CASCADE)', async () => {

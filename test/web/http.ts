@@ -1,6 +1,8 @@
 // Plain HTTP to the web listener for the page tests (issue 17): GET/HEAD/POST with an optional
 // session cookie, and readers for the pages' stable hooks (table#ID > tr[data-key] > td[data-col]).
+import assert from 'node:assert/strict';
 import http from 'node:http';
+import { formatUsd } from '../../src/core/pricing.js';
 
 export interface Page {
   status: number;
@@ -59,3 +61,17 @@ export function jsonBlock(page: string, id: string): any {
   const m = page.match(new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`));
   return m ? JSON.parse(m[1]) : undefined;
 }
+
+const TOKENS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens'] as const;
+
+/** The page's table for report.group holds exactly the report's rows in order, then the total. */
+export function assertTable(rows: Row[] | undefined, report: any): void {
+  assert.ok(rows, `a table for ${report.group}`);
+  const expected = [...report.rows.map((r: any) => ({ key: String(r[report.group]), r })), { key: 'total', r: report.total }];
+  assert.deepEqual(rows.map((r) => r.key), expected.map((e) => e.key), `usage by ${report.group}: rows`);
+  for (const [i, { key, r }] of expected.entries()) {
+    for (const col of TOKENS) assert.equal(Number(rows[i].cells[col]), r[col], `${report.group} ${key} ${col}`);
+    assert.equal(rows[i].cells.cost, formatUsd(r.cost_micros), `${report.group} ${key} cost`);
+  }
+}
+

@@ -4,27 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { monthOf } from '../../src/core/month.js';
-import { formatUsd } from '../../src/core/pricing.js';
 import { CSP } from '../../src/web/respond.js';
 import { signUp, type KeyPair } from '../helpers/ssh.js';
 import { closeAgents, ok, okJson, send, startWorld, userWithVm, type World } from '../metering/helpers.js';
-import { get, jsonBlock, links, tableRows, type Row } from './http.js';
+import { assertTable, get, jsonBlock, links, tableRows } from './http.js';
 
 const THIS_MONTH = monthOf(new Date());
 const LAST_MONTH = monthOf(new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 15)));
-const TOKENS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens'] as const;
 const HOSTILE_SESSION = '<img src=x onerror=alert(1)>';
-
-/** The page's table for report.group holds exactly the report's rows in order, then the total. */
-export function assertTable(rows: Row[] | undefined, report: any): void {
-  assert.ok(rows, `a table for ${report.group}`);
-  const expected = [...report.rows.map((r: any) => ({ key: String(r[report.group]), r })), { key: 'total', r: report.total }];
-  assert.deepEqual(rows.map((r) => r.key), expected.map((e) => e.key), `usage by ${report.group}: rows`);
-  for (const [i, { key, r }] of expected.entries()) {
-    for (const col of TOKENS) assert.equal(Number(rows[i].cells[col]), r[col], `${report.group} ${key} ${col}`);
-    assert.equal(rows[i].cells.cost, formatUsd(r.cost_micros), `${report.group} ${key} cost`);
-  }
-}
 
 describe('web: the usage pages (issue 17)', () => {
   let world: World;

@@ -6,7 +6,10 @@ import { layout } from '../layout.js';
 import { html } from '../respond.js';
 import type { WebContext, WebRoute } from '../types.js';
 import { creditsSection, integrationsSection, keysSection, vmsSection } from './account.js';
-import { monthParam, monthSwitcher, usageChart, usageTable } from './usageView.js';
+import type { UsageGroup } from '../../db/usage.js';
+import { monthParam, monthSwitcher, renderSections, usageChart, usageTable } from './usageView.js';
+
+const USER_GROUPS: [UsageGroup, string][] = [['model', 'Model'], ['vm', 'VM'], ['integration', 'Integration'], ['key', 'API key'], ['session', 'Claude Code session']];
 
 /** Nav entries for the wider pages this viewer may open. */
 export async function wideNav(ctx: WebContext): Promise<{ href: string; label: string }[]> {
@@ -24,16 +27,12 @@ export const userPage: WebRoute = {
     const user = ctx.session!.user;
     await ctx.deps.services.usage.flush(); // as `usage` and `credits` do: a request just made is counted
     const scope = { userId: user.id };
-    const sections = await Promise.all([
-      usageChart(ctx, month, scope),
-      usageTable(ctx, month, 'model', 'Model', scope),
-      usageTable(ctx, month, 'vm', 'VM', scope),
-      usageTable(ctx, month, 'integration', 'Integration', scope),
-      usageTable(ctx, month, 'key', 'API key', scope),
-      usageTable(ctx, month, 'session', 'Claude Code session', scope),
-      vmsSection(ctx, user.id),
-      integrationsSection(ctx, user.id),
-      keysSection(ctx, user.id),
+    const sections = await renderSections(ctx, [
+      () => usageChart(ctx, month, scope),
+      ...USER_GROUPS.map(([group, label]) => () => usageTable(ctx, month, group, label, scope)),
+      () => vmsSection(ctx, user.id),
+      () => integrationsSection(ctx, user.id),
+      () => keysSection(ctx, user.id),
     ]);
     const credits = creditsSection(await ctx.deps.services.credits.report(user.id));
     const body = `<h1>Your usage</h1>${credits}<h2 class="usage-title">Usage</h2>${monthSwitcher('/user', month)}${sections.join('\n')}`;

@@ -8,7 +8,7 @@ import { esc, html } from '../respond.js';
 import type { WebRoute } from '../types.js';
 import { creditsSection } from './account.js';
 import { wideNav } from './user.js';
-import { monthParam, monthSwitcher, usageChart, usageTable } from './usageView.js';
+import { monthParam, monthSwitcher, renderSections, usageChart, usageTable } from './usageView.js';
 
 export const teamPage: WebRoute = {
   method: 'GET',
@@ -22,7 +22,7 @@ export const teamPage: WebRoute = {
     const month = monthParam(ctx);
     await ctx.deps.services.usage.flush();
     const scope = { teamId: m.teamId };
-    const sections = await Promise.all([usageChart(ctx, month, scope), usageTable(ctx, month, 'member', 'Member', scope), usageTable(ctx, month, 'model', 'Model', scope)]);
+    const sections = await renderSections(ctx, [() => usageChart(ctx, month, scope), () => usageTable(ctx, month, 'member', 'Member', scope), () => usageTable(ctx, month, 'model', 'Model', scope)]);
     const credits = creditsSection(await ctx.deps.services.credits.report(m.teamId, true), 'Team credits', 'team-credits');
     const body = `<h1>Team <span id="team-name">${esc(m.team)}</span></h1>${credits}<h2>Usage through the team's integrations</h2>${monthSwitcher('/team', month)}${sections.join('\n')}`;
     html(ctx.res, 200, layout({ title: `Team ${m.team}`, scripts: ['chart.js', 'usage.js'], session: ctx.session, extraNav: await wideNav(ctx) }, body));
@@ -37,7 +37,7 @@ export const adminPage: WebRoute = {
     if (!ctx.session!.user.is_admin) throw new GatehouseError('forbidden', 'Only installation admins can see everyone’s usage.');
     const month = monthParam(ctx);
     await ctx.deps.services.usage.flush();
-    const sections = await Promise.all([usageChart(ctx, month, {}), usageTable(ctx, month, 'user', 'User', {}), usageTable(ctx, month, 'model', 'Model', {})]);
+    const sections = await renderSections(ctx, [() => usageChart(ctx, month, {}), () => usageTable(ctx, month, 'user', 'User', {}), () => usageTable(ctx, month, 'model', 'Model', {})]);
     const body = `<h1>Everyone's usage</h1>${monthSwitcher('/admin', month)}${sections.join('\n')}`;
     html(ctx.res, 200, layout({ title: 'Admin', scripts: ['chart.js', 'usage.js'], session: ctx.session, extraNav: await wideNav(ctx) }, body));
   },

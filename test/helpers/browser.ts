@@ -43,8 +43,10 @@ export interface WebTab {
   page: Page;
   /** Every request that was not for `origin` (each aborted before it left), as "METHOD url". */
   offsite: string[];
-  /** Fails when any request went anywhere but the gatehouse web origin. */
-  assertStayedHome(): void;
+  /** Uncaught script errors and Content-Security-Policy refusals: a page our CSP breaks fails here. */
+  errors: string[];
+  /** Fails when any request went anywhere but the gatehouse web origin, or a page hit an error or the CSP. */
+  assertClean(): void;
   close(): Promise<void>;
 }
 
@@ -76,12 +78,21 @@ export async function openTab(browser: Browser, origin: string): Promise<WebTab>
       return ws.close();
     },
   );
+  const errors: string[] = [];
+  context.on('weberror', (e) => errors.push(`${e.page()?.url() ?? ''}: ${e.error().message}`));
+  context.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(`${m.page()?.url() ?? ''}: ${m.text()}`);
+  });
   const page = await context.newPage();
   return {
     context,
     page,
     offsite,
-    assertStayedHome: () => assert.deepEqual(offsite, [], `requests that would have left the machine: ${offsite.join(', ')}`),
+    errors,
+    assertClean() {
+      assert.deepEqual(offsite, [], `requests that would have left the machine: ${offsite.join(', ')}`);
+      assert.deepEqual(errors, [], `script errors or CSP refusals: ${errors.join('; ')}`);
+    },
     close: () => context.close(),
   };
 }

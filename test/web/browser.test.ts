@@ -34,7 +34,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
 
   before(async () => (w = await startBrowserWorld()));
   after(async () => {
-    for (const t of tabs) t.assertStayedHome();
+    for (const t of tabs) t.assertClean();
     await Promise.all(tabs.map((t) => t.close()));
     await w?.stop();
   });
@@ -67,7 +67,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     assert.equal(cookie.sameSite, 'Lax');
     assert.equal(cookie.secure, false, 'plain http here: Secure only under https');
     await screenshot(t.page, 'user');
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it('opened a second time, the link is refused: a page that says so, and no session', async () => {
@@ -78,7 +78,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     assert.deepEqual(await t.context.cookies(), []);
     await screenshot(t.page, 'link-used');
     assert.equal((await t.page.goto(`${w.origin}/user`))?.status(), 401, 'still signed out');
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it("the month switcher shows last month, equal to `usage --month … --json`, and back", async () => {
@@ -92,7 +92,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     await t.page.click('#month-next');
     await t.page.waitForURL(`**/user?month=${THIS_MONTH}`);
     await assertTableMatches(t.page, await w.json(w.alice, 'usage'));
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it("bob's session cannot see alice's usage by any URL", async () => {
@@ -112,13 +112,14 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     await t.page.goto(`${w.origin}/user?user=alice`);
     assert.equal(await t.page.locator('[data-testid=signed-in-as]').innerText(), 'bob');
     for (const mark of marks) assert.ok(!(await t.page.locator('body').innerText()).includes(mark), mark);
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it('log out ends the session, on the server too: /user shows the sign-in page, even with the old cookie', async () => {
     const t = await signIn(w.alice);
     const cookies = await t.context.cookies();
-    await t.page.click('form[action="/logout"] button');
+    const [posted] = await Promise.all([t.page.waitForResponse((r) => r.request().method() === 'POST'), t.page.click('form[action="/logout"] button')]);
+    assert.equal(posted.status(), 303, `POST /logout from the page's own button: ${posted.status()} ${await posted.text()}`);
     await t.page.waitForURL('**/signed-out');
     assert.deepEqual((await t.context.cookies()).filter((c) => c.name === 'gh_session'), []);
     assert.equal((await t.page.goto(`${w.origin}/user`))?.status(), 401);
@@ -126,6 +127,6 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     const stale = await tab();
     await stale.context.addCookies(cookies);
     assert.equal((await stale.page.goto(`${w.origin}/user`))?.status(), 401, 'the old cookie opens nothing');
-    t.assertStayedHome();
+    t.assertClean();
   });
 });

@@ -37,7 +37,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
 
   before(async () => (w = await startBrowserWorld()));
   after(async () => {
-    for (const t of tabs) t.assertStayedHome();
+    for (const t of tabs) t.assertClean();
     await Promise.all(tabs.map((t) => t.close()));
     await w?.stop();
   });
@@ -59,7 +59,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     }
     const json = await (await t.page.goto(`${w.origin}/models.json`))!.json();
     assert.deepEqual(json.models, catalog, '/models.json: the same data for programs');
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it('/models filters as you type, one key at a time', async () => {
@@ -87,7 +87,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     assert.equal(await t.page.locator('#models-none').isVisible(), true, 'says that nothing matches');
     await filter.fill('');
     await t.page.waitForFunction(([selector, n]) => [...(globalThis as any).document.querySelectorAll(selector)].filter((r: any) => r.getClientRects().length > 0).length === n, [rows, catalog.length] as const);
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it(`with ${BULK_ROWS.toLocaleString('en')} usage rows in the month, the user page loads and draws its chart in under a second`, async (ctx) => {
@@ -108,7 +108,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     // nothing to do with the rows: it gets a looser bound, so a regression still shows.
     assert.ok(median.ms < RENDER_BUDGET_MS, `again: ${median.text}`);
     assert.ok(cold.ms < 2 * RENDER_BUDGET_MS, `first visit: ${cold.text}`);
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it("the team's page, for its owner, matches `team usage --json`", async () => {
@@ -119,7 +119,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     await assertTableMatches(t.page, await w.json(w.alice, 'team usage --group member'));
     await assertTableMatches(t.page, await w.json(w.alice, 'team usage --group model'));
     await screenshot(t.page, 'team');
-    t.assertStayedHome();
+    t.assertClean();
   });
 
   it("the admin's page shows everyone's usage, matching `admin usage --json`; a non-admin is refused", async () => {
@@ -134,6 +134,6 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     await bob.page.goto(await w.link(w.bob));
     const refused = await bob.page.goto(`${w.origin}/admin`);
     assert.ok([403, 404].includes(refused?.status() ?? 0), `bob on /admin: ${refused?.status()}`);
-    t.assertStayedHome();
+    t.assertClean();
   });
 });

@@ -90,6 +90,22 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     t.assertClean();
   });
 
+  it('/models: a copy button puts a model id, or a client\'s setup, on the clipboard; every client has its setup', async () => {
+    const t = await tab();
+    await t.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: w.origin });
+    await t.page.goto(`${w.origin}/models`);
+    const clipboard = () => t.page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>);
+    await t.page.click('table#models tr[data-key="gpt-5.5"] button.copy');
+    await t.page.waitForSelector('table#models tr[data-key="gpt-5.5"] button.copied');
+    assert.equal(await clipboard(), 'gpt-5.5');
+    for (const client of ['claude-code', 'codex', 'openai', 'anthropic', 'genai', 'curl']) assert.ok(await t.page.locator(`pre#setup-${client}`).isVisible(), client);
+    await t.page.click('button.copy[data-copy-from="setup-curl"]');
+    await t.page.waitForFunction(() => (globalThis as any).document.querySelector('button.copy[data-copy-from="setup-curl"]').classList.contains('copied'));
+    assert.equal(await clipboard(), await t.page.locator('pre#setup-curl').textContent());
+    assert.match(await clipboard(), /^curl http:\/\/llm\.int\.gatehouse\.localhost\/v1\/models/);
+    t.assertClean();
+  });
+
   it(`with ${BULK_ROWS.toLocaleString('en')} usage rows in the month, the user page loads and draws its chart in under a second`, async (ctx) => {
     const t = await tab();
     await t.page.goto(`${w.origin}/models`); // the browser is open already, as the user's is

@@ -12,7 +12,7 @@ import { send } from './respond.js';
 import type { WebRoute } from './types.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 interface Asset {
   body: Buffer;
@@ -70,5 +70,5 @@ function route(name: string, asset: Asset): WebRoute {
   };
 }
 
-/** One route per file (the route table matches exact paths). */
-export const assetRoutes: WebRoute[] = [...ASSETS].map(([name, asset]) => route(name, asset));
+/** One route per file (the route table matches exact paths), and /favicon.ico, which browsers ask for unasked. */
+export const assetRoutes: WebRoute[] = [...[...ASSETS].map(([name, asset]) => route(name, asset)), { ...route('favicon.svg', ASSETS.get('favicon.svg')!), path: '/favicon.ico' }];

@@ -23,7 +23,7 @@ export function layout(options: PageOptions, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(options.title)} · gatehouse</title>
-<link rel="stylesheet" href="${esc(assetUrl('app.css'))}">${scripts}</head>
+<link rel="icon" href="${esc(assetUrl('favicon.svg'))}" type="image/svg+xml"><link rel="stylesheet" href="${esc(assetUrl('app.css'))}">${scripts}</head>
 <body><header><nav id="nav"><strong>gatehouse</strong>${nav.map((n) => `<a href="${esc(n.href)}">${esc(n.label)}</a>`).join('')}${options.session ? userBox(options.session) : ''}</nav></header>
 <main>
 ${body}

@@ -113,5 +113,6 @@ describe('web: /models and the assets (issue 17)', () => {
     assert.equal((await page('/assets/nope.js')).status, 404);
     assert.equal((await page('/assets/../package.json')).status, 404);
     assert.equal((await page('/models', { method: 'POST' })).status, 405);
+    assert.equal((await page('/favicon.ico')).headers['content-type'], 'image/svg+xml', 'the icon browsers ask for unasked');
   });
 });

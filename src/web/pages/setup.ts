@@ -19,7 +19,7 @@ function snippets(domain: string): Snippet[] {
       id: 'codex',
       title: 'Codex',
       note: 'In ~/.codex/config.toml (Codex ignores an OPENAI_BASE_URL variable), or once with codex -c openai_base_url=…; no key.',
-      code: `openai_base_url = "${host}/openai/v1"`,
+      code: `# ~/.codex/config.toml\nopenai_base_url = "${host}/openai/v1"\n\n# or for one run:\ncodex -c openai_base_url='"${host}/openai/v1"'`,
     },
     { id: 'openai', title: 'OpenAI SDK', note: 'Chat Completions, Responses and embeddings; the model picks the provider.', code: `import OpenAI from 'openai';\nconst client = new OpenAI({ baseURL: '${host}/v1', apiKey: 'placeholder' });` },
     { id: 'anthropic', title: 'Anthropic SDK', note: 'Messages and token counting.', code: `import Anthropic from '@anthropic-ai/sdk';\nconst client = new Anthropic({ baseURL: '${host}', apiKey: 'placeholder' });` },

@@ -99,5 +99,5 @@ export async function usageTable(ctx: WebContext, month: string, group: UsageGro
   const columns = [{ key: group, label, cell: (r: UsageSummary) => r.group }, ...COLUMNS];
   const total = totalOf(rows);
   const totalRow = `<tr class="total" data-key="total">${columns.map((c, i) => `<td data-col="${esc(c.key)}"${i ? ' class="num"' : ''}>${esc(i ? c.cell(total) : 'Total')}</td>`).join('')}</tr>`;
-  return `<section><h2>By ${esc(label.toLowerCase())}</h2>${table(`usage-by-${group}`, columns, rows, (r) => r.group, `No usage in ${month}.`, totalRow)}</section>`;
+  return `<section><h2>By ${esc(label)}</h2>${table(`usage-by-${group}`, columns, rows, (r) => r.group, `No usage in ${month}.`, totalRow)}</section>`;
 }

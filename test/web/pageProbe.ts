@@ -1,5 +1,5 @@
 // What a page shows, read in the browser (issue 17.8): the charts Chart.js drew (their data and
-// whether their canvas has pixels), tables as rows of cell text, and the rows a filter left visible.
+// whether their canvas has pixels), and the rows a filter left visible.
 // The callbacks run in the page, hence globalThis: the project's TypeScript has no DOM types.
 import type { Page } from 'playwright-core';
 
@@ -52,16 +52,6 @@ export async function chartDrawn(page: Page, timeout = 10_000): Promise<number> 
     { timeout, polling: 'raf' },
   );
   return Number(await seen.jsonValue());
-}
-
-/** A table's body rows (selector: the table) as cell texts, trimmed, whitespace collapsed. */
-export function tableRows(page: Page, selector: string): Promise<string[][]> {
-  return page.$$eval(`${selector} tbody tr`, (rows: any[]) => rows.map((tr) => [...tr.querySelectorAll('th, td')].map((cell: any) => String(cell.textContent).replace(/\s+/g, ' ').trim())));
-}
-
-/** A table's header cells, as shown. */
-export function tableHeaders(page: Page, selector: string): Promise<string[]> {
-  return page.$$eval(`${selector} thead th`, (cells: any[]) => cells.map((th) => String(th.textContent).replace(/\s+/g, ' ').trim()));
 }
 
 /** How many of the rows matching `selector` are rendered (not display:none, not hidden). */

@@ -32,10 +32,15 @@ const MISSING = 'chromium is not installed (/usr/bin/chromium or on PATH): apt-g
 /** For node:test's `skip`: false, or why the browser tests do not run. Under CI never skipped: launch fails instead. */
 export const browserSkip: false | string = CHROMIUM_PATH || process.env.CI ? false : MISSING;
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Chromium for pages on `host` (the gatehouse web listener's). --no-sandbox: CI runs as root, where
+ * chromium refuses its sandbox. The resolver rule makes every other name unresolvable, so even the
+ * browser's own traffic, which no page route sees, cannot leave the machine.
+ */
+export async function launchBrowser(host = '127.0.0.1'): Promise<Browser> {
   if (!CHROMIUM_PATH) throw new Error(MISSING);
-  // --no-sandbox: CI runs as root, where chromium refuses its sandbox.
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox'], timeout: DEADLINE_MS });
+  const args = ['--no-sandbox', `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${host}`];
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args, timeout: DEADLINE_MS });
 }
 
 export interface WebTab {

@@ -42,6 +42,21 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     await w?.stop();
   });
 
+  it('the guard itself: a request elsewhere is aborted and recorded; the CSP refuses a script\'s fetch elsewhere', async () => {
+    const t = await w.tab(); // not in `tabs`: it is meant to be unclean
+    try {
+      await t.page.goto(`${w.origin}/models`);
+      const fetched = await t.page.evaluate(() => (globalThis as any).fetch('https://example.com/beacon').then(() => 'sent', (e: Error) => `refused: ${e.message}`));
+      assert.match(fetched, /^refused/);
+      assert.deepEqual(t.offsite, [], 'the CSP stopped it before the network');
+      assert.ok(t.errors.some((e) => /Content Security Policy/.test(e)), t.errors.join('; '));
+      await assert.rejects(t.page.goto('https://cdn.example.com/chart.js'));
+      assert.deepEqual(t.offsite, ['GET https://cdn.example.com/chart.js']);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('/models lists every model of `integrations catalog --json`, with the same limits and prices, signed out', async () => {
     const catalog: any[] = await w.json(w.alice, 'integrations catalog');
     const t = await tab();

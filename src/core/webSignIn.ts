@@ -51,15 +51,18 @@ export class WebSignIn {
     if (!SECRET_SHAPE.test(token)) return { ok: false, why: 'malformed' };
     const now = new Date();
     const hash = hashSecret(token);
-    const userId = await consumeWebLink(this.db, hash, now.toISOString());
-    if (userId === undefined) {
-      const state = await webLinkState(this.db, hash);
-      return { ok: false, why: !state ? 'unknown' : state.used_at ? 'used' : 'expired' };
-    }
     const sessionId = newSecret();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-    await insertWebSession(this.db, { sessionHash: hashSecret(sessionId), userId, csrf: newSecret(), createdAt: now.toISOString(), expiresAt });
-    return { ok: true, sessionId, expiresAt };
+    // One transaction: a session that cannot be stored leaves the link unused, to be opened again.
+    const started = await this.db.transaction().execute(async (trx) => {
+      const userId = await consumeWebLink(trx, hash, now.toISOString());
+      if (userId === undefined) return false;
+      await insertWebSession(trx, { sessionHash: hashSecret(sessionId), userId, csrf: newSecret(), createdAt: now.toISOString(), expiresAt });
+      return true;
+    });
+    if (started) return { ok: true, sessionId, expiresAt };
+    const state = await webLinkState(this.db, hash);
+    return { ok: false, why: !state ? 'unknown' : state.used_at ? 'used' : 'expired' };
   }
 
   /** The session's user and CSRF token; undefined for a malformed, unknown or expired id. */

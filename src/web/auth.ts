@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { sameSecret } from '../core/webSignIn.js';
 import { readForm } from './form.js';
-import { html, json, redirect } from './respond.js';
-import { authPage, clearedCookie, howToSignIn, sessionCookie, sessionIdOf } from './session.js';
+import { esc, html, json, redirect } from './respond.js';
+import { authPage, clearedCookie, howToSignIn, logoutForm, sessionCookie, sessionIdOf } from './session.js';
 import type { WebContext, WebRoute } from './types.js';
 
 const REFUSED = {
@@ -48,6 +48,16 @@ export const logoutRoute: WebRoute = {
     if (!sameSecret(csrf, ctx.session.csrf)) return forbidden(ctx, 'This form is out of date or did not come from this site.');
     await ctx.deps.services.web.end(sessionIdOf(ctx.req)!);
     redirect(ctx.res, '/signed-out', { 'set-cookie': clearedCookie(ctx.secure) });
+  },
+};
+
+/** A page with the Log out button, for a browser that lands on /logout (and for scripts that need the form). */
+export const logoutPageRoute: WebRoute = {
+  method: 'GET',
+  path: '/logout',
+  auth: 'session',
+  async handle(ctx) {
+    html(ctx.res, 200, authPage('Log out', [`You are signed in as <b>${esc(ctx.session!.user.name)}</b>.`, logoutForm(ctx.session!)]));
   },
 };
 

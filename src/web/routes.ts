@@ -4,7 +4,7 @@ import { modelsJson, modelsPage } from './pages/models.js';
 import { userPage } from './pages/user.js';
 import { adminPage, teamPage } from './pages/wide.js';
 import type { WebRoute } from './types.js';
-import { logoutRoute, sessionRoute, signedOutRoute, verifyRoute } from './auth.js';
+import { logoutPageRoute, logoutRoute, sessionRoute, signedOutRoute, verifyRoute } from './auth.js';
 
 export const routes: WebRoute[] = [
   ...assetRoutes,
@@ -13,5 +13,5 @@ export const routes: WebRoute[] = [
   userPage,
   teamPage,
   adminPage,
-  verifyRoute, logoutRoute, signedOutRoute, sessionRoute,
+  verifyRoute, logoutRoute, logoutPageRoute, signedOutRoute, sessionRoute,
 ];

@@ -93,7 +93,8 @@ describe('web: the usage pages (issue 17)', () => {
     assert.deepEqual(tableRows(r.body, 'vms')!.map((v) => v.key), ['buildbox', 'devbox']);
     const ints = tableRows(r.body, 'integrations')!;
     const pooled = ints.find((i) => i.key === 'pooled')!;
-    assert.equal(pooled.cells.hostname, `pooled.int.${world.gh.config.domain}`);
+    assert.equal(pooled.cells.hostname, `pooled.team.${world.gh.config.domain}`, 'a team integration answers on NAME.team.DOMAIN');
+    assert.equal(ints.find((i) => i.key === 'llm')!.cells.hostname, `llm.int.${world.gh.config.domain}`);
     assert.equal(pooled.cells.attachments, 'tag:dev');
     assert.equal(pooled.cells.team, 'acme');
     assert.match(pooled.cells.summary, /anthropic\(gateway\)/);

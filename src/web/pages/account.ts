@@ -41,7 +41,8 @@ export async function integrationsSection(ctx: WebContext, userId: number): Prom
   type I = (typeof all)[number];
   const cols = [
     { key: 'name', label: 'Name', cell: (i: I) => i.name },
-    { key: 'hostname', label: 'Hostname', cell: (i: I) => `${i.name}.int.${ctx.deps.config.domain}` },
+    // A team's integrations answer on NAME.team.DOMAIN, as the reflection integration lists them.
+    { key: 'hostname', label: 'Hostname', cell: (i: I) => `${i.name}.${i.teamId === undefined ? 'int' : 'team'}.${ctx.deps.config.domain}` },
     { key: 'type', label: 'Type', cell: (i: I) => i.type },
     { key: 'summary', label: 'Sources', cell: (i: I) => summary(i) },
     { key: 'attachments', label: 'Attached to', cell: (i: I) => i.attachments.join(', ') || '-' },

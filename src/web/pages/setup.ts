@@ -39,7 +39,7 @@ export function setupSnippets(domain: string): string {
     (s) => `<div class="snippet"><h3>${esc(s.title)}</h3><p>${esc(s.note)}</p><pre id="setup-${s.id}"><code>${esc(s.code)}</code></pre><button type="button" class="copy" data-copy-from="setup-${s.id}">Copy</button></div>`,
   );
   return `<section id="setup"><h2>Set up your clients</h2>
-<p>On a VM: the gateway knows the VM by its address, so no key is needed. Replace <code>llm</code> with the name of an integration attached to the VM (<code>integrations list</code> over SSH).</p>
+<p>On a VM: the gateway knows the VM by its address, so no key is needed. Replace <code>llm</code> with the name of an integration attached to the VM (<code>integrations list</code> over SSH); a team's integration answers at <code>NAME.team.${esc(domain)}</code>.</p>
 ${parts.join('\n')}
 <p>From a laptop: mint a key over SSH (<code>keys create --name laptop</code>), use <code>http://HOST:PORT/gateway/llm/anthropic</code> (or <code>/openai/v1</code>, <code>/gemini</code>) at the gateway's address as the base URL, and the <code>gk_…</code> key as the API key (<code>ANTHROPIC_AUTH_TOKEN</code> for Claude Code).</p>
 </section>`;

@@ -13,9 +13,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DEADLINE_MS = 10_000;
 
-/** Debian's /usr/bin/chromium, else the first `chromium` on PATH. */
+/** GATEHOUSE_TEST_CHROMIUM if set (another build), else Debian's /usr/bin/chromium, else the first `chromium` on PATH. */
 export function findChromium(): string | undefined {
-  const candidates = ['/usr/bin/chromium', ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'chromium'))];
+  const override = process.env.GATEHOUSE_TEST_CHROMIUM;
+  const candidates = override ? [override] : ['/usr/bin/chromium', ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'chromium'))];
   return candidates.find((file) => {
     try {
       fs.accessSync(file, fs.constants.X_OK);
@@ -27,7 +28,9 @@ export function findChromium(): string | undefined {
 }
 
 const CHROMIUM_PATH = findChromium();
-const MISSING = 'chromium is not installed (/usr/bin/chromium or on PATH): apt-get install chromium to run the browser tests';
+const MISSING = process.env.GATEHOUSE_TEST_CHROMIUM
+  ? `GATEHOUSE_TEST_CHROMIUM=${process.env.GATEHOUSE_TEST_CHROMIUM} is not an executable file`
+  : 'chromium is not installed (/usr/bin/chromium or on PATH): apt-get install chromium to run the browser tests';
 
 /** For node:test's `skip`: false, or why the browser tests do not run. Under CI never skipped: launch fails instead. */
 export const browserSkip: false | string = CHROMIUM_PATH || process.env.CI ? false : MISSING;

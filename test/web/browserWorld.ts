@@ -35,7 +35,21 @@ const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 const SONNET = { model: 'claude-sonnet-5-5', max_tokens: 10, messages: [] };
 
 export async function startBrowserWorld(): Promise<BrowserWorld> {
-  const world = await startWorld({ GATEHOUSE_MONTHLY_CREDITS: '25' });
+  const browser = await launchBrowser(); // first: without chromium (under CI) nothing else is left running
+  const world = await startWorld({ GATEHOUSE_MONTHLY_CREDITS: '25' }).catch(async (err) => {
+    await browser.close();
+    throw err;
+  });
+  try {
+    return await populate(world, browser);
+  } catch (err) {
+    await browser.close();
+    await world.stop();
+    throw err;
+  }
+}
+
+async function populate(world: World, browser: Browser): Promise<BrowserWorld> {
   const port = world.gh.sshPort;
   assert.ok(world.gh.webPort, 'the web listener is on');
   const origin = `http://127.0.0.1:${world.gh.webPort}`;
@@ -51,7 +65,6 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
   await traffic(world, alice);
   await arrange(world, 'alice', LAST_MONTH, 3);
   await arrange(world, 'carol', THIS_MONTH, BULK_ROWS);
-  const browser = await launchBrowser();
   return {
     world,
     browser,

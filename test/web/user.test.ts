@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { insertUsageRows } from '../../src/db/usage.js';
 import { findUserByName } from '../../src/db/users.js';
 import { CSP } from '../../src/web/respond.js';
+import { DATABASES } from '../helpers/databases.js';
 import { signUp, type KeyPair } from '../helpers/ssh.js';
 import { closeAgents, ok, okJson, send, startWorld, userWithVm, type World } from '../metering/helpers.js';
 import { assertTable, get, jsonBlock, links, tableRows } from './http.js';
@@ -16,7 +17,7 @@ const THIS_MONTH = monthOf(new Date());
 const LAST_MONTH = monthOf(new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 15)));
 const HOSTILE_SESSION = '<img src=x onerror=alert(1)>';
 
-describe('web: the usage pages (issue 17)', () => {
+for (const database of DATABASES) describe(`web: the usage pages (issue 17) on ${database.name}`, () => {
   let world: World;
   let alice: KeyPair;
   let bob: KeyPair;
@@ -36,7 +37,7 @@ describe('web: the usage pages (issue 17)', () => {
   }
 
   before(async () => {
-    world = await startWorld();
+    world = await startWorld(await database.env());
     const port = world.gh.sshPort;
     alice = await userWithVm(world.gh, 'alice', '127.0.0.2', 'devbox');
     await ok(port, alice, 'new --name buildbox --address 127.0.0.5');

@@ -74,6 +74,10 @@ describe('web sessions over http', () => {
     assert.equal(res.headers.get('location'), '/signed-out');
     assert.equal(res.headers.get('set-cookie'), 'gh_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0');
     assert.equal(await whoIs(gh.webPort!, s.cookie), 401);
+    const stale = await get(web('/auth/session'), { cookie: s.cookie });
+    assert.equal(stale.status, 401);
+    assert.match(stale.headers.get('set-cookie')!, /^gh_session=; .*Max-Age=0/, 'the dead cookie is dropped');
+    await stale.arrayBuffer();
     assert.equal(await whoIs(gh.webPort!, other.cookie), 'alice');
     const page = await get(web('/signed-out'));
     assert.equal(page.status, 200);

@@ -61,11 +61,8 @@ function route(name: string, asset: Asset): WebRoute {
     auth: 'public',
     async handle(ctx) {
       const headers = { etag: asset.etag, 'cache-control': 'public, max-age=31536000, immutable' };
-      if (ctx.req.headers['if-none-match'] === asset.etag) {
-        ctx.res.writeHead(304, headers);
-        return void ctx.res.end();
-      }
-      send(ctx.res, 200, asset.type, asset.body, headers);
+      const fresh = ctx.req.headers['if-none-match'] === asset.etag;
+      send(ctx.res, fresh ? 304 : 200, asset.type, fresh ? '' : asset.body, headers);
     },
   };
 }

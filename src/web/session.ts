@@ -53,5 +53,7 @@ export function howToSignIn(sshCommand: string): string {
 }
 
 export const signInPage: SignInPage = async (ctx) => {
-  html(ctx.res, 401, authPage('Sign in', ['This page needs you to be signed in.', howToSignIn(ctx.deps.sshCommand())]));
+  // A cookie that found no session (expired, ended elsewhere) is dropped, not sent on forever.
+  const stale: Record<string, string> = sessionIdOf(ctx.req) === undefined ? {} : { 'set-cookie': clearedCookie(ctx.secure) };
+  html(ctx.res, 401, authPage('Sign in', ['This page needs you to be signed in.', howToSignIn(ctx.deps.sshCommand())]), stale);
 };

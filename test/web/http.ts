@@ -45,9 +45,9 @@ export function tableRows(page: string, id: string): Row[] | undefined {
   const start = page.indexOf(`<table id="${id}">`);
   if (start < 0) return undefined;
   const body = page.slice(start, page.indexOf('</table>', start));
-  return [...body.matchAll(/<tr[^>]* data-key="([^"]*)"[^>]*>(.*?)<\/tr>/g)].map(([, key, row]) => ({
+  return [...body.matchAll(/<tr[^>]* data-key="([^"]*)"[^>]*>([\s\S]*?)<\/tr>/g)].map(([, key, row]) => ({
     key: unesc(key),
-    cells: Object.fromEntries([...row.matchAll(/<td data-col="([^"]*)"[^>]*>(.*?)<\/td>/g)].map(([, col, cell]) => [unesc(col), text(cell)])),
+    cells: Object.fromEntries([...row.matchAll(/<td data-col="([^"]*)"[^>]*>([\s\S]*?)<\/td>/g)].map(([, col, cell]) => [unesc(col), text(cell)])),
   }));
 }
 

@@ -105,6 +105,7 @@ describe('web: /models and the assets (issue 17)', () => {
     const again = await page('/assets/chart.js', { headers: { 'if-none-match': etag } });
     assert.equal(again.status, 304);
     assert.equal(again.body, '');
+    assert.equal(again.headers['content-security-policy'], CSP);
     const { body } = await page('/models');
     assert.ok(body.includes(`/assets/copy.js?v=${String((await page('/assets/copy.js')).headers.etag).slice(1, -1)}`), 'pages link the current version');
   });

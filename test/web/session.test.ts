@@ -5,7 +5,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { commandAsserts } from '../helpers/commands.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { signUp, type KeyPair } from '../helpers/ssh.js';
+import { openShell, signUp, type KeyPair } from '../helpers/ssh.js';
 import { csrfOf, get, magicLink, openLink, postForm, signIn, whoIs } from '../helpers/web.js';
 
 /** A POST whose body is written as given (declared length or chunked), answered or not: its status. */
@@ -74,6 +74,10 @@ describe('web sessions over http', () => {
     assert.equal(res.headers.get('location'), '/signed-out');
     assert.equal(res.headers.get('set-cookie'), 'gh_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0');
     assert.equal(await whoIs(gh.webPort!, s.cookie), 401);
+    const stale = await get(web('/auth/session'), { cookie: s.cookie });
+    assert.equal(stale.status, 401);
+    assert.match(stale.headers.get('set-cookie')!, /^gh_session=; .*Max-Age=0/, 'the dead cookie is dropped');
+    await stale.arrayBuffer();
     assert.equal(await whoIs(gh.webPort!, other.cookie), 'alice');
     const page = await get(web('/signed-out'));
     assert.equal(page.status, 200);
@@ -116,6 +120,20 @@ describe('web sessions over http', () => {
     assert.equal(lines.at(-1), 'Expires in 15 minutes.');
     assert.deepEqual(Object.keys(await okJson(alice, 'browser --qr')), ['magic_link', 'expires_at']);
     await fails(alice, 'browser extra', 2, /argument|unexpected|too many/i);
+  });
+
+  it('issue 17.3: browser --qr at the prompt: the QR code\'s rows line up under a PTY', async () => {
+    const term = await openShell(gh.sshPort, alice, { cols: 100, rows: 60 });
+    try {
+      await term.waitForPrompt();
+      const shown = await term.run('browser --qr\r');
+      const rows = shown.split('\n').filter((l) => /^[█▀▄ ]{21,}$/.test(l));
+      assert.ok(rows.length >= 12, shown);
+      assert.equal(new Set(rows.map((l) => l.length)).size, 1, 'every row starts at the left edge');
+      assert.match(shown, /Expires in 15 minutes\./);
+    } finally {
+      term.close();
+    }
   });
 });
 

@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { monthOf } from '../../src/core/month.js';
+import { openDatabase } from '../../src/db/open.js';
+import { insertUsageRows } from '../../src/db/usage.js';
+import { findUserByName } from '../../src/db/users.js';
 import { CSP } from '../../src/web/respond.js';
+import { DATABASES } from '../helpers/databases.js';
 import { signUp, type KeyPair } from '../helpers/ssh.js';
 import { closeAgents, ok, okJson, send, startWorld, userWithVm, type World } from '../metering/helpers.js';
 import { assertTable, get, jsonBlock, links, tableRows } from './http.js';
@@ -13,7 +17,7 @@ const THIS_MONTH = monthOf(new Date());
 const LAST_MONTH = monthOf(new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 15)));
 const HOSTILE_SESSION = '<img src=x onerror=alert(1)>';
 
-describe('web: the usage pages (issue 17)', () => {
+for (const database of DATABASES) describe(`web: the usage pages (issue 17) on ${database.name}`, () => {
   let world: World;
   let alice: KeyPair;
   let bob: KeyPair;
@@ -33,7 +37,7 @@ describe('web: the usage pages (issue 17)', () => {
   }
 
   before(async () => {
-    world = await startWorld();
+    world = await startWorld(await database.env());
     const port = world.gh.sshPort;
     alice = await userWithVm(world.gh, 'alice', '127.0.0.2', 'devbox');
     await ok(port, alice, 'new --name buildbox --address 127.0.0.5');
@@ -110,6 +114,24 @@ describe('web: the usage pages (issue 17)', () => {
     assert.ok(r.body.includes('&lt;script&gt;alert(&quot;vm&quot;)&lt;/script&gt;'));
     assert.ok(!r.body.includes(HOSTILE_SESSION));
     assert.ok(tableRows(r.body, 'usage-by-session')!.some((s) => s.key === HOSTILE_SESSION), 'the session row, escaped');
+  });
+
+  it("a model name that would end the chart's JSON block stays data: no script, the same name after parsing", async () => {
+    const hostile = '</script><script>alert(1)</script>\u2028';
+    const db = await openDatabase(world.gh.config.database);
+    try {
+      const carolRow = await findUserByName(db, 'carol');
+      const row = { created_at: new Date().toISOString(), month: THIS_MONTH, request_id: 'hostile-model', user_id: carolRow!.id, vm_id: null, vm_name: null, api_key_id: null, api_key_name: null, integration_id: null, integration_name: 'llm', provider: 'openai', model: hostile, source: 'byok', api: 'chat', status: 200, input_tokens: 1, output_tokens: 1, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: 0, latency_ms: 1, ttfb_ms: 1, session_id: null, team_id: null };
+      await insertUsageRows(db, [row], 'web-test');
+    } finally {
+      await db.destroy();
+    }
+    const r = await page(carol, '/user');
+    assert.equal(r.status, 200);
+    assert.ok(!r.body.includes('<script>alert'), 'no script injected');
+    assert.equal((r.body.match(/<\/script>/g) ?? []).length, (r.body.match(/<script/g) ?? []).length, 'every script element closes where it opened');
+    assert.deepEqual(jsonBlock(r.body, 'usage-chart-data').series.map((s: any) => s.model), [hostile]);
+    assert.deepEqual(tableRows(r.body, 'usage-by-model')!.map((row) => row.key), [hostile, 'total']);
   });
 
   it('?month=: last month equals `usage --month … --json`; the switcher links both ways, never past this month', async () => {

@@ -1,6 +1,8 @@
 // The world the browser tests look at (issue 17.8): a mock upstream and a real gatehouse; alice
 // (the first account: admin) and bob, each with a VM, whose usage is made by real gateway traffic;
 // carol, whose month holds 10,000 usage rows (the acceptance's volume); and Debian's chromium.
+// SQLite only: the same numbers on PostgreSQL are checked over HTTP (user.test.ts, volume.test.ts);
+// the browser adds what only a browser shows (scripts run, the CSP holds, nothing leaves).
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { monthOf } from '../../src/core/month.js';

@@ -66,6 +66,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     assert.equal(cookie.httpOnly, true);
     assert.equal(cookie.sameSite, 'Lax');
     assert.equal(cookie.secure, false, 'plain http here: Secure only under https');
+    assert.equal(await t.page.evaluate(() => (globalThis as any).document.cookie), '', 'HttpOnly: no script of the page reads it');
     await screenshot(t.page, 'user');
     t.assertClean();
   });

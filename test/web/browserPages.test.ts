@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { browserSkip, screenshot, type WebTab } from '../helpers/browser.js';
 import { assertTableMatches, shownRows } from './browserAsserts.js';
 import { BULK_ROWS, startBrowserWorld, type BrowserWorld } from './browserWorld.js';
-import { chartDrawn, visibleCount } from './pageProbe.js';
+import { chartDrawn, untilVisible, visibleKeys } from './pageProbe.js';
 
 const RENDER_BUDGET_MS = 1000;
 
@@ -83,7 +83,7 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
     await t.page.goto(`${w.origin}/models`);
     await screenshot(t.page, 'models');
     const rows = 'table#models tbody tr';
-    assert.equal(await visibleCount(t.page, rows), catalog.length);
+    assert.equal((await visibleKeys(t.page, rows)).length, catalog.length);
     const filter = t.page.locator('#model-filter');
     // models.js: a plain substring of id, provider and name, the typed text trimmed.
     const matching = (term: string) => catalog.filter((m) => `${m.id} ${m.provider} ${m.display_name}`.toLowerCase().includes(term.trim().toLowerCase()));
@@ -92,16 +92,16 @@ describe('the web pages in a real browser: models, volume, team and admin (issue
       await filter.press(key === ' ' ? 'Space' : key);
       typed += key;
       const expected = matching(typed);
-      await t.page.waitForFunction(([selector, n]) => [...(globalThis as any).document.querySelectorAll(selector)].filter((r: any) => r.getClientRects().length > 0).length === n, [rows, expected.length] as const);
-      const shown = await t.page.$$eval(rows, (trs: any[]) => trs.filter((r) => r.getClientRects().length > 0).map((r) => String(r.dataset.key)));
-      assert.deepEqual(shown, expected.map((m) => m.id), `after typing "${typed}"`);
+      await untilVisible(t.page, rows, expected.length);
+      assert.deepEqual(await visibleKeys(t.page, rows), expected.map((m) => m.id), `after typing "${typed}"`);
+      assert.equal(await t.page.locator('#models-count').innerText(), `${expected.length} model${expected.length === 1 ? '' : 's'}`);
     }
     assert.ok(matching(typed).length > 0 && matching(typed).length < catalog.length);
     await filter.fill('no such model');
-    await t.page.waitForFunction((selector) => [...(globalThis as any).document.querySelectorAll(selector)].every((r: any) => r.getClientRects().length === 0), rows);
+    await untilVisible(t.page, rows, 0);
     assert.equal(await t.page.locator('#models-none').isVisible(), true, 'says that nothing matches');
     await filter.fill('');
-    await t.page.waitForFunction(([selector, n]) => [...(globalThis as any).document.querySelectorAll(selector)].filter((r: any) => r.getClientRects().length > 0).length === n, [rows, catalog.length] as const);
+    await untilVisible(t.page, rows, catalog.length);
     t.assertClean();
   });
 

@@ -54,7 +54,12 @@ export async function chartDrawn(page: Page, timeout = 10_000): Promise<number> 
   return Number(await seen.jsonValue());
 }
 
-/** How many of the rows matching `selector` are rendered (not display:none, not hidden). */
-export function visibleCount(page: Page, selector: string): Promise<number> {
-  return page.$$eval(selector, (rows: any[]) => rows.filter((r) => r.getClientRects().length > 0).length);
+/** The data-key of each row matching `selector` that is rendered (not display:none, not hidden). */
+export function visibleKeys(page: Page, selector: string): Promise<string[]> {
+  return page.$$eval(selector, (rows: any[]) => rows.filter((r) => r.getClientRects().length > 0).map((r) => String(r.dataset.key)));
+}
+
+/** Resolves once exactly `n` rows matching `selector` are rendered. */
+export async function untilVisible(page: Page, selector: string, n: number): Promise<void> {
+  await page.waitForFunction(([sel, count]) => [...(globalThis as any).document.querySelectorAll(sel)].filter((r: any) => r.getClientRects().length > 0).length === count, [selector, n] as const);
 }

@@ -27,6 +27,7 @@ import { startAdminServer, type AdminServer } from './ops/adminServer.js';
 import { routes as webRoutes } from './web/routes.js';
 import { startWebServer, type WebServer } from './web/server.js';
 import { findSession, signInPage } from './web/session.js';
+import { WebSignIn } from './core/webSignIn.js';
 import { Readiness } from './ops/readiness.js';
 import type { ListenAddress } from './config.js';
 import { Registry } from './shell/registry.js';
@@ -71,6 +72,9 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
   });
   const credits = new CreditLedger(db, config.monthlyCreditsMicros, { instance, log: log.child({ component: 'credits' }), changes, teamAllocationMicros: config.teamMonthlyCreditsMicros });
   const metrics = new Metrics();
+  let web: WebServer | undefined;
+  const webListen = config.webListen;
+  const publicUrl = () => config.publicUrl ?? `http://${hostPort(webListen!, web?.port ?? webListen!.port)}`;
   const services: Services = {
     catalog,
     sealer, index: new IntegrationIndex(db, changes),
@@ -87,6 +91,7 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
     chatgpt: new ChatgptAccounts(db, sealer, config.chatgpt, changes, log.child({ component: 'chatgpt' })),
     metrics,
     audit: new AuditLog(db, { instance: credits.instance, log: log.child({ component: 'audit' }), metrics }),
+    web: new WebSignIn(db, () => (webListen && (config.publicUrl || web) ? publicUrl() : undefined)), // none before the listener is up
   };
   services.audit.startPruning(config.auditRetentionDays);
   const readiness = new Readiness({
@@ -147,11 +152,8 @@ export async function startGatehouse(config: Readonly<Config>, options: { log?: 
       throw err;
     });
   }
-  let web: WebServer | undefined;
-  if (config.webListen) {
-    const webListen = config.webListen;
-    const publicUrl = () => config.publicUrl ?? `http://${hostPort(webListen, web?.port ?? webListen.port)}`;
-    web = await startWebServer(webListen, { db, config, services, log: log.child({ component: 'web' }), publicUrl }, webRoutes, { session: findSession, signIn: signInPage }).catch(async (err) => {
+  if (webListen) {
+    web = await startWebServer(webListen, { db, config, services, log: log.child({ component: 'web' }), publicUrl, sshCommand }, webRoutes, { session: findSession, signIn: signInPage }).catch(async (err) => {
       await Promise.all([ssh.stop(), gateway.stop(0), admin?.close()]);
       await closeServices();
       throw err;

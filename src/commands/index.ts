@@ -1,6 +1,7 @@
 // Every command the shell knows. Add a command: write its file, add one line here.
 import type { CommandDef, GroupDef } from '../shell/types.js';
 import { audit } from './account/audit.js';
+import { browser } from './account/browser.js';
 import { whoami } from './account/whoami.js';
 import { adminAudit } from './admin/audit.js';
 import { adminCreditsGrant } from './admin/creditsGrant.js';
@@ -46,6 +47,7 @@ export const commands: CommandDef[] = [whoami, newVm, ls, rm, tag, rename, comme
   keysCreate, keysList, keysRevoke,
   teamCreate, teamMembers, teamAdd, teamRemove, teamRole, teamTransfer, teamLeave, teamDelete, teamUsage,
   usage, credits, audit, adminUsers, adminUsage, adminCreditsGrant, adminLimits, adminAudit,
+  browser,
 ];
 
 export const groups: GroupDef[] = [

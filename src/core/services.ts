@@ -11,6 +11,7 @@ import type { RateLimits } from './rateLimits.js';
 import type { LoopWatch } from './loopWatch.js';
 import type { Sealer } from './secrets.js';
 import type { UsageWriter } from './usageWriter.js';
+import type { WebSignIn } from './webSignIn.js';
 
 export interface Services {
   catalog: Catalog;
@@ -28,4 +29,6 @@ export interface Services {
   metrics: Metrics;
   /** Who changed what: one row per audited command (src/core/auditLog.ts). */
   audit: AuditLog;
+  /** Web sign-in: one-time links (`browser`) and the sessions they start (src/core/webSignIn.ts). */
+  web: WebSignIn;
 }

@@ -216,6 +216,27 @@ export interface TeamMembersTable {
   created_at: string;
 }
 
+/** A one-time sign-in link printed by `browser` (migration 0015): only the token's SHA-256. */
+export interface WebLinksTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  /** Set once, by the request that used it: a link opens one session. */
+  used_at: string | null;
+}
+
+/** A signed-in browser (migration 0015): only the session id's SHA-256; csrf is what its forms carry back. */
+export interface WebSessionsTable {
+  id: Generated<number>;
+  session_hash: string;
+  user_id: number;
+  csrf: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   installation: InstallationTable;
   users: UsersTable;
@@ -237,6 +258,8 @@ export interface Database {
   audit_log: AuditTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
+  web_links: WebLinksTable;
+  web_sessions: WebSessionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -255,3 +278,4 @@ export type TeamRow = Selectable<TeamsTable>;
 export type TeamMemberRow = Selectable<TeamMembersTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type NewAuditRow = Insertable<AuditTable>;
+export type WebSessionRow = Selectable<WebSessionsTable>;

@@ -21,6 +21,8 @@ export interface WebDeps {
   log: Log;
   /** Where users reach this listener (GATEHOUSE_PUBLIC_URL, else http://HOST:PORT as bound). */
   publicUrl(): string;
+  /** How users reach the SSH prompt (`ssh -p 2222 host`), for pages that say "run … browser". */
+  sshCommand(): string;
 }
 
 export interface WebContext {

@@ -13,6 +13,7 @@ import * as m0010 from './0010_quiet_bookkeeping.js';
 import * as m0011 from './0011_chatgpt_accounts.js';
 import * as m0013 from './0013_audit_log.js';
 import * as m0014 from './0014_teams.js';
+import * as m0015 from './0015_web_auth.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   // No 0012: teams landed after 0013 as 0014 (kysely refuses an older migration once a newer one ran).
   '0013_audit_log': m0013,
   '0014_teams': m0014,
+  '0015_web_auth': m0015,
 };

@@ -72,6 +72,8 @@ export interface CommandContext {
   input: InputSource;
   services: Services;
   interactive: boolean;
+  /** The terminal's width when a PTY reported one (charts fit it); undefined without a PTY. */
+  columns?(): number;
   origin: Origin;
   audit: AuditNotes;
 }

@@ -103,7 +103,7 @@ async function runExec(deps: SshDeps, identity: SessionIdentity, channel: Server
     interruptible: (work) => interruptible(work, watchSignal(signal), ...(pty ? [(typed ??= new TypedLines(channel)).interrupts()] : [])),
   };
   const origin = { fingerprint: identity.fingerprint, address: identity.address };
-  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false, origin, audit: UNUSED_NOTES };
+  const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false, ...(pty ? { columns: () => pty.cols } : {}), origin, audit: UNUSED_NOTES };
   const result = await runLine(deps.registry, ctx, command, deps.log);
   return result.status;
 }

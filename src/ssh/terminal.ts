@@ -71,7 +71,7 @@ export function runInteractive(deps: SshDeps, identity: SessionIdentity, channel
     const keyId = identity.account?.keyId ?? (await findKeyByFingerprint(deps.db, identity.fingerprint))!.id;
     const input = { read: (label: string, o: { secret: boolean }) => reader.ask(label, o.secret), interruptible: <T>(work: (signal: AbortSignal) => Promise<T>) => interruptible(work, watchSignal(ended.signal), reader.interrupts()) };
     const origin = { fingerprint: identity.fingerprint, address: identity.address };
-    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input, services: deps.services, interactive: true, origin, audit: UNUSED_NOTES };
+    const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId, out, input, services: deps.services, interactive: true, ...(pty ? { columns: () => term.columns } : {}), origin, audit: UNUSED_NOTES };
     // Newest first, each line once.
     reader.editor?.history.load([...new Set(await loadHistory(deps.db, user.id))]);
     out.line(`Welcome to gatehouse, ${out.c.bold(user.name)}. Type ${out.c.cyan('help')} for commands, ${out.c.cyan('exit')} to leave.`);

@@ -1,6 +1,7 @@
 import { formatUsd } from '../../core/pricing.js';
 import { requireMembership } from '../../core/teams.js';
 import type { CommandDef } from '../../shell/types.js';
+import { creditBar } from './chart.js';
 
 export const credits: CommandDef = {
   path: ['credits'],
@@ -26,6 +27,7 @@ export const credits: CommandDef = {
       ['remaining', ctx.out.c.bold(formatUsd(Math.max(0, r.remaining_micros)))],
       ['resets', r.resets_at.replace('T', ' ').replace(/:00\.000Z$/, ' UTC')],
     ]);
+    ctx.out.line(creditBar(r.used_micros, r.allocation_micros + r.granted_micros));
     ctx.out.line(ctx.out.c.dim('Only the managed "gateway" source is charged; byok traffic is metered but free.'));
   },
 };

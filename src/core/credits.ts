@@ -128,9 +128,11 @@ export class CreditLedger {
     const exhausted = () => new GatehouseError('payment_required', team ? TEAM_CREDITS_EXHAUSTED : CREDITS_EXHAUSTED);
     for (;;) {
       if (!lease.topUp && lease.dryAt && this.now() - lease.dryAt < RECHECK_MS) throw exhausted();
-      const brought = await this.topUp(userId, lease, estimateMicros);
+      const grew = await this.topUp(userId, lease, estimateMicros);
       if (this.usable(lease, this.now())) return this.reserve(userId, lease, estimateMicros, this.now());
-      if (!brought) throw exhausted();
+      // A top-up that brought budget but not enough (a finished request cost more than its slice)
+      // is followed by another: each takes a share of what is left, so this ends within a few rounds.
+      if (!grew) throw exhausted();
     }
   }
 
@@ -180,9 +182,11 @@ export class CreditLedger {
     this.topUpFailing = false;
     lease.outstanding += delta;
     lease.expiresAt = Math.max(lease.expiresAt, expiresAt);
-    const brought = this.usable(lease, this.now());
-    lease.dryAt = brought ? 0 : this.now();
-    return brought;
+    // Grown: usable now, or at least more outstanding than before (issue 14: a request that cost far
+    // more than its estimate left the lease below zero, and one slice did not lift it: a false 402).
+    const grew = this.usable(lease, this.now()) || delta > 0;
+    lease.dryAt = grew ? 0 : this.now();
+    return grew;
   }
 
   /** Every TICK_MS: returns idle leases and renews the others. On close: returns all. */

@@ -1,9 +1,7 @@
 // The frame every page shares (issue 17): head with our own CSS and scripts only (no inline
 // script or style: the CSP is 'self'), a nav, and small helpers for tables and data blocks.
 // Every value goes through esc(); chart data travels in <script type="application/json"> blocks
-// (never executed), encoded so no "<" can end the block early. Referrer: same-origin, not the
-// listener's no-referrer, because under no-referrer Chromium sends `Origin: null` with a form
-// POST, and /logout's same-origin check refuses that; these pages carry no token in their URL.
+// (never executed), encoded so no "<" can end the block early.
 import { formatUsd } from '../core/pricing.js';
 import { assetUrl } from './assets.js';
 import { esc } from './respond.js';
@@ -24,7 +22,6 @@ export function layout(options: PageOptions, body: string): string {
   const nav = [{ href: '/models', label: 'Models' }, ...(options.session ? [{ href: '/user', label: 'Usage' }, ...(options.extraNav ?? [])] : [])];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
 <title>${esc(options.title)} · gatehouse</title>
 <link rel="icon" href="${esc(assetUrl('favicon.svg'))}" type="image/svg+xml"><link rel="stylesheet" href="${esc(assetUrl('app.css'))}">${scripts}</head>
 <body><header><nav id="nav"><strong>gatehouse</strong>${nav.map((n) => `<a href="${esc(n.href)}">${esc(n.label)}</a>`).join('')}${options.session ? userBox(options.session) : ''}</nav></header>

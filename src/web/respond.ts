@@ -8,7 +8,10 @@ export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer', // a magic link's token must never leave in a Referer
+  // A Referer only ever goes to this origin, so a magic link's token never leaves in one. Not
+  // no-referrer: under it Chromium sends `Origin: null` with a form POST, which /logout's
+  // same-origin check must refuse.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',

@@ -79,6 +79,17 @@ for (const database of DATABASES) describe(`team credits (${database.name})`, ()
     assert.notEqual(TEAM_CREDITS_EXHAUSTED, CREDITS_EXHAUSTED, 'a member can tell whose credits ran out');
   });
 
+  it('issue 14: a request that cost far more than its estimate does not make the next one a false 402', async () => {
+    const carol = await createAccount(db, { name: 'carol', key: parsePublicKey(newKey().public) });
+    const first = await ledger.admit(carol.id, 10); // leases a slice of 250 of her 1,000
+    ledger.settle(first, 600); // 350 beyond the lease, its row not written yet
+    const next = await ledger.admit(carol.id, 10); // before: one more slice (188) left the lease below zero: 402
+    assert.equal(next.userId, carol.id);
+    const r = await ledger.report(carol.id);
+    assert.equal(r.remaining_micros, 1_000 - 600 - 10);
+    ledger.settle(next, 0);
+  });
+
   it('a grant to the team admits again (change topic or recheck)', async () => {
     await insertGrant(db, { userId: teamId, month: MONTH, micros: 3_000, note: null, grantedBy: 'root' });
     skew += RECHECK_MS; // a refused payer is looked at again after RECHECK_MS (this ledger has no change feed)

@@ -288,7 +288,7 @@ for (const database of DATABASES) describe(`gatehouse serve (${database.name})`,
 
   before(async () => {
     where = await databaseFlags(database, dataDir);
-    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...where, '--signup', 'closed']);
+    child = start(['serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', ...where, '--signup', 'closed']);
     result = collect(child);
     const [ssh, gateway] = await Promise.all([waitForLog(child, listening('ssh')), waitForLog(child, listening('gateway'))]);
     sshPort = Number(/^127\.0\.0\.1:(\d+)$/.exec(String(ssh.listen))?.[1]);
@@ -335,7 +335,7 @@ describe('gatehouse serve with a broken setting', () => {
   /** serve on port 0 unless the case gives the address: a flag given twice is itself refused. */
   const base = (...flags: string[]) => [
     'serve',
-    ...['--ssh-listen', '--gateway-listen', '--admin-listen'].filter((f) => !flags.includes(f)).flatMap((f) => [f, '127.0.0.1:0']),
+    ...['--ssh-listen', '--gateway-listen', '--admin-listen', '--web-listen'].filter((f) => !flags.includes(f)).flatMap((f) => [f, '127.0.0.1:0']),
     '--data-dir', path.join(tempDir('gatehouse-bad-'), 'data'),
     ...flags,
   ];

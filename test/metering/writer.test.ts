@@ -184,7 +184,7 @@ interface Served {
 
 /** `gatehouse serve` in a child process; resolves once both ports are printed. */
 function serve(dataDir: string, upstream: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--ssh-listen', '127.0.0.1:0', '--gateway-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env: cleanEnv({ GATEHOUSE_ANTHROPIC_UPSTREAM: upstream, GATEHOUSE_ANTHROPIC_API_KEY: 'x' }),
   });
   return new Promise((resolve, reject) => {

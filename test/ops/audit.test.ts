@@ -55,7 +55,7 @@ for (const database of DATABASES) describe(`audit log (${database.name})`, () =>
   const rows = async (key: KeyPair, command: string) => (await okJson(key, command)) as Record<string, string | null>[];
 
   before(async () => {
-    config = loadConfig({ GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', ...(await database.env()) });
+    config = loadConfig({ GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_SSH_LISTEN: '127.0.0.1:0', GATEHOUSE_GATEWAY_LISTEN: '127.0.0.1:0', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_WEB_LISTEN: '127.0.0.1:0', ...(await database.env()) });
     app = await startGatehouse(config, { log: capturingLog(lines) });
     root = await signUp(app.sshPort, 'root'); // the first account: admin
     [alice, bob] = await Promise.all([signUp(app.sshPort, 'alice'), signUp(app.sshPort, 'bob')]);

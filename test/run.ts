@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { postgresBin, startCluster, type Cluster } from './postgres/cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** Run after the others, on a quiet machine (see main). */
+const ALONE = [path.join('hardening', 'fuzz.test.js')];
 
 function testFiles(dir: string): string[] {
   return fs
@@ -33,12 +35,20 @@ async function main(): Promise<number> {
   const stop = () => cluster?.stop();
   process.on('SIGINT', () => (stop(), process.exit(130)));
   process.on('SIGTERM', () => (stop(), process.exit(143)));
-  try {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-      stdio: 'inherit',
-      env: { ...process.env, ...(cluster ? { GATEHOUSE_TEST_POSTGRES_URL: cluster.url } : {}) },
+  const env = { ...process.env, ...(cluster ? { GATEHOUSE_TEST_POSTGRES_URL: cluster.url } : {}) };
+  const run = (batch: string[], concurrency: number) =>
+    new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...batch], { stdio: 'inherit', env });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
-    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  try {
+    // Suites that time a bystander while a hostile client runs measure this process's event loop:
+    // beside two other suites (a browser among them) a busy machine alone missed their deadlines.
+    // They run after the rest, one at a time.
+    const alone = only.length ? [] : files.filter((f) => ALONE.some((a) => f.endsWith(a)));
+    const first = await run(files.filter((f) => !alone.includes(f)), 2);
+    const second = alone.length ? await run(alone, 1) : 0;
+    return first || second;
   } finally {
     stop();
   }

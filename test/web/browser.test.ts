@@ -3,26 +3,21 @@
 // a per-day chart); opened again it is refused; the month switches; logging out ends the session;
 // bob's session never shows alice's usage, whatever the URL. No request leaves the machine.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { formatUsd } from '../../src/core/pricing.js';
-import { browserSkip, screenshot, type WebTab } from '../helpers/browser.js';
+import { browserSkip, screenshot } from '../helpers/browser.js';
 import { ok } from '../metering/helpers.js';
 import { assertChartMatches, assertTableMatches } from './browserAsserts.js';
-import { LAST_MONTH, startBrowserWorld, THIS_MONTH, type BrowserWorld } from './browserWorld.js';
+import { LAST_MONTH, suiteWorld, THIS_MONTH, type BrowserWorld } from './browserWorld.js';
 import { chartDrawn } from './pageProbe.js';
 
 const GROUPS = ['model', 'vm', 'integration', 'key', 'session'] as const;
 
 describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, () => {
+  const suite = suiteWorld();
   let w: BrowserWorld;
   let alicesLink: string;
-  const tabs: WebTab[] = [];
-  /** A fresh browser (own cookies); closed, and checked for requests off the machine, after the suite. */
-  const tab = async () => {
-    const t = await w.tab();
-    tabs.push(t);
-    return t;
-  };
+  const tab = suite.tab;
   /** Opens a user's link in a fresh browser: a signed-in tab on /user. */
   const signIn = async (key: BrowserWorld['alice']) => {
     const t = await tab();
@@ -32,12 +27,7 @@ describe('the web pages in a real browser (issue 17.8)', { skip: browserSkip }, 
     return t;
   };
 
-  before(async () => (w = await startBrowserWorld()));
-  after(async () => {
-    for (const t of tabs) t.assertClean();
-    await Promise.all(tabs.map((t) => t.close()));
-    await w?.stop();
-  });
+  before(() => (w = suite.world()));
 
   it('`browser` prints a one-time link and when it expires; --json gives {"magic_link"}', async () => {
     const out = await ok(w.world.gh.sshPort, w.alice, 'browser');

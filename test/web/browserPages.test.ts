@@ -3,10 +3,10 @@
 // user's page loads and draws its chart in under a second; the team's and the installation's
 // pages match `team usage` and `admin usage`. No request leaves the machine.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { browserSkip, screenshot, type WebTab } from '../helpers/browser.js';
 import { assertTableMatches, shownRows } from './browserAsserts.js';
-import { BULK_ROWS, startBrowserWorld, type BrowserWorld } from './browserWorld.js';
+import { BULK_ROWS, suiteWorld, type BrowserWorld } from './browserWorld.js';
 import { chartDrawn, untilVisible, visibleKeys } from './pageProbe.js';
 
 const RENDER_BUDGET_MS = 1000;
@@ -27,20 +27,10 @@ async function loadUserPage(t: WebTab, url: string): Promise<{ ms: number; text:
 const price = (text: string) => (text === '-' ? 0 : Number(text.replace(/^\$/, '')));
 
 describe('the web pages in a real browser: models, volume, team and admin (issue 17.8)', { skip: browserSkip }, () => {
+  const suite = suiteWorld();
   let w: BrowserWorld;
-  const tabs: WebTab[] = [];
-  const tab = async () => {
-    const t = await w.tab();
-    tabs.push(t);
-    return t;
-  };
-
-  before(async () => (w = await startBrowserWorld()));
-  after(async () => {
-    for (const t of tabs) t.assertClean();
-    await Promise.all(tabs.map((t) => t.close()));
-    await w?.stop();
-  });
+  const tab = suite.tab;
+  before(() => (w = suite.world()));
 
   it('the guard itself: a request elsewhere is aborted and recorded; the CSP refuses a script\'s fetch elsewhere', async () => {
     const t = await w.tab(); // not in `tabs`: it is meant to be unclean

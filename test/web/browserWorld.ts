@@ -4,6 +4,7 @@
 // SQLite only: the same numbers on PostgreSQL are checked over HTTP (user.test.ts, volume.test.ts);
 // the browser adds what only a browser shows (scripts run, the CSP holds, nothing leaves).
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { monthOf } from '../../src/core/month.js';
 import { findUserByName } from '../../src/db/users.js';
@@ -130,4 +131,28 @@ async function arrange(world: World, name: string, month: string, count: number)
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * The world of one suite, started before its tests and stopped after them. `tab()` opens a fresh
+ * browser (own cookies) that is closed, and checked for requests off the machine, script errors and
+ * CSP refusals, after the suite.
+ */
+export function suiteWorld(): { world(): BrowserWorld; tab(): Promise<WebTab> } {
+  let w: BrowserWorld | undefined;
+  const tabs: WebTab[] = [];
+  before(async () => (w = await startBrowserWorld()));
+  after(async () => {
+    for (const t of tabs) t.assertClean();
+    await Promise.all(tabs.map((t) => t.close()));
+    await w?.stop();
+  });
+  return {
+    world: () => w!,
+    tab: async () => {
+      const t = await w!.tab();
+      tabs.push(t);
+      return t;
+    },
+  };
 }

@@ -55,6 +55,9 @@ export class Meter {
 
   private event(type: string | undefined, data: string): void {
     if (!data || data === '[DONE]' || data[0] !== '{') return;
+    // Only events that can carry usage are parsed, and those naming the model until one did (when
+    // the request named none): a stream's text deltas pass unparsed (issue 18).
+    if (!this.reader.carries(type, data) && !(this.needModel && this.usage.model === undefined)) return;
     try {
       this.reader.fromEvent(type, JSON.parse(data), this.usage);
     } catch {

@@ -85,7 +85,17 @@ export interface UsageReader {
   fromJson(body: Json, acc: Usage): void;
   /** One SSE event of a streaming response; `data` already JSON-parsed. */
   fromEvent(type: string | undefined, data: Json, acc: Usage): void;
+  /**
+   * Whether an event (its type and raw data) can carry usage, tested before it is parsed: most
+   * events of a stream are text deltas, and parsing each one was most of metering's CPU on a
+   * stream (issue 18). Each test names a token that the events fromEvent reads always contain; a
+   * quote inside a JSON string is escaped, so a delta's text cannot fake one (and if one did, the
+   * event would only be parsed for nothing).
+   */
+  carries(type: string | undefined, data: string): boolean;
 }
+
+const never = () => false;
 
 const readers: Record<Api, UsageReader> = {
   messages: {
@@ -100,6 +110,7 @@ const readers: Record<Api, UsageReader> = {
         acc.model = d.message?.model ?? acc.model;
       } else if (kind === 'message_delta') anthropicFields(d.usage, acc);
     },
+    carries: (type, data) => type === 'message_start' || type === 'message_delta' || data.includes('"message_start"') || data.includes('"message_delta"'),
   },
   chat: {
     fromJson: (b, acc) => {
@@ -110,6 +121,8 @@ const readers: Record<Api, UsageReader> = {
       if (d.usage) openAiChatFields(d.usage, acc);
       acc.model = d.model ?? acc.model;
     },
+    // Every chunk says "usage": null once include_usage is asked for; only an object counts.
+    carries: (_t, data) => USAGE_OBJECT.test(data),
   },
   embeddings: {
     fromJson: (b, acc) => {
@@ -117,6 +130,7 @@ const readers: Record<Api, UsageReader> = {
       acc.model = b.model ?? acc.model;
     },
     fromEvent: () => {},
+    carries: never,
   },
   responses: {
     fromJson: (b, acc) => {
@@ -128,6 +142,7 @@ const readers: Record<Api, UsageReader> = {
       if (kind === 'response.completed' || kind === 'response.incomplete' || kind === 'response.failed') responsesFields(d.response?.usage, acc);
       if (d.response?.model) acc.model = d.response.model;
     },
+    carries: (type, data) => (type !== undefined && RESPONSE_END.test(type)) || RESPONSE_END.test(data),
   },
   generate_content: {
     // streamGenerateContent without alt=sse answers one JSON array of responses: the last
@@ -143,10 +158,14 @@ const readers: Record<Api, UsageReader> = {
       if (d.usageMetadata) geminiFields(d.usageMetadata, acc);
       acc.model = d.modelVersion ?? acc.model;
     },
+    carries: (_t, data) => data.includes('"usageMetadata"'),
   },
-  count_tokens: { fromJson: () => {}, fromEvent: () => {} },
-  other: { fromJson: () => {}, fromEvent: () => {} },
+  count_tokens: { fromJson: () => {}, fromEvent: () => {}, carries: never },
+  other: { fromJson: () => {}, fromEvent: () => {}, carries: never },
 };
+
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const RESPONSE_END = /response\.(completed|incomplete|failed)\b/;
 
 export function usageReader(api: Api): UsageReader {
   return readers[api];

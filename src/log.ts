@@ -129,7 +129,14 @@ const STDOUT_FLUSH_MS = 50;
 const STDOUT_CAP = 16 * 1024 * 1024;
 
 function stdoutLines(): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync: false, minLength: STDOUT_BATCH, periodicFlush: STDOUT_FLUSH_MS, maxLength: STDOUT_CAP });
+  const boom = pino.destination({ dest: 1, sync: false, minLength: STDOUT_BATCH, maxLength: STDOUT_CAP });
+  // Flushed only when lines wait (sonic-boom's own periodicFlush writes an empty string every
+  // period, idle or not). `_len` (bytes buffered) is sonic-boom's; were it ever gone, this would
+  // flush every period, as periodicFlush does.
+  setInterval(() => {
+    if (((boom as unknown as { _len?: number })._len ?? 1) > 0) boom.flush();
+  }, STDOUT_FLUSH_MS).unref();
+  return boom;
 }
 
 function wrap(logger: pino.Logger, stream?: object): Log & Flushable {

@@ -58,8 +58,28 @@ describe('Meter on the recorded fixtures (issue #5)', () => {
       everySplit(bytes, (chunks, at) => assert.deepEqual(tokensOf(meter(c.api, type, chunks)), c.usage, `split at byte ${at}`));
       assert.deepEqual(tokensOf(meter(c.api, type, bytewise(bytes))), c.usage, '1-byte chunks');
       for (const seed of [1, 7, 42]) assert.deepEqual(tokensOf(meter(c.api, type, randomChunks(bytes, seed))), c.usage, `random chunks, seed ${seed}`);
+      // The request named its model: only the events around the reader's marks are parsed (issue 18).
+      everySplit(bytes, (chunks, at) => assert.deepEqual(tokensOf(meter(c.api, type, chunks, false)), c.usage, `model named, split at byte ${at}`));
+      assert.deepEqual(tokensOf(meter(c.api, type, bytewise(bytes), false)), c.usage, 'model named, 1-byte chunks');
     });
   }
+
+  it('issue 18: a text delta that quotes a usage object or an event type is not read as usage', () => {
+    // Escaped inside the delta's string, the marks' quoted tokens cannot match; unquoted ones
+    // (message_delta) make the event parsed for nothing, and its JSON says what it is.
+    const decoy = JSON.stringify('"usage":{"prompt_tokens":999999} message_delta "usageMetadata":{"promptTokenCount":999999}');
+    for (const [file, api] of [['anthropic/messages-stream.sse', 'messages'], ['openai/chat-stream-usage.sse', 'chat'], ['gemini/stream.sse', 'generate_content']] as const) {
+      const c = FIXTURES.find((f) => f.file === file)!;
+      const text = fixtureBytes(file).toString('utf8');
+      // A copy of the first content event with the decoy as its text, put before the rest.
+      const firstText = /"text":"[^"]*"|"content":"[^"]*"/.exec(text)!;
+      const planted = text.replace(firstText[0], `${firstText[0].split(':')[0]}:${decoy}`);
+      assert.notEqual(planted, text, file);
+      const bytes = Buffer.from(planted, 'utf8');
+      assert.deepEqual(tokensOf(meter(api, 'text/event-stream', [bytes], false)), c.usage, file);
+      assert.deepEqual(tokensOf(meter(api, 'text/event-stream', bytewise(bytes), false)), c.usage, `${file}, 1-byte chunks`);
+    }
+  });
 
   it('Gemini CRLF framing: a boundary between \\r and \\n of the event end loses nothing', () => {
     const bytes = fixtureBytes('gemini/stream.sse');

@@ -38,7 +38,7 @@ export async function holdStreams(ctx: BenchContext, target: 'floor' | 'gatehous
     request: benchRequest('anthropic', 'hold'),
     streams: heldStreams,
     rampMs: RAMP_MS,
-    deadlineMs: RAMP_MS + HOLD_MS + 8000,
+    deadlineMs: HOLD_MS + 8000,
     stallMs: STALL_MS,
     localAddress: ctx.localAddress,
   });

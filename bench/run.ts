@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
     const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0, nofile }, ssh: [], meteringOff: { honoured: false, rows: 0 }, metrics: [] };
     if (selected('metrics')) for (let i = 0; i < runs; i++) r.metrics.push(await metricsMicro());
-    if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key);
+    if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key, noise.ours);
     log(`warm-up, then ${[...phases].filter((p) => p !== 'hold' && p !== 'metrics').join(', ')}`);
     await warmUp(ctx);
     for (let i = 1; i <= runs; i++) {
@@ -108,13 +108,14 @@ async function main(): Promise<void> {
  * descriptors while gatehouse opens as many. Both warmed first, as every server measured later: a
  * cold JIT is not what is measured here.
  */
-async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: { public: string; private: string }): Promise<void> {
+async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: { public: string; private: string }, ours: (pid: number) => void): Promise<void> {
   log(`${heldCount.toLocaleString('en-US')} held SSE streams (descriptor limit ${nofile})`);
   const floor = await startFloorProcess(mockOrigin);
   try {
     await warmUp(ctx, [floor.origin]);
     r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: floor.origin, pid: floor.child.pid! }, 1));
   } finally {
+    ours(floor.child.pid!); // the bench's own CPU, not another process's
     await stopChild(floor.child);
   }
   const holder = await startBenchGatehouse({ mockOrigin, publicKey: key.public, privateKey: key.private });
@@ -124,6 +125,7 @@ async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: 
     for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
     r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
   } finally {
+    ours(holder.pid);
     await holder.stop();
   }
 }

@@ -3,12 +3,13 @@
 import v8 from 'node:v8';
 
 // V8 lets the old generation grow to up to 4x what survived its last full GC before collecting
-// again. Held streams live for minutes and die all at once, so a gateway at 10,000 streams (~140 MB
-// live) grew run by run to 600-800 MB of mostly dead streams (bench hold phase: peak RSS 387 -> 601
-// -> 802 MB over three runs of 9,900 on one process). 1.5x keeps it at ~380 MB every run, for
-// more frequent (mostly concurrent) full GCs: see README, Limits, for the CPU it costs. Set here,
-// before anything is allocated, so that it applies however the process is started
-// (`npm start`, `gatehouse serve`); the flag is read at each GC, so setting it at run time works.
+// again. Held streams live for minutes and die all at once, so a gateway at 10,000 streams (~150 MB
+// live) could grow run by run to 600-800 MB of mostly dead streams (bench hold phase, 9,900 streams
+// three times on one process: peak RSS 387 -> 601 -> 802 MB; not a leak, a full GC leaves ~62 MB
+// after each run). At 1.5x the worst of four such bench runs was 433 MB, and the gateway's CPU per
+// run of held streams did not change (8.3-9.9 s with, 8.4-11.8 s without); 1.2x held 337 MB but
+// cost ~40% more CPU. Set here, before anything is allocated, so that it applies however the
+// process is started (`npm start`, `gatehouse serve`); V8 reads it at each GC.
 v8.setFlagsFromString('--heap-growing-percent=50');
 
 await import('../dist/src/main.js');

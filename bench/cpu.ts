@@ -25,12 +25,17 @@ export function machineBusyMs(): number {
  * How much of the machine other processes used while the bench ran: busy time of all CPUs minus
  * the bench's own processes, as a share of all CPUs' wall time.
  */
-export function foreignLoad(ourPids: () => number[], cpus: number): { stop(): number } {
-  const ours = () => ourPids().reduce((sum, pid) => sum + (cpuMs(pid) || 0), 0);
+export function foreignLoad(ourPids: () => number[], cpus: number): { stop(): number; ours(pid: number): void } {
+  /** CPU of our processes that ended during the run (started after it began), counted as they end. */
+  let ended = 0;
+  const ours = () => ended + ourPids().reduce((sum, pid) => sum + (cpuMs(pid) || 0), 0);
   const busy0 = machineBusyMs();
   const ours0 = ours();
   const t0 = performance.now();
   return {
+    ours(pid: number) {
+      ended += cpuMs(pid) || 0;
+    },
     stop() {
       const foreign = machineBusyMs() - busy0 - (ours() - ours0);
       return Math.max(0, foreign / ((performance.now() - t0) * cpus));

@@ -33,7 +33,7 @@ export interface GatehouseOptions {
 
 export async function startBenchGatehouse(o: GatehouseOptions): Promise<BenchGatehouse> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-  // One VM drives thousands of requests a second, 2,000 held streams and 100 SSH sessions at once: the
+  // One VM drives thousands of requests a second, 10,000 held streams and 100 SSH sessions at once: the
   // per-user rate limits, the per-address connection cap and the SSH caps are raised out of the way
   // (they are still checked on every request and connection, so their cost is measured).
   const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_MONTHLY_CREDITS: '100000000', GATEHOUSE_RATE_LIMIT_RPM: '1000000000', GATEHOUSE_RATE_LIMIT_CONCURRENT: '1000000', GATEHOUSE_SSH_MAX_SESSIONS_PER_USER: '100000', GATEHOUSE_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000', GATEHOUSE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '100000', GATEHOUSE_ADMIN_LISTEN: '127.0.0.1:0', GATEHOUSE_WEB_LISTEN: '127.0.0.1:0', ...o.env };

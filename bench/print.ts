@@ -44,9 +44,9 @@ export function printReport(s: Summary, header: string[]): string {
         [`${name} gatehouse`, f(x.gatehouse.ttfb, 3), f(x.gatehouse.total, 3), plus(x.addedTtfb), plus(x.addedTotal), x.failures],
       ];
     }))),
-    ...ran('hold', table('2,000 SSE streams held 10 s (worst run)', ['', 'runs', 'complete', 'stalled', 'failed', 'max gap s', 'peak RSS MB'], [
-      ['floor proxy', h.floor.runs, h.floor.complete, h.floor.stalled, h.floor.failed, f(h.floor.maxGapS), f(h.floor.peakRssMb, 0)],
-      ['gatehouse', h.gatehouse.runs, h.gatehouse.complete, h.gatehouse.stalled, h.gatehouse.failed, f(h.gatehouse.maxGapS), `${f(h.gatehouse.peakRssMb, 0)} (HWM ${f(h.gatehouse.hwmMb, 0)})`],
+    ...ran('hold', table(`${h.gatehouse.streams.toLocaleString('en-US')} SSE streams held 10 s (worst run; KB/stream = (peak RSS - RSS before) / streams)`, ['', 'runs', 'complete', 'stalled', 'failed', 'max gap s', 'RSS before MB', 'peak RSS MB', 'KB/stream'], [
+      ['floor proxy', h.floor.runs, h.floor.complete, h.floor.stalled, h.floor.failed, f(h.floor.maxGapS), f(h.floor.rssBeforeMb, 0), f(h.floor.peakRssMb, 0), f(h.floor.kbPerStream, 1)],
+      ['gatehouse', h.gatehouse.runs, h.gatehouse.complete, h.gatehouse.stalled, h.gatehouse.failed, f(h.gatehouse.maxGapS), f(h.gatehouse.rssBeforeMb, 0), `${f(h.gatehouse.peakRssMb, 0)} (HWM ${f(h.gatehouse.hwmMb, 0)})`, f(h.gatehouse.kbPerStream, 1)],
     ])),
     ...ran('ssh', table('SSH, 100 concurrent fresh connections x whoami', ['', 'p50 ms', 'p99 ms', 'failures', 'one alone ms', 'CPU ms/session', 'client CPU ms/session'], (['floor', 'gatehouse'] as const).map((t) => {
       const x = s.ssh[t];

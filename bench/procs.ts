@@ -23,8 +23,27 @@ export function outputOf(child: ChildProcess): { out: string; err: string } {
   return tails.get(child) ?? { out: '', err: '' };
 }
 
+/** What the held streams want per process: the gatehouse and the floor pay 2 descriptors a stream (client and upstream). */
+const WANTED_NOFILE = 65_536;
+
+function hardNofile(): number {
+  const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
+  return out === 'unlimited' ? WANTED_NOFILE : Number(out) || 1024;
+}
+
+/**
+ * The descriptor limit every child starts with, as operators must raise it (README, Limits): raised
+ * to WANTED_NOFILE where allowed (root with CAP_SYS_RESOURCE), else to the hard limit, which any
+ * process may take. The held streams are sized by it (phases/hold.ts).
+ */
+export const nofile: number = spawnSync('prlimit', [`--nofile=${WANTED_NOFILE}:${WANTED_NOFILE}`, '--', 'true']).status === 0 ? WANTED_NOFILE : Math.min(WANTED_NOFILE, hardNofile());
+
+/** `sh -c 'ulimit -n'` rather than prlimit: util-linux is not everywhere, a POSIX shell is. */
+const withNofile = (args: string[]) => ['sh', '-c', `ulimit -n ${nofile} && exec "$@"`, 'sh', ...args];
+
 export function spawnPinned(cpu: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  const [cmd, rest] = canPin ? ['taskset', ['-c', cpu, ...args]] : [args[0], args.slice(1)];
+  const limited = withNofile(args);
+  const [cmd, rest] = canPin ? ['taskset', ['-c', cpu, ...limited]] : [limited[0], limited.slice(1)];
   const child = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const tail = { out: '', err: '' };
   tails.set(child, tail);

@@ -11,16 +11,16 @@ import { startBenchGatehouse, VM_ADDRESS } from './gatehouse.js';
 import { startLoadGenerator } from './loadClient.js';
 import type { BenchContext } from './phases/context.js';
 import { meteringOffHonoured, sanity, sshSessions } from './phases/checks.js';
-import { holdStreams } from './phases/hold.js';
+import { heldStreams as heldCount, holdStreams } from './phases/hold.js';
 import { latency, streaming, throughput, warmUp } from './phases/http.js';
 import { profileGatehouse } from './phases/profile.js';
 import { responsesTurns } from './phases/websocket.js';
 import { metricsMicro } from './phases/metrics.js';
 import { printReport } from './print.js';
 import { foreignLoad } from './cpu.js';
-import { canPin, LOAD_CPU, memoryOf, outputOf, pinSelf } from './procs.js';
+import { canPin, LOAD_CPU, memoryOf, outputOf, nofile, pinSelf, stopChild } from './procs.js';
 import type { HotFunction } from './profile.js';
-import { startServers } from './servers.js';
+import { startFloorProcess, startServers } from './servers.js';
 import { PHASES, summarize, type Phase, type Runs } from './summary.js';
 
 const RESULTS = path.resolve('bench/results');
@@ -57,9 +57,9 @@ async function main(): Promise<void> {
     log('sanity: every provider route through gatehouse');
     const checked = await sanity(ctx);
     if (checked.failures) throw new Error('gatehouse failed a provider route; see above');
-    const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0 }, ssh: [], meteringOff: { honoured: false, rows: 0 }, metrics: [] };
+    const r: Runs = { throughput: [], latency: [], streaming: [], websocket: [], hold: { floor: [], gatehouse: [], gatehouseHwmMb: 0, nofile }, ssh: [], meteringOff: { honoured: false, rows: 0 }, metrics: [] };
     if (selected('metrics')) for (let i = 0; i < runs; i++) r.metrics.push(await metricsMicro());
-    if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key);
+    if (selected('hold')) await heldStreams(ctx, r, servers.mock.origin, key, noise.ours);
     log(`warm-up, then ${[...phases].filter((p) => p !== 'hold' && p !== 'metrics').join(', ')}`);
     await warmUp(ctx);
     for (let i = 1; i <= runs; i++) {
@@ -102,14 +102,22 @@ async function main(): Promise<void> {
 }
 
 /**
- * The held streams go to a gatehouse of their own: its VmHWM reflects them alone, and the gatehouse
- * measured after has the same history as the one with metering off. Both warmed first, as every
- * server measured later: a cold JIT is not what is measured here.
+ * The held streams go to a floor and a gatehouse of their own: the gatehouse's VmHWM reflects them
+ * alone, the gatehouse measured after has the same history as the one with metering off, and the
+ * floor's ~10,000 idle upstream connections (kept alive for a minute) do not sit on the mock's
+ * descriptors while gatehouse opens as many. Both warmed first, as every server measured later: a
+ * cold JIT is not what is measured here.
  */
-async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: { public: string; private: string }): Promise<void> {
-  log('2,000 held SSE streams');
-  await warmUp(ctx, [ctx.origins.floor]);
-  r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: ctx.origins.floor, pid: ctx.pids.floor }, 1));
+async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: { public: string; private: string }, ours: (pid: number) => void): Promise<void> {
+  log(`${heldCount.toLocaleString('en-US')} held SSE streams (descriptor limit ${nofile})`);
+  const floor = await startFloorProcess(mockOrigin);
+  try {
+    await warmUp(ctx, [floor.origin]);
+    r.hold.floor.push(await holdStreams(ctx, 'floor', { origin: floor.origin, pid: floor.child.pid! }, 1));
+  } finally {
+    ours(floor.child.pid!); // the bench's own CPU, not another process's
+    await stopChild(floor.child);
+  }
   const holder = await startBenchGatehouse({ mockOrigin, publicKey: key.public, privateKey: key.private });
   try {
     const server = { origin: `http://127.0.0.1:${holder.gatewayPort}`, pid: holder.pid };
@@ -117,6 +125,7 @@ async function heldStreams(ctx: BenchContext, r: Runs, mockOrigin: string, key: 
     for (let i = 1; i <= runs; i++) r.hold.gatehouse.push(await holdStreams(ctx, 'gatehouse', server, i));
     r.hold.gatehouseHwmMb = memoryOf(holder.pid).hwmMb;
   } finally {
+    ours(holder.pid);
     await holder.stop();
   }
 }

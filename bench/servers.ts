@@ -27,6 +27,11 @@ async function startNodeServer(file: string, args: string[], ready: RegExp): Pro
   return { child, origin: `http://127.0.0.1:${m[1]}` };
 }
 
+/** The floor proxy in a process of its own (the held streams get one they leave behind). */
+export function startFloorProcess(mockOrigin: string): Promise<{ child: ChildProcess; origin: string }> {
+  return startNodeServer('floor.js', [mockOrigin], /floor listening on (\d+)/);
+}
+
 export async function startServers(key: { public: string; private: string }): Promise<Servers> {
   const started: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -35,7 +40,7 @@ export async function startServers(key: { public: string; private: string }): Pr
   try {
     const mock = await startNodeServer('mock.js', [], /mock listening on (\d+)/);
     started.push(() => stopChild(mock.child));
-    const floor = await startNodeServer('floor.js', [mock.origin], /floor listening on (\d+)/);
+    const floor = await startFloorProcess(mock.origin);
     started.push(() => stopChild(floor.child));
     const sshFloor = await startNodeServer('sshFloor.js', [], /ssh floor listening on (\d+)/);
     started.push(() => stopChild(sshFloor.child));

@@ -1,7 +1,8 @@
 // Many long, quiet SSE streams open at once (the mock's "hold" mode: an event a second): do they
 // all complete, and does any stall (no byte for longer than stallMs, counting from the request)?
 import { setMaxListeners } from 'node:events';
-import { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import { buildConnector, Pool } from 'undici';
 import type { BenchRequest } from '../requests.js';
 
 export interface HoldJob {
@@ -10,7 +11,7 @@ export interface HoldJob {
   streams: number;
   /** Streams are opened in batches over this long, so the listen backlog never overflows. */
   rampMs: number;
-  /** Streams still open after this long are aborted and count as incomplete. */
+  /** Streams still open this long after the last one was opened are aborted and count as incomplete. */
   deadlineMs: number;
   stallMs: number;
   localAddress: string;
@@ -27,12 +28,35 @@ export interface HoldResult {
   seconds: number;
 }
 
+/** A batch of opens this often: small batches keep the accept queue short. */
+const BATCH_MS = 50;
+
+/**
+ * Connections that end with a reset, not a FIN. Closed the usual way, each leaves its port of
+ * 127.0.0.2 in TIME_WAIT for 60 s, and a bound port in TIME_WAIT cannot be bound again: 10,000
+ * a run, four runs a minute, would take more than the 28,232 ephemeral ports.
+ */
+function resettable() {
+  const sockets = new Set<Socket>();
+  const base = buildConnector({}); // the pool's localAddress comes with each call
+  const connect: buildConnector.connector = (options, callback) =>
+    base(options, (err, socket) => {
+      if (socket) {
+        sockets.add(socket as Socket);
+        socket.once('close', () => sockets.delete(socket as Socket));
+      }
+      (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+    });
+  return { connect, reset: () => sockets.forEach((s) => s.resetAndDestroy()) };
+}
+
 export async function hold(job: HoldJob): Promise<HoldResult> {
-  const pool = new Pool(job.origin, { connections: job.streams, localAddress: job.localAddress, headersTimeout: 0, bodyTimeout: 0 });
+  const sockets = resettable();
+  const pool = new Pool(job.origin, { connections: job.streams, localAddress: job.localAddress, connect: sockets.connect, headersTimeout: 0, bodyTimeout: 0 });
   const abort = new AbortController();
   setMaxListeners(job.streams + 10, abort.signal); // one listener per stream, by design
   const started = performance.now();
-  const deadline = setTimeout(() => abort.abort(), job.deadlineMs);
+  let deadline: NodeJS.Timeout | undefined;
   let complete = 0;
   let stalled = 0;
   let failed = 0;
@@ -63,14 +87,17 @@ export async function hold(job: HoldJob): Promise<HoldResult> {
     }
   };
   const all: Promise<void>[] = [];
-  const batches = 20;
-  for (let b = 0; b < batches; b++) {
-    const size = Math.ceil(job.streams / batches);
+  const batches = Math.max(1, Math.round(job.rampMs / BATCH_MS));
+  const size = Math.ceil(job.streams / batches);
+  for (let b = 0; b < batches && all.length < job.streams; b++) {
     for (let i = 0; i < size && all.length < job.streams; i++) all.push(one());
     await new Promise((r) => setTimeout(r, job.rampMs / batches));
   }
+  // From the end of the ramp, which a busy load CPU stretches: else the last streams opened lose time.
+  deadline = setTimeout(() => abort.abort(), job.deadlineMs);
   await Promise.all(all);
   clearTimeout(deadline);
+  sockets.reset();
   await pool.destroy();
   return { streams: job.streams, complete, stalled, failed, maxGapMs, maxFirstByteMs, seconds: (performance.now() - started) / 1000 };
 }

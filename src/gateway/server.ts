@@ -44,6 +44,12 @@ const CLOSE_MS = 3_000;
 const CUT_MS = 500;
 
 const TLS_HANDSHAKE = 0x16;
+/**
+ * Connections the kernel queues before they are accepted (capped by net.core.somaxconn, 4096 on
+ * current kernels). node's default of 511 overflows when thousands of VMs reconnect at once (a
+ * restart, a network blip): the overflow is dropped and retried after 1 s, 3 s … by the clients.
+ */
+const LISTEN_BACKLOG = 4096;
 
 type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -191,7 +197,7 @@ async function listenAll(acceptors: net.Server[], config: Readonly<Config>): Pro
     const { host, port } = config.gatewayListen[i];
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new GatehouseError('config', `GATEHOUSE_GATEWAY_LISTEN: cannot listen on ${host}:${port} (${err.code})`)));
-      server.listen(port, host, () => resolve());
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
     });
     ports.push((server.address() as AddressInfo).port);
   }

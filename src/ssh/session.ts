@@ -8,7 +8,7 @@ import { UNUSED_NOTES } from '../shell/commandRecord.js';
 import { runLine } from '../shell/run.js';
 import type { CommandContext, InputSource } from '../shell/types.js';
 import type { Identity } from './auth.js';
-import { channelSink, readToEnd } from './channel.js';
+import { channelSink, flushChannel, readToEnd } from './channel.js';
 import type { SshDeps } from './deps.js';
 import { interruptible, watchSignal } from './interrupt.js';
 import { runInteractive } from './terminal.js';
@@ -85,6 +85,7 @@ export function handleSession(deps: SshDeps, identity: SessionIdentity, session:
 export function finish(channel: ServerChannel, status: number, message?: string, pty = false): void {
   if (channel.destroyed || !channel.writable) return;
   if (message) channelSink(channel, pty)('stderr', message + '\n');
+  flushChannel(channel);
   channel.exit(status);
   channel.end();
 }

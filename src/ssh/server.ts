@@ -13,6 +13,7 @@ import { offeredHostKeys, serverAlgorithms } from './algorithms.js';
 import { authenticate, type AuthAttempts, type Identity } from './auth.js';
 import { AuthThrottle } from './authThrottle.js';
 import type { SshDeps } from './deps.js';
+import { LazyAbort } from './lazyAbort.js';
 import { handleSession, type ActiveSession } from './session.js';
 import { refuseSession, SessionCounter } from './sessionLimit.js';
 import { within } from '../core/within.js';
@@ -118,7 +119,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
 }
 
 /** Accepts the connection's session channels within both limits: open at once on it, and the user's over all. */
-function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session, gone: AbortSignal) => void): void {
+function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session, gone: LazyAbort) => void): void {
   let count = 0;
   const open = new Set<() => void>();
   // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
@@ -132,7 +133,7 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     if (count >= MAX_SESSIONS_PER_CONNECTION || stopping()) return void reject();
     const release = perUser.take(id);
     const session = accept();
-    const gone = new AbortController();
+    const gone = new LazyAbort();
     const closed = () => {
       if (!open.delete(closed)) return;
       count--;
@@ -142,7 +143,7 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     count++;
     open.add(closed);
     session.once('close', closed);
-    if (release) serve(session, gone.signal);
+    if (release) serve(session, gone);
     else refuseSession(session, perUser.tooMany());
   });
 }

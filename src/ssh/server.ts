@@ -13,6 +13,7 @@ import { offeredHostKeys, serverAlgorithms } from './algorithms.js';
 import { authenticate, type AuthAttempts, type Identity } from './auth.js';
 import { AuthThrottle } from './authThrottle.js';
 import type { SshDeps } from './deps.js';
+import { KeyTouches } from './keyTouches.js';
 import { LazyAbort } from './lazyAbort.js';
 import { handleSession, type ActiveSession } from './session.js';
 import { refuseSession, SessionCounter } from './sessionLimit.js';
@@ -41,6 +42,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
   const admission = new Admission({ maxPerAddress: config.sshMaxUnauthenticatedPerAddress, timeoutMs: config.sshHandshakeTimeoutMs });
   const throttle = new AuthThrottle({ freeFailures: config.sshAuthFreeFailures, delayMs: config.sshAuthDelayMs });
   const perUser = new SessionCounter(config.sshMaxSessionsPerUser);
+  const touches = new KeyTouches();
   let stopping = false;
 
   const algorithms = serverAlgorithms(config, hostKeys);
@@ -70,7 +72,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       }
       // A stranger where sign-up is closed was counted refused at authentication (auth.ts).
       if (id.account || attempts.signupOpen) deps.services.metrics.sshLogin(id.account ? 'ok' : 'signup');
-      if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
+      if (id.account && touches.due(id.account.keyId)) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       serveSessions(client, id, perUser, () => stopping, (session, gone) =>
         handleSession(deps, { ...id, address: info.ip ?? null }, session, gone, (s) => {
           sessions.add(s);

@@ -25,6 +25,13 @@ export function usageLine(def: CommandShape): string {
 }
 
 export function parseArgs(def: CommandShape, words: string[]): ParsedArgs {
+  // No words (`whoami`, `vm ls`): yargs-parser, given no defaults, returns `{ _: [] }` whatever the
+  // spec, so the result is known without running it: yargs-parser was ~3% of gatehouse's CPU
+  // profile in the 100-session SSH bench (issue 18). test/shell/parseArgs.test.ts holds it to yargs.
+  if (words.length === 0) {
+    checkArity(def, []);
+    return { _: [], json: false };
+  }
   const options = optionsOf(def);
   const spec: yargsParser.Options = {
     string: [],

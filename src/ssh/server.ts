@@ -13,6 +13,8 @@ import { offeredHostKeys, serverAlgorithms } from './algorithms.js';
 import { authenticate, type AuthAttempts, type Identity } from './auth.js';
 import { AuthThrottle } from './authThrottle.js';
 import type { SshDeps } from './deps.js';
+import { KeyTouches } from './keyTouches.js';
+import { LazyAbort } from './lazyAbort.js';
 import { handleSession, type ActiveSession } from './session.js';
 import { refuseSession, SessionCounter } from './sessionLimit.js';
 import { within } from '../core/within.js';
@@ -40,6 +42,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
   const admission = new Admission({ maxPerAddress: config.sshMaxUnauthenticatedPerAddress, timeoutMs: config.sshHandshakeTimeoutMs });
   const throttle = new AuthThrottle({ freeFailures: config.sshAuthFreeFailures, delayMs: config.sshAuthDelayMs });
   const perUser = new SessionCounter(config.sshMaxSessionsPerUser);
+  const touches = new KeyTouches();
   let stopping = false;
 
   const algorithms = serverAlgorithms(config, hostKeys);
@@ -69,7 +72,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
       }
       // A stranger where sign-up is closed was counted refused at authentication (auth.ts).
       if (id.account || attempts.signupOpen) deps.services.metrics.sshLogin(id.account ? 'ok' : 'signup');
-      if (id.account) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
+      if (id.account && touches.due(id.account.keyId)) touchKey(deps.db, id.account.keyId).catch((err) => deps.log.error('touching key failed', err));
       serveSessions(client, id, perUser, () => stopping, (session, gone) =>
         handleSession(deps, { ...id, address: info.ip ?? null }, session, gone, (s) => {
           sessions.add(s);
@@ -118,7 +121,7 @@ export async function startSshServer(deps: SshDeps, hostKeys: ParsedKey[], liste
 }
 
 /** Accepts the connection's session channels within both limits: open at once on it, and the user's over all. */
-function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session, gone: AbortSignal) => void): void {
+function serveSessions(client: Connection, id: Identity, perUser: SessionCounter, stopping: () => boolean, serve: (session: Session, gone: LazyAbort) => void): void {
   let count = 0;
   const open = new Set<() => void>();
   // ssh2 emits a Session's 'close' only on the client's CHANNEL_CLOSE, not when the connection
@@ -132,7 +135,7 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     if (count >= MAX_SESSIONS_PER_CONNECTION || stopping()) return void reject();
     const release = perUser.take(id);
     const session = accept();
-    const gone = new AbortController();
+    const gone = new LazyAbort();
     const closed = () => {
       if (!open.delete(closed)) return;
       count--;
@@ -142,7 +145,7 @@ function serveSessions(client: Connection, id: Identity, perUser: SessionCounter
     count++;
     open.add(closed);
     session.once('close', closed);
-    if (release) serve(session, gone.signal);
+    if (release) serve(session, gone);
     else refuseSession(session, perUser.tooMany());
   });
 }

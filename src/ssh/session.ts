@@ -8,9 +8,10 @@ import { UNUSED_NOTES } from '../shell/commandRecord.js';
 import { runLine } from '../shell/run.js';
 import type { CommandContext, InputSource } from '../shell/types.js';
 import type { Identity } from './auth.js';
-import { channelSink, readToEnd } from './channel.js';
+import { channelSink, flushChannel, readToEnd } from './channel.js';
 import type { SshDeps } from './deps.js';
 import { interruptible, watchSignal } from './interrupt.js';
+import { LazyAbort } from './lazyAbort.js';
 import { runInteractive } from './terminal.js';
 import { TypedLines } from './typedLines.js';
 
@@ -31,7 +32,7 @@ export interface ActiveSession {
 }
 
 /** `gone` aborts when the client closes the session or drops the connection. */
-export function handleSession(deps: SshDeps, identity: SessionIdentity, session: Session, gone: AbortSignal, track: (s: ActiveSession) => void): void {
+export function handleSession(deps: SshDeps, identity: SessionIdentity, session: Session, gone: LazyAbort, track: (s: ActiveSession) => void): void {
   let pty: PtyInfo | undefined;
   const env: Record<string, string> = {};
   let onResize: ((cols: number, rows: number) => void) | undefined;
@@ -55,9 +56,10 @@ export function handleSession(deps: SshDeps, identity: SessionIdentity, session:
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
     const crlf = Boolean(pty);
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     const out = new Output(channelSink(channel, crlf), { color: crlf && !('NO_COLOR' in env), prettyJson: false });
-    const signal = AbortSignal.any([abort.signal, gone]);
+    let combined: AbortSignal | undefined;
+    const signal = () => (combined ??= AbortSignal.any([abort.signal, gone.signal])); // lazyAbort.ts: most commands never ask
     const done = runExec(deps, identity, channel, out, info.command, pty, signal).then(
       (status) => finish(channel, status),
       (err) => {
@@ -75,7 +77,7 @@ export function handleSession(deps: SshDeps, identity: SessionIdentity, session:
   session.on('shell', (accept) => {
     const channel = accept();
     const color = Boolean(pty) && !('NO_COLOR' in env);
-    const terminal = runInteractive(deps, identity, channel, pty, color, gone);
+    const terminal = runInteractive(deps, identity, channel, pty, color, gone.signal);
     onResize = terminal.resize;
     track(terminal);
   });
@@ -85,11 +87,12 @@ export function handleSession(deps: SshDeps, identity: SessionIdentity, session:
 export function finish(channel: ServerChannel, status: number, message?: string, pty = false): void {
   if (channel.destroyed || !channel.writable) return;
   if (message) channelSink(channel, pty)('stderr', message + '\n');
+  flushChannel(channel);
   channel.exit(status);
   channel.end();
 }
 
-async function runExec(deps: SshDeps, identity: SessionIdentity, channel: ServerChannel, out: Output, command: string, pty: PtyInfo | undefined, signal: AbortSignal): Promise<number> {
+async function runExec(deps: SshDeps, identity: SessionIdentity, channel: ServerChannel, out: Output, command: string, pty: PtyInfo | undefined, signal: () => AbortSignal): Promise<number> {
   const user = identity.account && (await findUserById(deps.db, identity.account.userId));
   if (!identity.account || !user) {
     channelSink(channel, Boolean(pty))('stderr', strangerMessage(deps) + '\n');
@@ -98,9 +101,9 @@ async function runExec(deps: SshDeps, identity: SessionIdentity, channel: Server
   // Without a PTY stdin is a pipe: read it to EOF. With one, the client's terminal is raw: prompt.
   let typed: TypedLines | undefined;
   const input: InputSource = {
-    read: (label, o) => (pty ? (typed ??= new TypedLines(channel)).read(label, o.secret, signal) : readToEnd(channel, signal)),
+    read: (label, o) => (pty ? (typed ??= new TypedLines(channel)).read(label, o.secret, signal()) : readToEnd(channel, signal())),
     // Without a PTY there is no key to press (the client's ^C ends its connection): only `signal` cancels.
-    interruptible: (work) => interruptible(work, watchSignal(signal), ...(pty ? [(typed ??= new TypedLines(channel)).interrupts()] : [])),
+    interruptible: (work) => interruptible(work, watchSignal(signal()), ...(pty ? [(typed ??= new TypedLines(channel)).interrupts()] : [])),
   };
   const origin = { fingerprint: identity.fingerprint, address: identity.address };
   const ctx: CommandContext = { db: deps.db, config: deps.config, user, keyId: identity.account.keyId, out, input, services: deps.services, interactive: false, ...(pty ? { columns: () => pty.cols } : {}), origin, audit: UNUSED_NOTES };

@@ -5,7 +5,7 @@ import type { ServerChannel, Session } from 'ssh2';
 import { GatehouseError } from '../errors.js';
 import { Output } from '../shell/output.js';
 import type { Identity } from './auth.js';
-import { channelSink } from './channel.js';
+import { channelSink, flushChannel } from './channel.js';
 
 export class SessionCounter {
   private readonly open = new Map<string, number>();
@@ -56,6 +56,7 @@ function explain(channel: ServerChannel, pty: boolean, err: GatehouseError, json
   const out = new Output(channelSink(channel, pty), { color: pty, prettyJson: false });
   if (json) out.plain().json({ error: err.message, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
   else out.error(err.message, err.hint);
+  flushChannel(channel);
   channel.exit(err.exitStatus);
   channel.end();
 }

@@ -141,6 +141,7 @@ export class Forwarder {
     if (isSse || upstream.headers['content-length'] === undefined) f.res.flushHeaders();
     const outcome: ForwardOutcome = { status: upstream.statusCode, complete: false };
     const keepalive = framer ? new SseKeepalive(f.res, this.keepaliveMs, framer) : undefined;
+    let sentFirst = false;
     try {
       await relay(upstream.body, f.res, (chunk) => {
         outcome.firstByteMs ??= performance.now() - started;
@@ -151,6 +152,11 @@ export class Forwarder {
           if (out.length) {
             keepalive?.wrote();
             more = f.res.write(out);
+            // node holds a tick's writes back (corked) to send them in one packet at its end; the
+            // first event of a stream leaves at once instead: upstream's first events usually come
+            // in the same read as many others, and the client got the first only after all of them
+            // were framed and metered (issue 18: ~0.3 ms of added time to first byte at 200 events).
+            if (framer && !sentFirst) (sentFirst = true), f.res.socket?.uncork();
           }
         }
         f.tap?.(chunk);

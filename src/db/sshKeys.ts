@@ -2,14 +2,19 @@
 import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
+import { reusedQuery } from './reusedQuery.js';
 import type { SshKey } from './schema.js';
 
+// Both run on every SSH connection (login, whoami): built once (reusedQuery.ts).
+const keyByFingerprint = reusedQuery((db, fingerprint: string) => db.selectFrom('ssh_keys').selectAll().where('fingerprint', '=', fingerprint));
+const keysOf = reusedQuery((db, userId: number) => db.selectFrom('ssh_keys').selectAll().where('user_id', '=', userId).orderBy('id'));
+
 export async function findKeyByFingerprint(db: Db, fingerprint: string): Promise<SshKey | undefined> {
-  return db.selectFrom('ssh_keys').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+  return (await keyByFingerprint(db, fingerprint))[0];
 }
 
 export async function listKeys(db: Db, userId: number): Promise<SshKey[]> {
-  return db.selectFrom('ssh_keys').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+  return keysOf(db, userId);
 }
 
 export async function insertKey(db: Db, userId: number, key: { name: string; publicKey: string; fingerprint: string }): Promise<SshKey> {

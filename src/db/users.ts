@@ -2,6 +2,7 @@
 import { takeTurn } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
+import { reusedQuery } from './reusedQuery.js';
 import type { User } from './schema.js';
 import { TEAM_ACCOUNT_PREFIX } from './teams.js';
 
@@ -17,8 +18,11 @@ export async function findUserByNameOrEmail(db: Db, text: string): Promise<User 
   return db.selectFrom('users').selectAll().where('email', '=', text).where('name', 'not like', `${TEAM_ACCOUNT_PREFIX}%`).orderBy('id').limit(1).executeTakeFirst();
 }
 
+/** Run on every SSH session: built once (reusedQuery.ts). */
+const userById = reusedQuery((db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await userById(db, id))[0];
 }
 
 /** People only, never a team's hidden account. */

@@ -156,7 +156,10 @@ export class Forwarder {
             // first event of a stream leaves at once instead: upstream's first events usually come
             // in the same read as many others, and the client got the first only after all of them
             // were framed and metered (issue 18: ~0.3 ms of added time to first byte at 200 events).
-            if (framer && !sentFirst) (sentFirst = true), f.res.socket?.uncork();
+            if (framer && !sentFirst) {
+              sentFirst = true;
+              f.res.socket?.uncork();
+            }
           }
         }
         f.tap?.(chunk);
